@@ -1,0 +1,3 @@
+export * from "./connection";
+export * from "./errors";
+export * from "./VaultClient";

@@ -1,0 +1,50 @@
+/** A KV mount the migration reader may read, and the path prefixes within it. */
+export interface ReaderSource {
+  /** Mount path, e.g. `secret`. */
+  mount: string;
+  kvVersion: 1 | 2;
+  /** Prefixes under the mount (`apps/billing/`); empty or omitted = the whole mount. */
+  prefixes?: string[];
+}
+
+const clean = (s: string): string => s.replace(/^\/+|\/+$/g, "");
+
+/** Validates sources; returns problems naming the argument. */
+export function validateReaderSources(sources: ReaderSource[] | undefined): string[] {
+  if (!sources?.length) return ["[sources] must name at least one KV mount"];
+  const problems: string[] = [];
+  sources.forEach((s, i) => {
+    if (!clean(s.mount ?? "")) problems.push(`[sources[${i}].mount] must not be empty`);
+    if (s.kvVersion !== 1 && s.kvVersion !== 2) problems.push(`[sources[${i}].kvVersion] must be 1 or 2`);
+    for (const p of s.prefixes ?? []) {
+      if (/[*+]/.test(p)) problems.push(`[sources[${i}].prefixes] are literal path prefixes, not globs: ${p}`);
+      if (p.split("/").includes("..")) problems.push(`[sources[${i}].prefixes] must not contain "..": ${p}`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * Renders the least-privilege reader policy: read+list on the KV v2 `data/` and `metadata/` trees
+ * (or the KV v1 tree) under each prefix, and read on `sys/mounts` so the migration can detect a
+ * mount's KV version. Nothing else: no write, no delete, no `sys/` beyond that one path.
+ */
+export function renderReaderPolicy(sources: ReaderSource[]): string {
+  const lines: string[] = ["# Least-privilege reader for vault-migration: read and list only."];
+  const rule = (path: string, caps: string[]): string => `path "${path}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}`;
+  const seen = new Set<string>();
+  for (const s of sources) {
+    const mount = clean(s.mount);
+    const prefixes = s.prefixes?.length ? s.prefixes.map((p) => (clean(p) ? `${clean(p)}/` : "")) : [""];
+    for (const prefix of [...new Set(prefixes)].sort()) {
+      const paths = s.kvVersion === 2 ? [`${mount}/data/${prefix}*`, `${mount}/metadata/${prefix}*`] : [`${mount}/${prefix}*`];
+      for (const p of paths) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        lines.push(rule(p, ["read", "list"]));
+      }
+    }
+  }
+  lines.push(rule("sys/mounts", ["read"]));
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,114 @@
+import * as pulumi from "@pulumi/pulumi";
+import { validateVaultConnection } from "../clients/vault/connection";
+import { checkFailure, endpointReplaces, requireProps, withVault } from "./vaultProviderSupport";
+import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
+
+export interface VaultAuthMountArgs {
+  connection: pulumi.Input<VaultConnectionArgs>;
+  /** Mount path, e.g. `approle`. */
+  path: pulumi.Input<string>;
+  /** Auth method type, e.g. `approle`. */
+  type: pulumi.Input<string>;
+  description?: pulumi.Input<string>;
+}
+
+interface AuthMountProps extends VaultConnectionProps {
+  path: string;
+  type: string;
+  description?: string;
+  /** True when the mount already existed and this resource adopted it; destroy then leaves it. */
+  adopted?: boolean;
+}
+
+interface AuthMountInfo {
+  type: string;
+  description?: string;
+}
+
+export const normaliseMountPath = (p: string): string => p.replace(/^\/+|\/+$/g, "");
+
+async function findMount(props: VaultConnectionProps, path: string): Promise<AuthMountInfo | undefined> {
+  return withVault(props, async (v) => {
+    const res = await v.read<Record<string, AuthMountInfo>>("sys/auth");
+    // Older servers put the mounts at the top level as well as under `data`.
+    return res?.data?.[`${normaliseMountPath(path)}/`];
+  });
+}
+
+/** Needs `read` on `sys/auth` and `sudo`+`create`/`update`/`delete` on `sys/auth/<path>`. */
+class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMountProps, AuthMountProps> {
+  async check(_olds: AuthMountProps, news: AuthMountProps): Promise<pulumi.dynamic.CheckResult<AuthMountProps>> {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    for (const p of validateVaultConnection({ ...news.endpoint, auth: news.auth })) failures.push(checkFailure("connection", p));
+    const path = normaliseMountPath(news.path ?? "");
+    if (!path) failures.push(checkFailure("path", "[path] must not be empty"));
+    else if (!/^[A-Za-z0-9_.\-/]+$/.test(path)) failures.push(checkFailure("path", `[path] has characters Vault does not allow: ${path}`));
+    if (!/^[a-z0-9][a-z0-9_-]*$/.test(news.type ?? "")) failures.push(checkFailure("type", `[type] must be an auth method type such as "approle": ${news.type ?? ""}`));
+    if (news.type === "token") failures.push(checkFailure("type", '[type] "token" is built in and cannot be mounted'));
+    return { inputs: { ...news, path }, failures };
+  }
+
+  async diff(_id: string, olds: AuthMountProps, news: AuthMountProps): Promise<pulumi.dynamic.DiffResult> {
+    const replaces = endpointReplaces(olds, news);
+    if (olds.path !== news.path) replaces.push("path");
+    if (olds.type !== news.type) replaces.push("type");
+    const changes = replaces.length > 0 || (olds.description ?? "") !== (news.description ?? "") || JSON.stringify(olds.auth) !== JSON.stringify(news.auth) || JSON.stringify(olds.endpoint) !== JSON.stringify(news.endpoint);
+    return { changes, replaces, deleteBeforeReplace: true };
+  }
+
+  async create(inputs: AuthMountProps): Promise<pulumi.dynamic.CreateResult<AuthMountProps>> {
+    const existing = await findMount(inputs, inputs.path);
+    if (existing) {
+      if (existing.type !== inputs.type) {
+        throw new Error(`auth mount "${inputs.path}" already exists with type "${existing.type}", not "${inputs.type}"; choose another [path]`);
+      }
+      // An identical mount is adopted rather than failing; destroy will leave it in place.
+      if ((existing.description ?? "") !== (inputs.description ?? "")) await this.tune(inputs);
+      return { id: inputs.path, outs: { ...inputs, adopted: true } };
+    }
+    await withVault(inputs, (v) => v.write(`sys/auth/${inputs.path}`, { type: inputs.type, description: inputs.description ?? "" }));
+    return { id: inputs.path, outs: { ...inputs, adopted: false } };
+  }
+
+  async read(id: string, current?: AuthMountProps): Promise<pulumi.dynamic.ReadResult<AuthMountProps>> {
+    const props = requireProps(current);
+    const m = await findMount(props, id);
+    if (!m) return {};
+    const outs: AuthMountProps = { ...props, path: id, type: m.type, description: m.description || props.description };
+    const { adopted: _adopted, ...inputs } = outs;
+    return { id, props: outs, inputs: inputs as AuthMountProps };
+  }
+
+  async update(_id: string, olds: AuthMountProps, news: AuthMountProps): Promise<pulumi.dynamic.UpdateResult<AuthMountProps>> {
+    if ((olds.description ?? "") !== (news.description ?? "")) await this.tune(news);
+    return { outs: { ...news, adopted: olds.adopted ?? false } };
+  }
+
+  async delete(id: string, props: AuthMountProps): Promise<void> {
+    if (props.adopted) return;
+    await withVault(props, (v) => v.delete(`sys/auth/${id}`));
+  }
+
+  private async tune(p: AuthMountProps): Promise<void> {
+    await withVault(p, (v) => v.write(`sys/auth/${p.path}/tune`, { description: p.description ?? "" }, { idempotent: true }));
+  }
+}
+
+/** An auth method mount (`sys/auth/<path>`); an identical existing mount is adopted, and left on destroy. */
+export class VaultAuthMount extends pulumi.dynamic.Resource {
+  declare readonly path: pulumi.Output<string>;
+  declare readonly type: pulumi.Output<string>;
+  declare readonly adopted: pulumi.Output<boolean>;
+
+  constructor(name: string, args: VaultAuthMountArgs, opts?: pulumi.CustomResourceOptions) {
+    const { endpoint, auth } = vaultConnectionInputs(args.connection);
+    super(
+      new VaultAuthMountProvider(),
+      name,
+      { endpoint, auth, path: args.path, type: args.type, description: args.description, adopted: undefined },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: vaultSecretOutputs }),
+      "vault-migration",
+      "VaultAuthMount",
+    );
+  }
+}
