@@ -1,0 +1,84 @@
+// `npm run demo`: the main job on the embedded `local` stack, for real. Starts a persistent
+// OpenBao (raft storage in .demo/, so a second run meets what the first one created), seeds a
+// small KV v1/v2 tree once, runs `pulumi up` on the `local` stack through the real engine and
+// language host, then `pulumi refresh` to show there is no drift, prints the outputs with the
+// secret masked, and stops the server.
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { startPersistentOpenBao } from "../test/support/openbao-persistent";
+import { mountKv, vaultRequest, type OpenBaoServer } from "../test/support/openbao";
+import { engineBinDir, engineEnv, LOCAL_STACK_PASSPHRASE, repoRoot } from "./lib/engine";
+
+const demoDir = path.join(repoRoot, ".demo");
+
+/** Sample secrets: KV v2 with nested paths, multi-key values and custom_metadata; a KV v1 tree. */
+const SEED_V2: Record<string, { data: Record<string, string>; custom?: Record<string, string> }> = {
+  "apps/billing/db": { data: { username: "billing", password: "demo-billing-db-pw" }, custom: { owner: "team-billing" } },
+  "apps/billing/stripe": { data: { api_key: "demo-stripe-key-123" } },
+  "apps/web/session": { data: { secret: "demo-web-session-secret" }, custom: { rotation: "90d" } },
+  "shared/salesforce/oauth": { data: { client_id: "sf-client", client_secret: "demo-sf-secret" } },
+  "internal/not-migrated": { data: { value: "demo-outside-the-reader" } },
+};
+const SEED_V1: Record<string, Record<string, string>> = {
+  "infra/ldap": { bind_password: "demo-ldap-bind" },
+  "infra/smtp": { user: "mailer", password: "demo-smtp-pw" },
+};
+
+async function seed(bao: OpenBaoServer): Promise<number> {
+  const mounts = (await vaultRequest<{ data: Record<string, unknown> }>(bao, "GET", "sys/mounts"))!.data;
+  if (!mounts["secret/"]) await mountKv(bao, "secret", 2);
+  if (!mounts["legacy/"]) await mountKv(bao, "legacy", 1);
+  let written = 0;
+  // Only what is missing: rewriting would add KV v2 versions and make the second run differ.
+  for (const [p, s] of Object.entries(SEED_V2)) {
+    if (await vaultRequest(bao, "GET", `secret/metadata/${p}`).catch(() => undefined)) continue;
+    await vaultRequest(bao, "POST", `secret/data/${p}`, { data: s.data });
+    if (s.custom) await vaultRequest(bao, "POST", `secret/metadata/${p}`, { custom_metadata: s.custom });
+    written++;
+  }
+  for (const [p, data] of Object.entries(SEED_V1)) {
+    if (await vaultRequest(bao, "GET", `legacy/${p}`).catch(() => undefined)) continue;
+    await vaultRequest(bao, "POST", `legacy/${p}`, data);
+    written++;
+  }
+  return written;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const bao = await startPersistentOpenBao(path.join(demoDir, "openbao"));
+  try {
+    console.log(`OpenBao ${bao.initialized ? "initialised" : "restarted"} at ${bao.address} (data in .demo/openbao)`);
+    console.log(`seeded ${await seed(bao)} new secrets`);
+
+    const env: Record<string, string> = {
+      ...engineEnv({ backendDir: path.join(demoDir, "state"), pulumiHome: path.join(demoDir, "pulumi-home"), passphrase: LOCAL_STACK_PASSPHRASE }),
+      VAULT_ADDR: bao.address,
+      VAULT_TOKEN: bao.rootToken,
+    };
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "local", workDir: repoRoot }, { envVars: env, pulumiHome: env.PULUMI_HOME, pulumiCommand });
+    const print = (s: string): void => void process.stdout.write(s);
+
+    console.log("\n== pulumi up (stack local)");
+    const up = await stack.up({ onOutput: print, color: "never" });
+    console.log("\n== pulumi refresh (drift check)");
+    const refresh = await stack.refresh({ onOutput: print, color: "never" });
+    const drift = Object.entries(refresh.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n);
+
+    console.log("\n== outputs");
+    for (const [k, o] of Object.entries(up.outputs)) console.log(`  ${k}: ${o.secret ? "[secret]" : JSON.stringify(o.value)}`);
+    const changed = Object.entries(up.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n);
+    console.log("\n== summary");
+    console.log(`  pulumi up: ${changed.length ? changed.map(([k, n]) => `${n} ${k}`).join(", ") : "no changes"} (${up.summary.resourceChanges?.same ?? 0} unchanged)`);
+    console.log(`  pulumi refresh: ${drift.length ? `drift: ${drift.map(([k, n]) => `${n} ${k}`).join(", ")}` : "no drift"}`);
+    console.log(`  demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await bao.stop();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(`demo failed: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

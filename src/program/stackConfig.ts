@@ -1,0 +1,92 @@
+// Reads and validates the stack configuration (namespace `vault-migration`) into typed settings.
+// Pure: the caller passes what `pulumi.Config` returned, so tests can drive it without an engine.
+import * as fs from "node:fs";
+import type { VaultAuth } from "../clients/vault/connection";
+import type { ReaderSource } from "../components/readerPolicy";
+
+/** `vault-migration:vault`: how to reach the source Vault. */
+export interface VaultSettings {
+  address: string;
+  namespace?: string;
+  caCertPem?: string;
+  insecureSkipTlsVerify?: boolean;
+}
+
+/** `vault-migration:reader`: the least-privilege reader to create. */
+export interface ReaderSettings {
+  name: string;
+  sources: ReaderSource[];
+  authMountPath?: string;
+  tokenTtl?: string | number;
+  tokenMaxTtl?: string | number;
+  secretIdTtl?: string | number;
+  secretIdBoundCidrs?: string[];
+  tokenBoundCidrs?: string[];
+  rotationTrigger?: string;
+  implementation?: "dynamic" | "pulumi-vault";
+}
+
+export interface RawStackConfig {
+  vault?: unknown;
+  reader?: unknown;
+  /** `vault-migration:vaultToken` (secret), else the VAULT_TOKEN environment variable. */
+  vaultToken?: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface StackSettings {
+  vault: VaultSettings;
+  auth: VaultAuth;
+  reader?: ReaderSettings;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Validates the whole configuration and throws one error listing every problem, each naming its key. */
+export function readStackSettings(raw: RawStackConfig): StackSettings {
+  const problems: string[] = [];
+  const v = raw.vault === undefined ? {} : raw.vault;
+  if (!isObject(v)) throw new Error("[vault-migration:vault] must be an object");
+  const address = (v.address as string | undefined) ?? raw.env.VAULT_ADDR;
+  if (!address) problems.push("[vault-migration:vault.address] is required (or set VAULT_ADDR)");
+  else if (!/^https?:\/\//.test(address)) problems.push(`[vault-migration:vault.address] must be an http(s) URL: ${address}`);
+  const vault: VaultSettings = { address: address ?? "" };
+  const namespace = (v.namespace as string | undefined) ?? raw.env.VAULT_NAMESPACE;
+  if (namespace) vault.namespace = namespace;
+  const caFile = (v.caCertFile as string | undefined) ?? raw.env.VAULT_CACERT;
+  if (caFile) {
+    try {
+      vault.caCertPem = fs.readFileSync(caFile, "utf8");
+    } catch (e) {
+      problems.push(`[vault-migration:vault.caCertFile] cannot be read: ${(e as Error).message}`);
+    }
+  }
+  if (v.insecureSkipTlsVerify !== undefined && typeof v.insecureSkipTlsVerify !== "boolean") problems.push("[vault-migration:vault.insecureSkipTlsVerify] must be true or false");
+  if (v.insecureSkipTlsVerify === true) vault.insecureSkipTlsVerify = true;
+
+  const token = raw.vaultToken ?? raw.env.VAULT_TOKEN;
+  if (!token) problems.push("[vault-migration:vaultToken] is required (pulumi config set --secret vaultToken …, or set VAULT_TOKEN)");
+
+  let reader: ReaderSettings | undefined;
+  if (raw.reader !== undefined) {
+    if (!isObject(raw.reader)) problems.push("[vault-migration:reader] must be an object");
+    else {
+      const r = raw.reader;
+      if (typeof r.name !== "string" || !r.name) problems.push("[vault-migration:reader.name] is required");
+      if (!Array.isArray(r.sources) || r.sources.length === 0) problems.push("[vault-migration:reader.sources] must list at least one KV mount");
+      else {
+        r.sources.forEach((s: unknown, i: number) => {
+          if (!isObject(s)) problems.push(`[vault-migration:reader.sources[${i}]] must be an object`);
+          else {
+            if (typeof s.mount !== "string" || !s.mount) problems.push(`[vault-migration:reader.sources[${i}].mount] is required`);
+            if (s.kvVersion !== 1 && s.kvVersion !== 2) problems.push(`[vault-migration:reader.sources[${i}].kvVersion] must be 1 or 2`);
+            if (s.prefixes !== undefined && !(Array.isArray(s.prefixes) && s.prefixes.every((p) => typeof p === "string"))) problems.push(`[vault-migration:reader.sources[${i}].prefixes] must be a list of strings`);
+          }
+        });
+      }
+      reader = r as unknown as ReaderSettings;
+    }
+  }
+  if (problems.length) throw new Error(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+  return { vault, auth: { method: "token", token: token as string }, reader };
+}
