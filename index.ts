@@ -1,7 +1,9 @@
 // The stack program: reads the stack's configuration and wires the components. Thin on purpose;
 // everything it calls is in src/.
 import * as pulumi from "@pulumi/pulumi";
+import { KeyVaultDeployment } from "./src/components/KeyVaultDeployment";
 import { MigrationReader } from "./src/components/MigrationReader";
+import { keyVaultDeploymentArgsFromConfig } from "./src/program/keyVaultDeploymentConfig";
 import { readStackSettings } from "./src/program/stackConfig";
 
 const config = new pulumi.Config("vault-migration");
@@ -12,13 +14,12 @@ const settings = readStackSettings({
   env: process.env,
 });
 
-const adminConnection = pulumi.secret({ ...settings.vault, auth: settings.auth });
+const outputs: Record<string, pulumi.Input<unknown>> = {};
 
-const outputs: Record<string, pulumi.Input<unknown>> = { vaultAddress: settings.vault.address };
-if (settings.reader) {
+if (settings.reader && settings.vault && settings.auth) {
   const r = settings.reader;
   const reader = new MigrationReader(r.name, {
-    connection: adminConnection,
+    connection: pulumi.secret({ ...settings.vault, auth: settings.auth }),
     sources: r.sources,
     roleName: r.name,
     policyName: r.name.toLowerCase(),
@@ -31,11 +32,20 @@ if (settings.reader) {
     rotationTrigger: r.rotationTrigger,
     implementation: r.implementation,
   });
-  outputs.readerPolicy = reader.policyName;
-  outputs.readerRole = reader.roleName;
-  outputs.readerRoleId = reader.roleId;
-  outputs.readerSecretId = reader.secretId;
-  outputs.readerSecretIdAccessor = reader.secretIdAccessor;
+  Object.assign(outputs, {
+    vaultAddress: settings.vault.address,
+    readerPolicy: reader.policyName,
+    readerRole: reader.roleName,
+    readerRoleId: reader.roleId,
+    readerSecretId: reader.secretId,
+    readerSecretIdAccessor: reader.secretIdAccessor,
+  });
+}
+
+const keyVaultConfig = config.getObject<unknown>("keyVaultDeployment");
+if (keyVaultConfig !== undefined) {
+  const kv = new KeyVaultDeployment("destination", keyVaultDeploymentArgsFromConfig(keyVaultConfig));
+  Object.assign(outputs, { keyVaultId: kv.vaultId, keyVaultUri: kv.vaultUri, keyVaultPrivateEndpointIp: kv.privateEndpointIp });
 }
 
 export const vaultAddress = outputs.vaultAddress;
@@ -44,3 +54,6 @@ export const readerRole = outputs.readerRole;
 export const readerRoleId = outputs.readerRoleId;
 export const readerSecretId = outputs.readerSecretId;
 export const readerSecretIdAccessor = outputs.readerSecretIdAccessor;
+export const keyVaultId = outputs.keyVaultId;
+export const keyVaultUri = outputs.keyVaultUri;
+export const keyVaultPrivateEndpointIp = outputs.keyVaultPrivateEndpointIp;

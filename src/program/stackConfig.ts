@@ -35,8 +35,9 @@ export interface RawStackConfig {
 }
 
 export interface StackSettings {
-  vault: VaultSettings;
-  auth: VaultAuth;
+  /** Present when something in the stack talks to Vault (a reader). */
+  vault?: VaultSettings;
+  auth?: VaultAuth;
   reader?: ReaderSettings;
 }
 
@@ -45,6 +46,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 /** Validates the whole configuration and throws one error listing every problem, each naming its key. */
 export function readStackSettings(raw: RawStackConfig): StackSettings {
   const problems: string[] = [];
+  // A stack that only deploys the destination (no reader) needs no Vault connection.
+  if (raw.vault === undefined && raw.reader === undefined) return {};
   const v = raw.vault === undefined ? {} : raw.vault;
   if (!isObject(v)) throw new Error("[vault-migration:vault] must be an object");
   const address = (v.address as string | undefined) ?? raw.env.VAULT_ADDR;

@@ -49,9 +49,13 @@ describe("small Vault helpers", () => {
 
 describe("stack configuration", () => {
   it("takes the address and token from the environment when config has none", () => {
-    const s = readStackSettings({ env: { VAULT_ADDR: "https://vault.example.com:8200", VAULT_TOKEN: "tok-123456789" } });
-    assert.equal(s.vault.address, "https://vault.example.com:8200");
+    const s = readStackSettings({ vault: {}, env: { VAULT_ADDR: "https://vault.example.com:8200", VAULT_TOKEN: "tok-123456789" } });
+    assert.equal(s.vault?.address, "https://vault.example.com:8200");
     assert.deepEqual(s.auth, { method: "token", token: "tok-123456789" });
+  });
+
+  it("needs no Vault connection for a stack that only deploys the destination", () => {
+    assert.deepEqual(readStackSettings({ env: {} }), {});
   });
 
   it("lists every problem, each naming its key, and never echoes the token", () => {
@@ -68,8 +72,8 @@ describe("stack configuration", () => {
 
   it("keeps TLS verification on unless explicitly turned off", () => {
     const s = readStackSettings({ vault: { address: "https://v" }, vaultToken: "tok-123456789", env: {} });
-    assert.equal(s.vault.insecureSkipTlsVerify, undefined);
+    assert.equal(s.vault?.insecureSkipTlsVerify, undefined);
     const off = readStackSettings({ vault: { address: "https://v", insecureSkipTlsVerify: true }, vaultToken: "tok-123456789", env: {} });
-    assert.equal(off.vault.insecureSkipTlsVerify, true);
+    assert.equal(off.vault?.insecureSkipTlsVerify, true);
   });
 });

@@ -1,0 +1,37 @@
+// Project rules that the type checker does not enforce. Exits non-zero listing every violation.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const files = (dir) =>
+  readdirSync(join(root, dir)).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(join(root, p)).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+  });
+const problems = [];
+const check = (dir, test, why) => {
+  for (const f of files(dir)) {
+    readFileSync(join(root, f), "utf8").split("\n").forEach((line, i) => {
+      if (test(line, f)) problems.push(`${relative(root, join(root, f))}:${i + 1}: ${why}`);
+    });
+  }
+};
+
+// The migration engine is pure: no Pulumi, no service clients, no HTTP.
+check("src/engine", (l) => /from "(@pulumi\/|undici|@azure\/)|from "\.\.\/(clients|resources|components)/.test(l), "src/engine must not import Pulumi, HTTP or service clients");
+// Service clients know nothing of Pulumi.
+check("src/clients", (l) => /from "@pulumi\//.test(l), "src/clients must not import Pulumi");
+// Production code never knows a test double exists.
+check("src", (l) => /from "[^"]*test\//.test(l), "src must not import from test/");
+// No untyped escape hatches in product code.
+check("src", (l) => /(:\s*any\b|as any\b|<any>)/.test(l), "no `any` in src/");
+// TLS verification is only ever turned off through the explicit option.
+for (const d of ["src", "test", "scripts"]) check(d, (l) => /NODE_TLS_REJECT_UNAUTHORIZED|rejectUnauthorized:\s*false/.test(l), "TLS verification turned off");
+// A skipped or exclusive test proves nothing.
+check("test", (l) => /\b(it|describe)\.(skip|only)\(|\bxit\(|this\.skip\(\)/.test(l), "skipped or exclusive test");
+
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}
+console.log("lint: ok");
