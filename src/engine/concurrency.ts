@@ -1,0 +1,252 @@
+/**
+ * Bounded concurrency, pacing and retry for executing plan items. Built for a
+ * migration where one secret failing must not abort the others: results are
+ * per item, and only a failure of the item SOURCE itself ends the run.
+ */
+
+/** Time source and sleeper, injectable so tests need no real delays. */
+export interface Clock {
+  /** Milliseconds since an arbitrary epoch; must not go backwards. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
+
+/** Per-item outcome of {@link mapConcurrent}. */
+export type Settled<T, R> =
+  | { readonly item: T; readonly index: number; readonly ok: true; readonly value: R }
+  | { readonly item: T; readonly index: number; readonly ok: false; readonly error: unknown };
+
+/** What a task receives besides its item. */
+export interface TaskContext {
+  /** Position of the item in the source. */
+  readonly index: number;
+  /** Aborted when the consumer stops early, so long waits can end. */
+  readonly signal: AbortSignal;
+}
+
+function toAsyncIterator<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> {
+  if (Symbol.asyncIterator in items) return (items as AsyncIterable<T>)[Symbol.asyncIterator]();
+  const it = (items as Iterable<T>)[Symbol.iterator]();
+  return {
+    next: async () => it.next(),
+    return: async () => it.return?.() ?? { done: true, value: undefined },
+  };
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` tasks in flight and yields each
+ * item's outcome as it settles (completion order, not input order). Items are
+ * pulled lazily — never more than `limit` ahead of the consumer — so memory stays
+ * flat on large inventories. A task's failure is yielded, not thrown. If the
+ * source throws, no new task starts, in-flight ones are drained and yielded, then
+ * the source's error is thrown. If the consumer stops early, `signal` is aborted
+ * and the generator waits for in-flight tasks before returning, so nothing keeps
+ * running behind the caller's back.
+ */
+export async function* mapConcurrent<T, R>(
+  items: Iterable<T> | AsyncIterable<T>,
+  limit: number,
+  fn: (item: T, ctx: TaskContext) => Promise<R>,
+): AsyncGenerator<Settled<T, R>, void, undefined> {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer (got ${limit})`);
+  const it = toAsyncIterator(items);
+  const controller = new AbortController();
+  // Settled results wait here for the consumer; a task wakes the generator when it
+  // settles. (Racing all in-flight promises on every step would pile reactions on a
+  // long-running task, growing memory with the number of items.)
+  const ready: Settled<T, R>[] = [];
+  const running = new Set<Promise<void>>();
+  let wake: (() => void) | undefined;
+  let exhausted = false;
+  let sourceFailed = false;
+  let sourceError: unknown;
+  let next = 0;
+
+  const start = (item: T, index: number): void => {
+    // `new Promise` turns a synchronous throw in fn into a rejection.
+    const task: Promise<void> = new Promise<R>((resolve) => resolve(fn(item, { index, signal: controller.signal })))
+      .then(
+        (value): Settled<T, R> => ({ item, index, ok: true, value }),
+        (error: unknown): Settled<T, R> => ({ item, index, ok: false, error }),
+      )
+      .then((settled) => {
+        running.delete(task);
+        ready.push(settled);
+        wake?.();
+        wake = undefined;
+      });
+    running.add(task);
+  };
+
+  try {
+    for (;;) {
+      // Unconsumed results count against the limit too, so a slow consumer holds at most `limit`.
+      while (!exhausted && running.size + ready.length < limit) {
+        let step: IteratorResult<T>;
+        try {
+          step = await it.next();
+        } catch (err) {
+          exhausted = true;
+          sourceFailed = true;
+          sourceError = err;
+          break;
+        }
+        if (step.done) {
+          exhausted = true;
+          break;
+        }
+        start(step.value, next++);
+      }
+      if (ready.length === 0) {
+        if (running.size === 0) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      yield ready.shift() as Settled<T, R>;
+    }
+    if (sourceFailed) throw sourceError;
+  } finally {
+    controller.abort();
+    if (!exhausted) await it.return?.();
+    await Promise.all(running);
+  }
+}
+
+/** Options of {@link RateLimiter}. */
+export interface RateLimiterOptions {
+  /** Operations allowed in any window, e.g. 300 for Key Vault secret CREATEs. */
+  readonly limit: number;
+  /** Window length in ms, e.g. 10 000. */
+  readonly windowMs: number;
+  readonly clock?: Clock;
+}
+
+/**
+ * Pacer allowing at most `limit` operations in ANY sliding window of `windowMs`
+ * (Key Vault: 300 secret CREATEs per 10 s, fact sheet §4). A sliding log rather
+ * than a refilling token bucket: a bucket of N that refills N per window lets
+ * up to 2N through in one window and trips the service limit. Callers are served
+ * in FIFO order; memory is `limit` timestamps.
+ */
+export class RateLimiter {
+  private readonly limit: number;
+  private readonly windowMs: number;
+  private readonly clock: Clock;
+  private readonly stamps: number[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private pausedUntil = 0;
+  private waiting = 0;
+
+  constructor(options: RateLimiterOptions) {
+    if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError(`rate limit must be a positive integer (got ${options.limit})`);
+    if (!(options.windowMs > 0)) throw new RangeError(`rate window must be positive (got ${options.windowMs})`);
+    this.limit = options.limit;
+    this.windowMs = options.windowMs;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  /** Resolves when one more operation may start. */
+  take(): Promise<void> {
+    this.waiting++;
+    const turn = this.tail.then(() => this.acquire());
+    // Keep the chain alive even if a sleep rejects.
+    this.tail = turn.catch(() => undefined);
+    return turn.finally(() => {
+      this.waiting--;
+    });
+  }
+
+  /** Holds every caller for `ms` (e.g. a 429's Retry-After) — the limit is per vault, not per task. */
+  pauseFor(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
+  }
+
+  /** Callers currently waiting in {@link take}. */
+  get pending(): number {
+    return this.waiting;
+  }
+
+  private async acquire(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      if (now < this.pausedUntil) {
+        await this.clock.sleep(this.pausedUntil - now);
+        continue;
+      }
+      while (this.stamps.length > 0 && (this.stamps[0] as number) <= now - this.windowMs) this.stamps.shift();
+      if (this.stamps.length < this.limit) {
+        this.stamps.push(now);
+        return;
+      }
+      await this.clock.sleep((this.stamps[0] as number) + this.windowMs - now);
+    }
+  }
+}
+
+/** Options of {@link retry}. */
+export interface RetryOptions {
+  /** Retries after the first attempt (0 = no retry). */
+  readonly retries: number;
+  /** Backoff base: attempt n waits up to `baseMs * 2^n`, capped by `maxMs`. */
+  readonly baseMs: number;
+  readonly maxMs: number;
+  /** Whether an error may be retried. Required: only the caller knows whether its call is idempotent. */
+  readonly isRetryable: (error: unknown, attempt: number) => boolean;
+  /** Server hint (Retry-After) in ms, used instead of backoff when present. */
+  readonly retryAfterMs?: (error: unknown) => number | undefined;
+  /** A hint above this is not waited for: the error is thrown. Default 60 000. */
+  readonly maxRetryAfterMs?: number;
+  /** Random source in [0, 1); default Math.random. */
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called before each wait (for logs; receives the error, which must be logged redacted). */
+  readonly onRetry?: (info: { readonly attempt: number; readonly delayMs: number; readonly error: unknown }) => void;
+}
+
+/** Full-jitter backoff: uniform in [0, min(maxMs, baseMs·2^attempt)). */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const cap = Math.min(maxMs, baseMs * 2 ** attempt);
+  return Math.floor(random() * cap);
+}
+
+/**
+ * Calls `fn` until it succeeds, an error is not retryable, or `retries` is spent;
+ * then throws the last error unchanged. Waits the server's Retry-After hint when
+ * there is one (up to `maxRetryAfterMs`), otherwise full-jitter backoff.
+ */
+export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const sleep = options.sleep ?? systemClock.sleep;
+  const maxHint = options.maxRetryAfterMs ?? 60_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (error) {
+      if (attempt >= options.retries || !options.isRetryable(error, attempt)) throw error;
+      const hint = options.retryAfterMs?.(error);
+      if (hint !== undefined && hint > maxHint) throw error;
+      const delayMs = hint !== undefined ? Math.max(0, hint) : backoffDelay(attempt, options.baseMs, options.maxMs, options.random);
+      options.onRetry?.({ attempt, delayMs, error });
+      await sleep(delayMs);
+    }
+  }
+}
+
+/**
+ * Parses an HTTP Retry-After value — delta-seconds or an HTTP date — into ms from
+ * `nowMs`. Returns `undefined` when absent or unparseable; past dates give 0.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!/[a-z]/i.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}

@@ -1,0 +1,323 @@
+/**
+ * Mapping of source paths to destination names.
+ *
+ * Rules are `{ match, name, mount? }`, tried in order; the first whose glob
+ * matches the path RELATIVE TO THE MOUNT (and whose `mount`, if set, equals the
+ * source mount) wins. When none matches, the default rule `{mount}/{path}` applies
+ * — which, through the Key Vault sanitiser, is seed 003's
+ * `sanitize_name(mount + "/" + path)`. Every rendered name goes through the
+ * destination's `sanitize`, then must pass its `isValid`.
+ *
+ * Template placeholders:
+ * - `{mount}` source mount; `{path}` path relative to the mount;
+ * - `{name}` last path segment; `{dir}` path without its last segment (`''` at top level);
+ * - `{1}` … `{n}` glob captures, numbered left to right as picomatch's
+ *   `capture` mode numbers them: one per `*`, `**`, brace set `{a,b}` and bracket
+ *   class `[…]` (`?` does not capture); a capture that matched nothing is `''`.
+ * Unknown placeholders, stray braces and capture numbers beyond the glob's captures
+ * are configuration errors.
+ *
+ * Include/exclude globs also match the path relative to the mount: a path is mapped
+ * when it matches some include (or there are none) and no exclude. Globs use
+ * picomatch with `dot: true` (dot-files match `*`) and POSIX separators.
+ */
+import picomatch = require("picomatch");
+import { EngineError } from "./errors";
+import type { SourceRef } from "./types";
+
+/** One mapping rule: first match wins. */
+export interface MappingRule {
+  /** picomatch glob over the path relative to the mount. */
+  readonly match: string;
+  /** Name template, see the module comment for placeholders. */
+  readonly name: string;
+  /** Restricts the rule to one mount (without slashes). */
+  readonly mount?: string;
+}
+
+/** The naming rules of one destination kind. */
+export interface DestinationNaming {
+  /** Stable id, e.g. `azure-key-vault` (worth including in the mapping hash). */
+  readonly id: string;
+  /** Whether names differing only in case are different secrets. */
+  readonly caseSensitive: boolean;
+  /** Turns a rendered name into the destination's alphabet; may return `''`. */
+  sanitize(raw: string): string;
+  /** Whether a sanitised name is acceptable to the destination. */
+  isValid(name: string): boolean;
+}
+
+/** Key Vault secret names: 1–127 characters of `0-9a-zA-Z-` (fact sheet §4). */
+export const KEY_VAULT_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
+
+/** Maximum Key Vault secret name length. */
+export const KEY_VAULT_NAME_MAX = 127;
+
+/**
+ * Seed 003's `sanitize_name`, kept byte-for-byte compatible so `existing: adopt`
+ * finds secrets made by the manual script: `/` and `_` → `-`, any other character
+ * outside `0-9a-zA-Z-` → `-`, collapse runs of `-`, strip leading/trailing `-`,
+ * then truncate to 127 (the seed truncates after stripping, so a trailing `-` can
+ * survive truncation; Key Vault accepts it). Returns `''` when nothing is left.
+ */
+export function sanitizeKeyVaultName(raw: string): string {
+  return raw
+    .replace(/[/_]/g, "-")
+    .replace(/[^a-zA-Z0-9-]/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, KEY_VAULT_NAME_MAX);
+}
+
+/** Azure Key Vault naming: seed 003's sanitiser, case-insensitive names. */
+export const keyVaultNaming: DestinationNaming = {
+  id: "azure-key-vault",
+  caseSensitive: false,
+  sanitize: sanitizeKeyVaultName,
+  isValid: (name) => KEY_VAULT_NAME_PATTERN.test(name),
+};
+
+/** Lookup key of a destination name: lower-cased when the destination ignores case. */
+export function nameKey(naming: DestinationNaming, name: string): string {
+  return naming.caseSensitive ? name : name.toLowerCase();
+}
+
+/** Strips leading/trailing slashes of a mount. */
+export function normalizeMount(mount: string): string {
+  return mount.replace(/^\/+|\/+$/g, "");
+}
+
+/** `mount/path` of a source reference, the form used in markers, plans and reports. */
+export function fullSourcePath(ref: SourceRef): string {
+  return `${normalizeMount(ref.mount)}/${ref.path.replace(/^\/+/, "")}`;
+}
+
+/** Thrown by {@link createMapper} for bad globs or templates; lists every problem. */
+export class MappingConfigError extends EngineError {
+  /** One line per bad glob or template, each naming it. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super("MAPPING_CONFIG", `invalid mapping configuration:\n - ${problems.join("\n - ")}`);
+    this.problems = problems;
+  }
+}
+
+/** A name shared by several source paths. */
+export interface Collision {
+  readonly name: string;
+  readonly paths: readonly string[];
+}
+
+/** A path that cannot be given a valid destination name. */
+export interface InvalidName {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Thrown by {@link mapAll}; lists ALL collisions and invalid names at once. */
+export class MappingError extends EngineError {
+  /** Every name shared by two or more paths. */
+  readonly collisions: readonly Collision[];
+  /** Every path without a valid name. */
+  readonly invalid: readonly InvalidName[];
+  constructor(collisions: readonly Collision[], invalid: readonly InvalidName[]) {
+    const lines = [
+      ...collisions.map((c) => `${c.paths.map((p) => `[${p}]`).join(", ")} all map to destination name [${c.name}]`),
+      ...invalid.map((i) => i.message),
+    ];
+    super("MAPPING", `${lines.length} mapping problem(s):\n - ${lines.join("\n - ")}`);
+    this.collisions = collisions;
+    this.invalid = invalid;
+  }
+}
+
+/** Outcome of mapping one path. */
+export type MapOutcome =
+  | { readonly kind: "mapped"; readonly name: string; readonly rule: number | "default" }
+  | { readonly kind: "excluded" }
+  | { readonly kind: "invalid"; readonly message: string };
+
+/** Options of {@link createMapper}. */
+export interface MapperOptions {
+  readonly naming: DestinationNaming;
+  readonly rules?: readonly MappingRule[];
+  readonly include?: readonly string[];
+  readonly exclude?: readonly string[];
+}
+
+/** A validated, reusable path → name mapper. */
+export interface Mapper {
+  readonly naming: DestinationNaming;
+  /** Maps one source path; never throws for a valid configuration. */
+  map(ref: SourceRef): MapOutcome;
+  /** Lookup key of a destination name (see {@link nameKey}). */
+  key(name: string): string;
+}
+
+/** The default rule's template: seed 003's `mount + "/" + path`. */
+export const DEFAULT_TEMPLATE = "{mount}/{path}";
+
+const NAMED_PLACEHOLDERS = new Set(["mount", "path", "name", "dir"]);
+
+type TemplatePart = string | { readonly placeholder: string };
+
+interface CompiledRule {
+  readonly regex: RegExp;
+  readonly mount: string | undefined;
+  readonly template: readonly TemplatePart[];
+}
+
+/** Compiles a glob, or returns a problem naming it. */
+function compileGlob(glob: string, what: string): RegExp | string {
+  if (typeof glob !== "string" || glob.length === 0) return `${what}: empty glob`;
+  if (glob.startsWith("/")) return `${what} [${glob}]: globs match paths relative to the mount and must not start with "/"`;
+  try {
+    return picomatch.makeRe(glob, { capture: true, dot: true, strictBrackets: true, windows: false });
+  } catch (err) {
+    return `${what} [${glob}]: ${(err as Error).message}`;
+  }
+}
+
+function captureCount(regex: RegExp): number {
+  // Matching the empty alternative yields an array with one slot per group.
+  return (new RegExp(`${regex.source}|`).exec("") as RegExpExecArray).length - 1;
+}
+
+/** Parses a template into literal and placeholder parts, or returns a problem. */
+function parseTemplate(template: string, captures: number, what: string): TemplatePart[] | string {
+  if (typeof template !== "string" || template.length === 0) return `${what}: empty name template`;
+  const parts: TemplatePart[] = [];
+  const re = /\{([^{}]*)\}/g;
+  let last = 0;
+  for (let m = re.exec(template); m !== null; m = re.exec(template)) {
+    const literal = template.slice(last, m.index);
+    if (/[{}]/.test(literal)) return `${what} [${template}]: unbalanced brace`;
+    if (literal) parts.push(literal);
+    const p = m[1] ?? "";
+    if (/^[1-9][0-9]*$/.test(p)) {
+      if (Number(p) > captures) {
+        return `${what} [${template}]: {${p}} but the glob has ${captures} capture(s)`;
+      }
+    } else if (!NAMED_PLACEHOLDERS.has(p)) {
+      return `${what} [${template}]: unknown placeholder {${p}} (use {mount}, {path}, {name}, {dir} or {1}…{n})`;
+    }
+    parts.push({ placeholder: p });
+    last = re.lastIndex;
+  }
+  const tail = template.slice(last);
+  if (/[{}]/.test(tail)) return `${what} [${template}]: unbalanced brace`;
+  if (tail) parts.push(tail);
+  return parts;
+}
+
+function render(parts: readonly TemplatePart[], ref: SourceRef, captures: readonly (string | undefined)[]): string {
+  const slash = ref.path.lastIndexOf("/");
+  const values: Record<string, string> = {
+    mount: ref.mount,
+    path: ref.path,
+    name: slash < 0 ? ref.path : ref.path.slice(slash + 1),
+    dir: slash < 0 ? "" : ref.path.slice(0, slash),
+  };
+  return parts
+    .map((part) => {
+      if (typeof part === "string") return part;
+      const n = Number(part.placeholder);
+      return Number.isInteger(n) ? captures[n] ?? "" : values[part.placeholder] ?? "";
+    })
+    .join("");
+}
+
+/**
+ * Validates the mapping configuration and returns a mapper. Throws a
+ * {@link MappingConfigError} listing every bad glob or template, each named.
+ */
+export function createMapper(options: MapperOptions): Mapper {
+  const problems: string[] = [];
+  const rules: CompiledRule[] = [];
+  (options.rules ?? []).forEach((rule, i) => {
+    const regex = compileGlob(rule.match, `rules[${i}].match`);
+    if (typeof regex === "string") {
+      problems.push(regex);
+      return;
+    }
+    const template = parseTemplate(rule.name, captureCount(regex), `rules[${i}].name`);
+    if (typeof template === "string") {
+      problems.push(template);
+      return;
+    }
+    rules.push({ regex, template, mount: rule.mount === undefined ? undefined : normalizeMount(rule.mount) });
+  });
+  const compileList = (globs: readonly string[] | undefined, what: string): RegExp[] =>
+    (globs ?? []).flatMap((g, i) => {
+      const r = compileGlob(g, `${what}[${i}]`);
+      if (typeof r === "string") {
+        problems.push(r);
+        return [];
+      }
+      return [r];
+    });
+  const include = compileList(options.include, "include");
+  const exclude = compileList(options.exclude, "exclude");
+  if (problems.length > 0) throw new MappingConfigError(problems);
+
+  const defaultTemplate = parseTemplate(DEFAULT_TEMPLATE, 0, "default") as TemplatePart[];
+  const { naming } = options;
+
+  return {
+    naming,
+    key: (name) => nameKey(naming, name),
+    map(input: SourceRef): MapOutcome {
+      const ref = { mount: normalizeMount(input.mount), path: input.path.replace(/^\/+/, "") };
+      if (include.length > 0 && !include.some((r) => r.test(ref.path))) return { kind: "excluded" };
+      if (exclude.some((r) => r.test(ref.path))) return { kind: "excluded" };
+      let raw: string | undefined;
+      let rule: number | "default" = "default";
+      for (let i = 0; i < rules.length && raw === undefined; i++) {
+        const r = rules[i] as CompiledRule;
+        if (r.mount !== undefined && r.mount !== ref.mount) continue;
+        const m = r.regex.exec(ref.path);
+        if (m) {
+          raw = render(r.template, ref, m);
+          rule = i;
+        }
+      }
+      raw ??= render(defaultTemplate, ref, []);
+      const name = naming.sanitize(raw);
+      if (!naming.isValid(name)) {
+        const why = name === "" ? "an empty name" : `[${name}], which is not a valid ${naming.id} name`;
+        return { kind: "invalid", message: `source path [${fullSourcePath(ref)}] maps to ${why}` };
+      }
+      return { kind: "mapped", name, rule };
+    },
+  };
+}
+
+/**
+ * Maps every path at once and checks the result. Returns `mount/path` → name for
+ * mapped paths (excluded ones are absent). Throws a {@link MappingError} listing
+ * ALL collisions (two or more paths onto one name, compared case-insensitively
+ * when the destination ignores case) and all invalid names.
+ */
+export function mapAll(sources: Iterable<SourceRef>, mapperOrOptions: Mapper | MapperOptions): Map<string, string> {
+  const mapper = "map" in mapperOrOptions ? mapperOrOptions : createMapper(mapperOrOptions);
+  const result = new Map<string, string>();
+  const byKey = new Map<string, { name: string; paths: string[] }>();
+  const invalid: InvalidName[] = [];
+  for (const ref of sources) {
+    const path = fullSourcePath(ref);
+    const out = mapper.map(ref);
+    if (out.kind === "excluded") continue;
+    if (out.kind === "invalid") {
+      invalid.push({ path, message: out.message });
+      continue;
+    }
+    result.set(path, out.name);
+    const key = mapper.key(out.name);
+    const group = byKey.get(key);
+    if (group) group.paths.push(path);
+    else byKey.set(key, { name: out.name, paths: [path] });
+  }
+  const collisions = [...byKey.values()].filter((g) => g.paths.length > 1);
+  if (collisions.length > 0 || invalid.length > 0) throw new MappingError(collisions, invalid);
+  return result;
+}

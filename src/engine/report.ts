@@ -1,0 +1,173 @@
+/**
+ * The migration report: one row per plan item with its outcome, counts and
+ * timing, as JSON or Markdown. It holds paths, names, versions, reasons and
+ * redacted error messages — never a value.
+ */
+import type { PlanAction, PlanItem } from "./types";
+
+/** Outcome of one item after execution. */
+export type ItemResult = "created" | "updated" | "unchanged" | "skipped" | "orphaned" | "deleted" | "failed" | "refused";
+
+/** Every outcome, in report order. */
+export const ITEM_RESULTS: readonly ItemResult[] = ["refused", "failed", "created", "updated", "deleted", "unchanged", "skipped", "orphaned"];
+
+/** One report row. */
+export interface ReportItem {
+  readonly sourcePath: string;
+  readonly sourceVersion?: number;
+  readonly destinationName: string;
+  readonly action: PlanAction;
+  readonly result: ItemResult;
+  readonly reason: string;
+  /** Already redacted (see {@link redact}). */
+  readonly error?: string;
+}
+
+/** A finished migration report. */
+export interface MigrationReport {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly counts: Readonly<Record<ItemResult, number>>;
+  /** Sources already in sync (not listed one by one). */
+  readonly inSync: number;
+  readonly items: readonly ReportItem[];
+  /** Non-fatal notes (dropped tags, truncations). */
+  readonly warnings: readonly string[];
+}
+
+/** Outcome of a plan item that was executed without error. */
+export function successResult(action: PlanAction): ItemResult {
+  const map: Record<PlanAction, ItemResult> = {
+    create: "created",
+    update: "updated",
+    delete: "deleted",
+    skip: "skipped",
+    orphan: "orphaned",
+    refuse: "refused",
+  };
+  return map[action];
+}
+
+/**
+ * A report row for a plan item. Pass `error` (any thrown value) and the secret
+ * strings it might contain to record a failure; its message is redacted here.
+ */
+export function reportItem(
+  item: PlanItem,
+  outcome: { readonly result?: ItemResult; readonly error?: unknown; readonly secrets?: readonly string[] } = {},
+): ReportItem {
+  const failed = outcome.error !== undefined;
+  return {
+    sourcePath: item.sourcePath,
+    ...(item.sourceVersion !== undefined ? { sourceVersion: item.sourceVersion } : {}),
+    destinationName: item.destinationName,
+    action: item.action,
+    result: failed ? "failed" : outcome.result ?? successResult(item.action),
+    reason: item.detail ? `${item.reason} (${item.detail})` : item.reason,
+    ...(failed ? { error: redactError(outcome.error, outcome.secrets ?? []) } : {}),
+  };
+}
+
+/** Assembles a report and its counts. */
+export function buildReport(input: {
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly items: readonly ReportItem[];
+  readonly inSync?: number;
+  readonly warnings?: readonly string[];
+}): MigrationReport {
+  const counts = Object.fromEntries(ITEM_RESULTS.map((r) => [r, 0])) as Record<ItemResult, number>;
+  for (const i of input.items) counts[i.result]++;
+  return {
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+    counts,
+    inSync: input.inSync ?? 0,
+    items: [...input.items],
+    warnings: [...(input.warnings ?? [])],
+  };
+}
+
+/** Pretty JSON of a report. */
+export function toJson(report: MigrationReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+function cell(text: string | number | undefined): string {
+  // Pipes would split the row, newlines would end the table.
+  return text === undefined ? "" : String(text).replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+/** Markdown report: summary, then a table with refusals and failures first. */
+export function toMarkdown(report: MigrationReport): string {
+  const rank = (r: ItemResult): number => ITEM_RESULTS.indexOf(r);
+  const rows = report.items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => rank(a.item.result) - rank(b.item.result) || a.i - b.i)
+    .map(({ item }) =>
+      `| ${cell(item.result)} | ${cell(item.sourcePath)} | ${cell(item.sourceVersion)} | ${cell(item.destinationName)} | ${cell(item.action)} | ${cell(item.reason)} | ${cell(item.error)} |`,
+    );
+  const summary = ITEM_RESULTS.filter((r) => report.counts[r] > 0).map((r) => `${r}: ${report.counts[r]}`);
+  const lines = [
+    "# Migration report",
+    "",
+    `- Started: ${report.startedAt}`,
+    `- Finished: ${report.finishedAt} (${(report.durationMs / 1000).toFixed(1)} s)`,
+    `- Already in sync: ${report.inSync}`,
+    `- ${summary.length > 0 ? summary.join(", ") : "no pending items"}`,
+    "",
+  ];
+  if (rows.length > 0) {
+    lines.push("| Result | Source path | Version | Destination | Action | Reason | Error |", "|---|---|---|---|---|---|---|", ...rows, "");
+  }
+  if (report.warnings.length > 0) lines.push("## Warnings", "", ...report.warnings.map((w) => `- ${cell(w)}`), "");
+  return lines.join("\n");
+}
+
+/** Replacement text for a redacted secret. */
+export const REDACTED = "[REDACTED]";
+
+/**
+ * Removes every occurrence of the given secret strings from a message — also in
+ * their JSON-escaped and URL-encoded forms, as they appear in echoed request
+ * bodies and URLs. All occurrences are located in the ORIGINAL message and
+ * overlapping ones merged before replacing, so overlapping secrets are removed
+ * whole and a replacement can never splice a secret back together.
+ * Defence in depth: messages should not contain values in the first place.
+ */
+export function redact(message: string, secrets: readonly string[]): string {
+  const forms = new Set<string>();
+  for (const s of secrets) {
+    if (!s) continue;
+    forms.add(s);
+    forms.add(JSON.stringify(s).slice(1, -1));
+    forms.add(encodeURIComponent(s));
+  }
+  const spans: [number, number][] = [];
+  for (const f of forms) {
+    for (let at = message.indexOf(f); at >= 0; at = message.indexOf(f, at + 1)) spans.push([at, at + f.length]);
+  }
+  if (spans.length === 0) return message;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = "";
+  let pos = 0;
+  let [start, end] = spans[0] as [number, number];
+  for (const [s, e] of spans) {
+    if (s <= end) {
+      end = Math.max(end, e);
+      continue;
+    }
+    out += message.slice(pos, start) + REDACTED;
+    pos = end;
+    [start, end] = [s, e];
+  }
+  return out + message.slice(pos, start) + REDACTED + message.slice(end);
+}
+
+/** A redacted one-line message of any thrown value (`name: message`, no stack). */
+export function redactError(error: unknown, secrets: readonly string[]): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return redact(text, secrets);
+}

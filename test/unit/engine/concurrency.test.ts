@@ -1,0 +1,254 @@
+import * as assert from "node:assert/strict";
+import * as fc from "fast-check";
+import { RateLimiter, backoffDelay, mapConcurrent, parseRetryAfter, retry } from "../../../src/engine";
+import type { Settled } from "../../../src/engine";
+import { FakeClock } from "./fakeClock";
+
+async function collect<T, R>(gen: AsyncGenerator<Settled<T, R>>): Promise<Settled<T, R>[]> {
+  const out: Settled<T, R>[] = [];
+  for await (const r of gen) out.push(r);
+  return out;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe("engine/concurrency", () => {
+  describe("mapConcurrent", () => {
+    it("never runs more than `limit` tasks at once, and uses them all", async () => {
+      let active = 0;
+      let peak = 0;
+      const results = await collect(
+        mapConcurrent(Array.from({ length: 20 }, (_, i) => i), 3, async (n) => {
+          active++;
+          peak = Math.max(peak, active);
+          for (let i = 0; i < (n % 4) + 1; i++) await tick();
+          active--;
+          return n * 2;
+        }),
+      );
+      assert.equal(peak, 3);
+      assert.deepEqual(results.map((r) => (r.ok ? r.value : -1)).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i * 2));
+    });
+
+    it("pulls lazily from the source", async () => {
+      let pulled = 0;
+      function* source(): Generator<number> {
+        for (let i = 0; i < 1000; i++) {
+          pulled++;
+          yield i;
+        }
+      }
+      let consumed = 0;
+      for await (const r of mapConcurrent(source(), 4, async (n) => n)) {
+        assert.ok(r.ok);
+        if (++consumed === 5) break;
+      }
+      assert.ok(pulled <= consumed + 4, `pulled ${pulled} for ${consumed} consumed`);
+    });
+
+    it("reports per-item failures without stopping the others", async () => {
+      const results = await collect(
+        mapConcurrent([1, 2, 3, 4, 5, 6], 2, async (n) => {
+          if (n === 3) throw new Error("boom 3");
+          if (n === 4) return Promise.reject(new Error("boom 4"));
+          return n;
+        }),
+      );
+      assert.equal(results.length, 6);
+      assert.deepEqual(results.filter((r) => !r.ok).map((r) => [r.item, (r as { error: Error }).error.message]).sort(), [[3, "boom 3"], [4, "boom 4"]]);
+    });
+
+    it("captures synchronous throws as failures", async () => {
+      const results = await collect(
+        mapConcurrent([1], 1, (): Promise<number> => {
+          throw new Error("sync");
+        }),
+      );
+      assert.equal(results[0]?.ok, false);
+    });
+
+    it("drains in-flight tasks, then rethrows a source failure", async () => {
+      async function* source(): AsyncGenerator<number> {
+        yield 1;
+        yield 2;
+        throw new Error("listing failed");
+      }
+      const seen: number[] = [];
+      await assert.rejects(
+        (async () => {
+          for await (const r of mapConcurrent(source(), 5, async (n) => {
+            await tick();
+            return n;
+          })) {
+            if (r.ok) seen.push(r.value);
+          }
+        })(),
+        /listing failed/,
+      );
+      assert.deepEqual(seen.sort(), [1, 2]);
+    });
+
+    it("aborts and awaits in-flight tasks when the consumer stops", async () => {
+      const finished: number[] = [];
+      let aborted = 0;
+      for await (const r of mapConcurrent([0, 1, 2, 3], 3, async (n, { signal }) => {
+        if (n > 0) {
+          while (!signal.aborted) await tick();
+          aborted++;
+        }
+        finished.push(n);
+        return n;
+      })) {
+        assert.equal(r.item, 0);
+        break;
+      }
+      assert.equal(aborted, 2);
+      assert.deepEqual(finished.sort(), [0, 1, 2], "in-flight tasks settled before the loop returned; item 3 never started");
+    });
+
+    it("rejects a bad limit", async () => {
+      await assert.rejects(collect(mapConcurrent([1], 0, async (n) => n)), RangeError);
+    });
+
+    it("yields exactly one outcome per item (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 30 }), fc.integer({ min: 1, max: 6 }), async (delays, limit) => {
+          const results = await collect(
+            mapConcurrent(delays, limit, async (d, { index }) => {
+              for (let i = 0; i < d; i++) await tick();
+              if (d === 3) throw new Error(`fail ${index}`);
+              return index;
+            }),
+          );
+          assert.deepEqual(results.map((r) => r.index).sort((a, b) => a - b), delays.map((_, i) => i));
+          for (const r of results) assert.equal(r.ok, r.item !== 3);
+        }),
+        { numRuns: 50 },
+      );
+    });
+  });
+
+  describe("RateLimiter", () => {
+    async function takeTimes(limiter: RateLimiter, clock: FakeClock, n: number, runFor: number): Promise<number[]> {
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) void limiter.take().then(() => times.push(clock.now()));
+      await clock.advance(runFor);
+      return times;
+    }
+
+    it("lets `limit` through per sliding window, FIFO", async () => {
+      const clock = new FakeClock();
+      const limiter = new RateLimiter({ limit: 3, windowMs: 1000, clock });
+      const times = await takeTimes(limiter, clock, 8, 5000);
+      assert.deepEqual(times, [0, 0, 0, 1000, 1000, 1000, 2000, 2000]);
+      assert.equal(limiter.pending, 0);
+    });
+
+    it("never exceeds the limit in any window, whatever the arrivals (property)", async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 4 }), async (gaps, limit) => {
+          const clock = new FakeClock();
+          const limiter = new RateLimiter({ limit, windowMs: 1000, clock });
+          const times: number[] = [];
+          const all: Promise<void>[] = [];
+          for (const gap of gaps) {
+            await clock.advance(gap);
+            all.push(limiter.take().then(() => void times.push(clock.now())));
+          }
+          await clock.advance(gaps.length * 1000);
+          await Promise.all(all);
+          for (const t of times) assert.ok(times.filter((u) => u >= t && u < t + 1000).length <= limit);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it("pauses every caller on request (Retry-After)", async () => {
+      const clock = new FakeClock();
+      const limiter = new RateLimiter({ limit: 100, windowMs: 1000, clock });
+      limiter.pauseFor(500);
+      const times = await takeTimes(limiter, clock, 2, 1000);
+      assert.deepEqual(times, [500, 500]);
+    });
+
+    it("validates its options", () => {
+      assert.throws(() => new RateLimiter({ limit: 0, windowMs: 1 }), RangeError);
+      assert.throws(() => new RateLimiter({ limit: 1, windowMs: 0 }), RangeError);
+    });
+  });
+
+  describe("retry", () => {
+    const noSleep = async (): Promise<void> => undefined;
+
+    it("retries retryable errors with full-jitter backoff", async () => {
+      const delays: number[] = [];
+      let calls = 0;
+      const result = await retry(
+        async (attempt) => {
+          calls++;
+          if (attempt < 3) throw new Error("transient");
+          return "ok";
+        },
+        { retries: 5, baseMs: 100, maxMs: 300, isRetryable: () => true, random: () => 0.5, sleep: async (ms) => void delays.push(ms) },
+      );
+      assert.equal(result, "ok");
+      assert.equal(calls, 4);
+      assert.deepEqual(delays, [50, 100, 150]);
+    });
+
+    it("throws non-retryable errors at once and the last error when retries run out", async () => {
+      let calls = 0;
+      const fatal = new Error("fatal");
+      await assert.rejects(retry(async () => { calls++; throw fatal; }, { retries: 5, baseMs: 1, maxMs: 1, isRetryable: () => false, sleep: noSleep }), (e) => e === fatal);
+      assert.equal(calls, 1);
+      calls = 0;
+      await assert.rejects(retry(async () => { calls++; throw new Error(`try ${calls}`); }, { retries: 2, baseMs: 1, maxMs: 1, isRetryable: () => true, sleep: noSleep }), /try 3/);
+      assert.equal(calls, 3);
+    });
+
+    it("honours Retry-After, and gives up on hints above the cap", async () => {
+      const delays: number[] = [];
+      const err = Object.assign(new Error("429"), { retryAfterMs: 2500 });
+      let calls = 0;
+      await retry(
+        async () => {
+          if (calls++ === 0) throw err;
+          return 1;
+        },
+        { retries: 1, baseMs: 1, maxMs: 10, isRetryable: () => true, retryAfterMs: (e) => (e as typeof err).retryAfterMs, sleep: async (ms) => void delays.push(ms) },
+      );
+      assert.deepEqual(delays, [2500]);
+      await assert.rejects(
+        retry(async () => { throw err; }, { retries: 3, baseMs: 1, maxMs: 10, isRetryable: () => true, retryAfterMs: () => 120_000, sleep: noSleep }),
+        (e) => e === err,
+      );
+    });
+
+    it("reports each retry", async () => {
+      const seen: number[] = [];
+      await assert.rejects(
+        retry(async () => { throw new Error("x"); }, { retries: 2, baseMs: 8, maxMs: 8, isRetryable: () => true, random: () => 0, sleep: noSleep, onRetry: (i) => seen.push(i.attempt) }),
+      );
+      assert.deepEqual(seen, [0, 1]);
+    });
+
+    it("keeps backoff within [0, min(max, base·2^n)) (property)", () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 60_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (n, base, max, r) => {
+          const d = backoffDelay(n, base, max, () => r);
+          assert.ok(d >= 0 && d <= Math.min(max, base * 2 ** n));
+        }),
+      );
+    });
+
+    it("parses Retry-After seconds and dates", () => {
+      const now = Date.parse("2026-05-01T00:00:00Z");
+      assert.equal(parseRetryAfter("5", now), 5000);
+      assert.equal(parseRetryAfter("Fri, 01 May 2026 00:00:10 GMT", now), 10_000);
+      assert.equal(parseRetryAfter("Thu, 30 Apr 2026 00:00:00 GMT", now), 0);
+      assert.equal(parseRetryAfter("soon", now), undefined);
+      assert.equal(parseRetryAfter("-1", now), undefined);
+      assert.equal(parseRetryAfter(undefined, now), undefined);
+    });
+  });
+});
