@@ -1,3 +1,4 @@
 export * from "./connection";
 export * from "./errors";
 export * from "./VaultClient";
+export * from "./kv";

@@ -1,0 +1,108 @@
+import type { KvVersion } from "../../engine/types";
+import { isVaultApiError } from "./errors";
+import type { VaultClient } from "./VaultClient";
+
+// Factory, not `class extends Error`: Pulumi's closure serializer drops subclass messages (see errors.ts).
+
+/** A KV mount could not be used: missing, not KV, not a mount, or invisible to the token. */
+export interface VaultMountError extends Error {
+  name: "VaultMountError";
+  mount: string;
+  /** `mount_not_found`, `not_kv`, `not_a_mount` or `mount_unknown` (the token can see neither `sys/mounts` nor the UI mounts endpoint). */
+  code: "mount_not_found" | "not_kv" | "not_a_mount" | "mount_unknown";
+}
+
+export function vaultMountError(mount: string, code: VaultMountError["code"], message: string): VaultMountError {
+  const e = new Error(message) as VaultMountError;
+  e.name = "VaultMountError";
+  e.mount = mount;
+  e.code = code;
+  return e;
+}
+
+export function isVaultMountError(e: unknown): e is VaultMountError {
+  return e instanceof Error && e.name === "VaultMountError";
+}
+
+/** A detected KV mount. */
+export interface KvMount {
+  /** Without leading/trailing slashes, e.g. `secret` or `team/kv`. */
+  mount: string;
+  kvVersion: KvVersion;
+}
+
+/** `/team/kv/` → `team/kv`. */
+export function normalizeMount(mount: string): string {
+  const m = mount.replace(/^\/+|\/+$/g, "");
+  if (!m) throw vaultMountError(mount, "mount_not_found", "Vault mount must not be empty");
+  return m;
+}
+
+/**
+ * Encodes each segment of an API path so keys holding `?`, `#`, `%` or spaces reach Vault intact;
+ * `/` stays a separator (Vault decodes the URL path before routing).
+ */
+export function encodeApiPath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+interface MountInfo {
+  type?: string;
+  options?: Record<string, string> | null;
+  /** Only in `sys/internal/ui/mounts/<path>` answers: the mount that holds the path. */
+  path?: string;
+}
+
+/**
+ * Finds `mount` and tells its KV version.
+ *
+ * Capabilities: `read` on `sys/mounts`; when that is denied (403), falls back to
+ * `sys/internal/ui/mounts/<mount>`, which Vault/OpenBao answer for any token holding some
+ * capability under the mount (so a least-privilege migration token needs no `sys/` policy).
+ * Honours the client's namespace.
+ *
+ * @throws VaultMountError `mount_not_found` (listing the KV mounts that exist), `not_kv` (naming
+ * the mount's type), `not_a_mount` (the path lies inside another mount), `mount_unknown` (the
+ * fallback was denied too: the mount is missing or the token has no access under it — Vault
+ * does not say which).
+ */
+export async function detectKvMount(client: VaultClient, mount: string): Promise<KvMount> {
+  const m = normalizeMount(mount);
+  let all: Record<string, MountInfo> | undefined;
+  try {
+    all = (await client.read<Record<string, MountInfo>>("sys/mounts"))?.data;
+  } catch (e) {
+    if (!(isVaultApiError(e) && e.statusCode === 403)) throw e;
+  }
+  if (all) {
+    const info = all[`${m}/`];
+    if (!info) {
+      const names = Object.keys(all).filter((k) => k.endsWith("/")).sort();
+      throw vaultMountError(m, "mount_not_found", `Vault mount "${m}" does not exist (mounts: ${names.join(", ") || "none"})`);
+    }
+    return toKvMount(m, info);
+  }
+  let info: MountInfo | undefined;
+  try {
+    info = (await client.read<MountInfo>(`sys/internal/ui/mounts/${encodeApiPath(m)}`))?.data;
+  } catch (e) {
+    if (!(isVaultApiError(e) && (e.statusCode === 403 || e.statusCode === 400))) throw e;
+  }
+  if (!info?.type) {
+    throw vaultMountError(
+      m,
+      "mount_unknown",
+      `Vault mount "${m}" does not exist or the token has no access under it (read on sys/mounts is denied, and sys/internal/ui/mounts/${m} did not answer)`,
+    );
+  }
+  const holder = (info.path ?? `${m}/`).replace(/^\/+|\/+$/g, "");
+  if (holder !== m) throw vaultMountError(m, "not_a_mount", `Vault path "${m}" is not a mount: it lies inside mount "${holder}/"`);
+  return toKvMount(m, info);
+}
+
+function toKvMount(mount: string, info: MountInfo): KvMount {
+  if (info.type !== "kv" && info.type !== "generic") {
+    throw vaultMountError(mount, "not_kv", `Vault mount "${mount}" is a ${info.type ?? "unknown"} mount, not a KV secrets engine`);
+  }
+  return { mount, kvVersion: info.options?.version === "2" ? 2 : 1 };
+}
