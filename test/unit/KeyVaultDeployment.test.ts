@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import * as pulumi from "@pulumi/pulumi";
+import { AzureNativeMocks, at, promiseOf, type Inputs, type Recorded } from "../support/azureNativeMocks";
 import {
     KEY_VAULT_ROLES,
     KeyVaultDeployment,
@@ -33,117 +34,11 @@ const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-mon/provi
 const STORAGE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-mon/providers/Microsoft.Storage/storageAccounts/stkvaudit`;
 const COMPONENT = "vault-migration:azure:KeyVaultDeployment";
 
-type Inputs = Record<string, unknown>;
-
-interface Recorded {
-    readonly type: string;
-    readonly name: string;
-    readonly inputs: Inputs;
-    readonly id: string | undefined;
-}
-
-interface MockOptions {
-    /** Leave the endpoint's customDnsConfigs empty, as Azure may once a zone group exists. */
-    readonly emptyCustomDnsConfigs?: boolean;
-}
-
-/** Records every registration with its inputs; answers getClientConfig; throws on anything unknown. */
-class TestMocks implements pulumi.runtime.Mocks {
-    readonly resources: Recorded[] = [];
-    readonly calls: string[] = [];
-
-    constructor(private readonly options: MockOptions = {}) {}
-
-    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-        this.calls.push(args.token);
-        if (args.token === "azure-native:authorization:getClientConfig") {
-            return { clientId: "client", objectId: "deployer", subscriptionId: SUBSCRIPTION, tenantId: TENANT };
-        }
-        throw new Error(`unexpected call ${args.token}`);
+/** The shared azure-native mocks with this file's subscription and tenant. */
+class TestMocks extends AzureNativeMocks {
+    constructor(options: { emptyCustomDnsConfigs?: boolean } = {}) {
+        super({ subscriptionId: SUBSCRIPTION, tenantId: TENANT, ...options });
     }
-
-    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const inputs = args.inputs as Inputs;
-        const result = this.state(args.type, inputs);
-        this.resources.push({ type: args.type, name: args.name, inputs, id: result.id });
-        return result;
-    }
-
-    private state(type: string, inputs: Inputs): pulumi.runtime.MockResourceResult {
-        const rg = (name: unknown): string => `/subscriptions/${SUBSCRIPTION}/resourceGroups/${String(name)}`;
-        switch (type) {
-            case COMPONENT:
-                return { id: undefined, state: {} };
-            case "azure-native:keyvault:Vault": {
-                const name = String(inputs.vaultName);
-                const properties = { ...(inputs.properties as Inputs), vaultUri: `https://${name}.vault.azure.net/` };
-                return { id: `${rg(inputs.resourceGroupName)}/providers/Microsoft.KeyVault/vaults/${name}`, state: { ...inputs, name, properties } };
-            }
-            case "azure-native:network:PrivateEndpoint": {
-                const name = String(inputs.privateEndpointName);
-                const vaultId = String(at(inputs, "privateLinkServiceConnections.0.privateLinkServiceId"));
-                const vaultName = vaultId.split("/").pop();
-                const customDnsConfigs = this.options.emptyCustomDnsConfigs
-                    ? []
-                    : [{ fqdn: `${vaultName}.vault.azure.net`, ipAddresses: ["10.1.2.4"] }];
-                return {
-                    id: `${rg(inputs.resourceGroupName)}/providers/Microsoft.Network/privateEndpoints/${name}`,
-                    state: { ...inputs, name, customDnsConfigs },
-                };
-            }
-            case "azure-native:privatedns:PrivateZone": {
-                const name = String(inputs.privateZoneName);
-                return { id: `${rg(inputs.resourceGroupName)}/providers/Microsoft.Network/privateDnsZones/${name}`, state: { ...inputs, name } };
-            }
-            case "azure-native:privatedns:VirtualNetworkLink": {
-                const name = String(inputs.virtualNetworkLinkName);
-                const zone = `${rg(inputs.resourceGroupName)}/providers/Microsoft.Network/privateDnsZones/${String(inputs.privateZoneName)}`;
-                return { id: `${zone}/virtualNetworkLinks/${name}`, state: { ...inputs, name } };
-            }
-            case "azure-native:network:PrivateDnsZoneGroup": {
-                const name = String(inputs.privateDnsZoneGroupName);
-                const configs = (inputs.privateDnsZoneConfigs as Inputs[]).map((c) => ({
-                    ...c,
-                    recordSets: [{ fqdn: "from-zone-group.privatelink.vaultcore.azure.net", ipAddresses: ["10.1.2.5"], provisioningState: "Succeeded" }],
-                }));
-                const pe = `${rg(inputs.resourceGroupName)}/providers/Microsoft.Network/privateEndpoints/${String(inputs.privateEndpointName)}`;
-                return { id: `${pe}/privateDnsZoneGroups/${name}`, state: { ...inputs, name, privateDnsZoneConfigs: configs } };
-            }
-            case "azure-native:authorization:RoleAssignment": {
-                const name = String(inputs.roleAssignmentName);
-                return { id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}`, state: { ...inputs, name } };
-            }
-            case "azure-native:monitor:DiagnosticSetting": {
-                const name = String(inputs.name);
-                return { id: `${String(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${name}`, state: { ...inputs } };
-            }
-            default:
-                throw new Error(`unexpected resource type ${type}`);
-        }
-    }
-
-    ofType(type: string): Recorded[] {
-        return this.resources.filter((r) => r.type === type);
-    }
-
-    one(type: string): Recorded {
-        const found = this.ofType(type);
-        assert.equal(found.length, 1, `expected one ${type}, got ${found.length}`);
-        return found[0];
-    }
-
-    types(): string[] {
-        return this.resources.map((r) => r.type).sort();
-    }
-}
-
-/** Value of a dotted path (array indexes as numbers) inside recorded inputs. */
-function at(value: unknown, path: string): unknown {
-    return path.split(".").reduce<unknown>((v, key) => (v === null || typeof v !== "object" ? undefined : (v as Inputs)[key]), value);
-}
-
-function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => resolve(v)));
 }
 
 /** Waits until every child is registered and every output resolved. */
@@ -172,7 +67,7 @@ const BASE: KeyVaultDeploymentArgs = {
     migrationIdentity: { principalId: MIGRATION_PRINCIPAL, principalType: "ServicePrincipal" },
 };
 
-async function deploy(args: KeyVaultDeploymentArgs, options?: MockOptions): Promise<{ mocks: TestMocks; kv: KeyVaultDeployment }> {
+async function deploy(args: KeyVaultDeploymentArgs, options?: { emptyCustomDnsConfigs?: boolean }): Promise<{ mocks: TestMocks; kv: KeyVaultDeployment }> {
     const mocks = new TestMocks(options);
     await pulumi.runtime.setMocks(mocks, "project", "stack", false);
     const kv = new KeyVaultDeployment("kv", args);

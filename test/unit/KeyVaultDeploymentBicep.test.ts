@@ -3,6 +3,7 @@
 // the difference is asserted explicitly with the reason next to it, so changing either side is a visible decision.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { AzureNativeMocks, promiseOf, type Inputs } from "../support/azureNativeMocks";
 import { KeyVaultDeployment, KeyVaultDeploymentArgs, roleAssignmentName } from "../../src/components/KeyVaultDeployment";
 
 const SUBSCRIPTION = "11111111-1111-1111-1111-111111111111";
@@ -12,7 +13,6 @@ const ADMIN_OBJECT_ID = "66666666-6666-6666-6666-666666666666";
 const RG = "rg-keyvault-migration";
 const SUBNET_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-hub/subnets/snet-pe`;
 const WORKSPACE_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-mon/providers/Microsoft.OperationalInsights/workspaces/log-kv`;
-const COMPONENT = "vault-migration:azure:KeyVaultDeployment";
 
 /**
  * The template, transcribed. `vaultName=kv-migrated-prod adminObjectId=$ADMIN_OID enableHsm=false` is the
@@ -48,83 +48,13 @@ const BICEP = {
     },
 } as const;
 
-type Inputs = Record<string, unknown>;
-
-interface Recorded {
-    readonly type: string;
-    readonly name: string;
-    readonly inputs: Inputs;
-    readonly id: string | undefined;
-}
-
-/** Records registrations; answers getClientConfig; throws on anything unknown. */
-class TestMocks implements pulumi.runtime.Mocks {
-    readonly resources: Recorded[] = [];
-
-    call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
-        if (args.token === "azure-native:authorization:getClientConfig") {
-            return { clientId: "client", objectId: "deployer", subscriptionId: SUBSCRIPTION, tenantId: TENANT };
-        }
-        throw new Error(`unexpected call ${args.token}`);
-    }
-
-    newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        const inputs = args.inputs as Inputs;
-        const rg = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${String(inputs.resourceGroupName)}`;
-        let result: pulumi.runtime.MockResourceResult;
-        switch (args.type) {
-            case COMPONENT:
-                result = { id: undefined, state: {} };
-                break;
-            case "azure-native:keyvault:Vault": {
-                const name = String(inputs.vaultName);
-                const properties = { ...(inputs.properties as Inputs), vaultUri: `https://${name}.vault.azure.net/` };
-                result = { id: `${rg}/providers/Microsoft.KeyVault/vaults/${name}`, state: { ...inputs, name, properties } };
-                break;
-            }
-            case "azure-native:network:PrivateEndpoint": {
-                const name = String(inputs.privateEndpointName);
-                result = { id: `${rg}/providers/Microsoft.Network/privateEndpoints/${name}`, state: { ...inputs, name } };
-                break;
-            }
-            case "azure-native:privatedns:PrivateZone": {
-                const name = String(inputs.privateZoneName);
-                result = { id: `${rg}/providers/Microsoft.Network/privateDnsZones/${name}`, state: { ...inputs, name } };
-                break;
-            }
-            case "azure-native:privatedns:VirtualNetworkLink":
-                result = { id: `${rg}/links/${String(inputs.virtualNetworkLinkName)}`, state: { ...inputs } };
-                break;
-            case "azure-native:network:PrivateDnsZoneGroup":
-                result = { id: `${rg}/zoneGroups/${String(inputs.privateDnsZoneGroupName)}`, state: { ...inputs } };
-                break;
-            case "azure-native:authorization:RoleAssignment":
-                result = { id: `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${String(inputs.roleAssignmentName)}`, state: { ...inputs } };
-                break;
-            case "azure-native:monitor:DiagnosticSetting":
-                result = { id: `${String(inputs.resourceUri)}/providers/Microsoft.Insights/diagnosticSettings/${String(inputs.name)}`, state: { ...inputs } };
-                break;
-            default:
-                throw new Error(`unexpected resource type ${args.type}`);
-        }
-        this.resources.push({ type: args.type, name: args.name, inputs, id: result.id });
-        return result;
-    }
-
-    ofType(type: string): Recorded[] {
-        return this.resources.filter((r) => r.type === type);
-    }
-
-    one(type: string): Recorded {
-        const found = this.ofType(type);
-        assert.equal(found.length, 1, `expected one ${type}, got ${found.length}`);
-        return found[0];
+/** The shared azure-native mocks with this file's subscription and tenant. */
+class TestMocks extends AzureNativeMocks {
+    constructor() {
+        super({ subscriptionId: SUBSCRIPTION, tenantId: TENANT });
     }
 }
 
-function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => resolve(v)));
-}
 
 /** The seed's deployment as component args: the admin is the Bicep's `adminObjectId`. */
 function seedArgs(options: { enableHsm?: boolean; subnetId?: string; workspaceId?: string } = {}): KeyVaultDeploymentArgs {
