@@ -1,5 +1,9 @@
+// Errors are built by factories on a real `Error`, not by `class … extends Error`: Pulumi's closure
+// serializer rewrites subclass constructors as `Error.call(this, msg)`, which drops the message, and
+// the engine runs inside dynamic providers, whose code is serialized. Branch with the `is…` guards.
+
 /**
- * One error hierarchy for the pure engine. Every message names paths, globs,
+ * One error family for the pure engine. Every message names paths, globs,
  * sizes or settings — never a secret value — because the Pulumi host prints
  * `${e}: ${e.stack}` verbatim.
  */
@@ -13,19 +17,48 @@ export type EngineErrorCode =
   | "PLAN_INPUT"
   | "PLAN_REFUSED";
 
-/** Base class of all engine errors; `code` is stable, the message is for humans. */
-export class EngineError extends Error {
+const ENGINE_ERROR_CODES: readonly string[] = [
+  "FINGERPRINT_KEY",
+  "MAPPING_CONFIG",
+  "MAPPING",
+  "VALUE_TOO_LARGE",
+  "PLAN_INPUT",
+  "PLAN_REFUSED",
+] satisfies readonly EngineErrorCode[];
+
+/** Shape shared by all engine errors; `code` is stable, the message is for humans. */
+export interface EngineError extends Error {
+  /** `EngineError`, or the specific kind (`MappingError`, `PlanRefusedError`, ...). */
+  name: string;
   /** Stable code to branch on instead of parsing messages. */
   readonly code: EngineErrorCode;
-
-  constructor(code: EngineErrorCode, message: string) {
-    super(message);
-    this.name = new.target.name;
-    this.code = code;
-  }
 }
 
-/** True when `err` is an {@link EngineError}, optionally with the given code. */
+/** A plain engine error with the given code (name `EngineError`). */
+export function engineError(code: EngineErrorCode, message: string): EngineError {
+  return buildEngineError<EngineError>("EngineError", code, message, {});
+}
+
+/**
+ * Builds an engine error of a specific kind on a real `Error`: sets `name`, `code` and the
+ * kind's own fields. Used by the factories of the engine modules.
+ */
+export function buildEngineError<E extends EngineError>(
+  name: E["name"],
+  code: E["code"],
+  message: string,
+  fields: Omit<E, keyof EngineError>,
+): E {
+  const e = new Error(message) as Error & Record<string, unknown>;
+  e.name = name;
+  e.code = code;
+  Object.assign(e, fields);
+  return e as unknown as E;
+}
+
+/** True when `err` is an {@link EngineError} of any kind, optionally with the given code. */
 export function isEngineError(err: unknown, code?: EngineErrorCode): err is EngineError {
-  return err instanceof EngineError && (code === undefined || err.code === code);
+  if (!(err instanceof Error)) return false;
+  const c = (err as Error & { code?: unknown }).code;
+  return typeof c === "string" && ENGINE_ERROR_CODES.includes(c) && (code === undefined || c === code);
 }

@@ -6,7 +6,7 @@
  * cannot, so the fingerprint may sit in destination tags, plans and reports.
  */
 import { createHash, createHmac } from "node:crypto";
-import { EngineError } from "./errors";
+import { engineError } from "./errors";
 import type { SecretData } from "./types";
 
 /**
@@ -86,7 +86,7 @@ function keyBytes(key: FingerprintKey): Buffer {
   const bytes = typeof key === "string" ? Buffer.from(key, "utf8") : Buffer.from(key);
   if (bytes.length < MIN_FINGERPRINT_KEY_BYTES) {
     // The message states the length rule only; it never echoes the key.
-    throw new EngineError(
+    throw engineError(
       "FINGERPRINT_KEY",
       `fingerprint key must be at least ${MIN_FINGERPRINT_KEY_BYTES} bytes (got ${bytes.length})`,
     );

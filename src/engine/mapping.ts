@@ -22,7 +22,7 @@
  * picomatch with `dot: true` (dot-files match `*`) and POSIX separators.
  */
 import picomatch = require("picomatch");
-import { EngineError } from "./errors";
+import { buildEngineError, isEngineError, type EngineError } from "./errors";
 import type { SourceRef } from "./types";
 
 /** One mapping rule: first match wins. */
@@ -93,13 +93,26 @@ export function fullSourcePath(ref: SourceRef): string {
 }
 
 /** Thrown by {@link createMapper} for bad globs or templates; lists every problem. */
-export class MappingConfigError extends EngineError {
+export interface MappingConfigError extends EngineError {
+  name: "MappingConfigError";
+  readonly code: "MAPPING_CONFIG";
   /** One line per bad glob or template, each naming it. */
   readonly problems: readonly string[];
-  constructor(problems: readonly string[]) {
-    super("MAPPING_CONFIG", `invalid mapping configuration:\n - ${problems.join("\n - ")}`);
-    this.problems = problems;
-  }
+}
+
+/** Builds a {@link MappingConfigError}. */
+export function mappingConfigError(problems: readonly string[]): MappingConfigError {
+  return buildEngineError<MappingConfigError>(
+    "MappingConfigError",
+    "MAPPING_CONFIG",
+    `invalid mapping configuration:\n - ${problems.join("\n - ")}`,
+    { problems },
+  );
+}
+
+/** True when `err` is a {@link MappingConfigError}. */
+export function isMappingConfigError(err: unknown): err is MappingConfigError {
+  return isEngineError(err, "MAPPING_CONFIG") && err.name === "MappingConfigError";
 }
 
 /** A name shared by several source paths. */
@@ -115,20 +128,32 @@ export interface InvalidName {
 }
 
 /** Thrown by {@link mapAll}; lists ALL collisions and invalid names at once. */
-export class MappingError extends EngineError {
+export interface MappingError extends EngineError {
+  name: "MappingError";
+  readonly code: "MAPPING";
   /** Every name shared by two or more paths. */
   readonly collisions: readonly Collision[];
   /** Every path without a valid name. */
   readonly invalid: readonly InvalidName[];
-  constructor(collisions: readonly Collision[], invalid: readonly InvalidName[]) {
-    const lines = [
-      ...collisions.map((c) => `${c.paths.map((p) => `[${p}]`).join(", ")} all map to destination name [${c.name}]`),
-      ...invalid.map((i) => i.message),
-    ];
-    super("MAPPING", `${lines.length} mapping problem(s):\n - ${lines.join("\n - ")}`);
-    this.collisions = collisions;
-    this.invalid = invalid;
-  }
+}
+
+/** Builds a {@link MappingError}. */
+export function mappingError(collisions: readonly Collision[], invalid: readonly InvalidName[]): MappingError {
+  const lines = [
+    ...collisions.map((c) => `${c.paths.map((p) => `[${p}]`).join(", ")} all map to destination name [${c.name}]`),
+    ...invalid.map((i) => i.message),
+  ];
+  return buildEngineError<MappingError>(
+    "MappingError",
+    "MAPPING",
+    `${lines.length} mapping problem(s):\n - ${lines.join("\n - ")}`,
+    { collisions, invalid },
+  );
+}
+
+/** True when `err` is a {@link MappingError}. */
+export function isMappingError(err: unknown): err is MappingError {
+  return isEngineError(err, "MAPPING") && err.name === "MappingError";
 }
 
 /** Outcome of mapping one path. */
@@ -258,7 +283,7 @@ export function createMapper(options: MapperOptions): Mapper {
     });
   const include = compileList(options.include, "include");
   const exclude = compileList(options.exclude, "exclude");
-  if (problems.length > 0) throw new MappingConfigError(problems);
+  if (problems.length > 0) throw mappingConfigError(problems);
 
   const defaultTemplate = parseTemplate(DEFAULT_TEMPLATE, 0, "default") as TemplatePart[];
   const { naming } = options;
@@ -318,6 +343,6 @@ export function mapAll(sources: Iterable<SourceRef>, mapperOrOptions: Mapper | M
     else byKey.set(key, { name: out.name, paths: [path] });
   }
   const collisions = [...byKey.values()].filter((g) => g.paths.length > 1);
-  if (collisions.length > 0 || invalid.length > 0) throw new MappingError(collisions, invalid);
+  if (collisions.length > 0 || invalid.length > 0) throw mappingError(collisions, invalid);
   return result;
 }

@@ -14,7 +14,7 @@
  * copies made by seed 003's script, copies from another migration's scope — is
  * refused unless `existing` is `adopt` or `overwrite`.
  */
-import { EngineError } from "./errors";
+import { buildEngineError, isEngineError, type EngineError } from "./errors";
 import { fullSourcePath, normalizeMount } from "./mapping";
 import type { Mapper } from "./mapping";
 import { truncateSourcePath } from "./markers";
@@ -94,23 +94,45 @@ export interface Plan {
 }
 
 /** Bad planner input (a programming error, not a user one). */
-export class PlanInputError extends EngineError {
-  constructor(message: string) {
-    super("PLAN_INPUT", message);
-  }
+export interface PlanInputError extends EngineError {
+  name: "PlanInputError";
+  readonly code: "PLAN_INPUT";
+}
+
+/** Builds a {@link PlanInputError}. */
+export function planInputError(message: string): PlanInputError {
+  return buildEngineError<PlanInputError>("PlanInputError", "PLAN_INPUT", message, {});
+}
+
+/** True when `err` is a {@link PlanInputError}. */
+export function isPlanInputError(err: unknown): err is PlanInputError {
+  return isEngineError(err, "PLAN_INPUT") && err.name === "PlanInputError";
 }
 
 /** Thrown by {@link assertNoRefusals}; lists every refused path. */
-export class PlanRefusedError extends EngineError {
+export interface PlanRefusedError extends EngineError {
+  name: "PlanRefusedError";
+  readonly code: "PLAN_REFUSED";
   /** Every refused item. */
   readonly refused: readonly PlanItem[];
-  constructor(refused: readonly PlanItem[]) {
-    const lines = refused.map(
-      (i) => `[${i.sourcePath}]${i.destinationName ? ` -> [${i.destinationName}]` : ""}: ${i.reason}${i.detail ? ` (${i.detail})` : ""}`,
-    );
-    super("PLAN_REFUSED", `${refused.length} secret(s) refused:\n - ${lines.join("\n - ")}`);
-    this.refused = refused;
-  }
+}
+
+/** Builds a {@link PlanRefusedError}. */
+export function planRefusedError(refused: readonly PlanItem[]): PlanRefusedError {
+  const lines = refused.map(
+    (i) => `[${i.sourcePath}]${i.destinationName ? ` -> [${i.destinationName}]` : ""}: ${i.reason}${i.detail ? ` (${i.detail})` : ""}`,
+  );
+  return buildEngineError<PlanRefusedError>(
+    "PlanRefusedError",
+    "PLAN_REFUSED",
+    `${refused.length} secret(s) refused:\n - ${lines.join("\n - ")}`,
+    { refused },
+  );
+}
+
+/** True when `err` is a {@link PlanRefusedError}. */
+export function isPlanRefusedError(err: unknown): err is PlanRefusedError {
+  return isEngineError(err, "PLAN_REFUSED") && err.name === "PlanRefusedError";
 }
 
 /** The refused items of a plan. */
@@ -121,7 +143,7 @@ export function refusals(plan: Plan): PlanItem[] {
 /** Throws a {@link PlanRefusedError} listing every refusal; lets a caller fail at preview. */
 export function assertNoRefusals(plan: Plan): void {
   const refused = refusals(plan);
-  if (refused.length > 0) throw new PlanRefusedError(refused);
+  if (refused.length > 0) throw planRefusedError(refused);
 }
 
 /** True for items that change the destination. */
@@ -170,10 +192,10 @@ function staleReason(secret: SourceSecret, markers: Markers, storedPath: string,
 
 function checkSource(s: SourceSecret, path: string): void {
   if (s.kvVersion === 1 && !s.fingerprint) {
-    throw new PlanInputError(`KV v1 secret [${path}] has no fingerprint; inventory must fingerprint KV v1 values`);
+    throw planInputError(`KV v1 secret [${path}] has no fingerprint; inventory must fingerprint KV v1 values`);
   }
   if (s.kvVersion === 2 && (s.currentVersion === undefined || !Number.isInteger(s.currentVersion))) {
-    throw new PlanInputError(`KV v2 secret [${path}] has no current version`);
+    throw planInputError(`KV v2 secret [${path}] has no current version`);
   }
 }
 
@@ -190,7 +212,7 @@ function checkSource(s: SourceSecret, path: string): void {
 export async function planMigration(input: PlanInput): Promise<Plan> {
   const { mapper, options } = input;
   const scope = options.scope.map(normalizeMount).filter((s) => s.length > 0);
-  if (scope.length === 0) throw new PlanInputError("plan option [scope] must name at least one mount or mount/prefix");
+  if (scope.length === 0) throw planInputError("plan option [scope] must name at least one mount or mount/prefix");
   const limit = options.sourcePathLimit ?? 512;
   const owned = (e: DestinationEntry, storedPath?: string): e is DestinationEntry & { markers: Markers } =>
     e.markers !== undefined &&

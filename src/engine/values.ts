@@ -5,7 +5,7 @@
  * the value.
  */
 import { canonicalJson } from "./fingerprint";
-import { EngineError } from "./errors";
+import { buildEngineError, isEngineError, type EngineError } from "./errors";
 import type { SecretData } from "./types";
 
 /** Content type of a single-key (or unwrapped) secret. */
@@ -42,21 +42,31 @@ export interface ShapedValue {
 }
 
 /** Thrown or returned when a shaped value exceeds the destination limit. */
-export class ValueTooLargeError extends EngineError {
+export interface ValueTooLargeError extends EngineError {
+  name: "ValueTooLargeError";
+  readonly code: "VALUE_TOO_LARGE";
   /** `mount/path` of the secret. */
   readonly path: string;
   /** Size of the shaped value, in `unit`. */
   readonly size: number;
   readonly limit: number;
   readonly unit: SizeUnit;
-  constructor(path: string, size: number, limit: number, unit: SizeUnit) {
-    const what = unit === "utf8" ? "bytes (UTF-8)" : "characters (UTF-16)";
-    super("VALUE_TOO_LARGE", `secret [${path}]: value is ${size} ${what}, over the destination limit of ${limit}`);
-    this.path = path;
-    this.size = size;
-    this.limit = limit;
-    this.unit = unit;
-  }
+}
+
+/** Builds a {@link ValueTooLargeError}. */
+export function valueTooLargeError(path: string, size: number, limit: number, unit: SizeUnit): ValueTooLargeError {
+  const what = unit === "utf8" ? "bytes (UTF-8)" : "characters (UTF-16)";
+  return buildEngineError<ValueTooLargeError>(
+    "ValueTooLargeError",
+    "VALUE_TOO_LARGE",
+    `secret [${path}]: value is ${size} ${what}, over the destination limit of ${limit}`,
+    { path, size, limit, unit },
+  );
+}
+
+/** True when `err` is a {@link ValueTooLargeError}. */
+export function isValueTooLargeError(err: unknown): err is ValueTooLargeError {
+  return isEngineError(err, "VALUE_TOO_LARGE") && err.name === "ValueTooLargeError";
 }
 
 /** Result of {@link shapeValue}: a value, or the size error. */
@@ -95,7 +105,7 @@ export function shapeValue(path: string, data: SecretData, options: ShapeOptions
   const unit = options.sizeUnit ?? "utf8";
   const limit = options.maxSize ?? KEY_VAULT_MAX_VALUE_SIZE;
   const size = measureSize(value, unit);
-  if (size > limit) return { ok: false, error: new ValueTooLargeError(path, size, limit, unit) };
+  if (size > limit) return { ok: false, error: valueTooLargeError(path, size, limit, unit) };
   return { ok: true, value, contentType, size };
 }
 

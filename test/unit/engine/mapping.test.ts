@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import {
   KEY_VAULT_NAME_PATTERN,
-  MappingConfigError,
-  MappingError,
+  isMappingConfigError,
+  isMappingError,
   createMapper,
   keyVaultNaming,
   mapAll,
@@ -117,7 +117,7 @@ describe("engine/mapping", () => {
         });
         assert.fail("expected an error");
       } catch (err) {
-        assert.ok(err instanceof MappingConfigError);
+        assert.ok(isMappingConfigError(err));
         assert.equal(err.problems.length, 7, err.message);
         for (const needle of ["[apps/[a-]", "{2} but the glob has 1 capture", "{nope}", "[a}b]: unbalanced", "[/abs]", "include[0] [{a]", "exclude[0]: empty glob"]) {
           assert.ok(err.message.includes(needle), `missing ${needle} in ${err.message}`);
@@ -158,7 +158,7 @@ describe("engine/mapping", () => {
         mapAll(refs, { naming: keyVaultNaming, rules: [{ match: "___", name: "{path}" }] });
         assert.fail("expected an error");
       } catch (err) {
-        assert.ok(err instanceof MappingError);
+        assert.ok(isMappingError(err));
         assert.deepEqual(
           err.collisions.map((c) => c.paths),
           [["kv/app/db_pass", "kv/app/db-pass", "kv/App/DB/pass"], ["kv/x.y", "kv/x_y"]],
@@ -172,7 +172,7 @@ describe("engine/mapping", () => {
         mapAll([{ mount: "kv", path: "___" }, { mount: "kv", path: "ok" }], { naming: keyVaultNaming, rules: [{ match: "*", name: "{path}" }] });
         assert.fail("expected an error");
       } catch (err) {
-        assert.ok(err instanceof MappingError);
+        assert.ok(isMappingError(err));
         assert.deepEqual(err.invalid.map((i) => i.path), ["kv/___"]);
       }
     });
@@ -196,7 +196,7 @@ describe("engine/mapping", () => {
             const lower = [...result.values()].map((n) => n.toLowerCase());
             assert.equal(new Set(lower).size, lower.length);
           } catch (err) {
-            assert.ok(err instanceof MappingError);
+            assert.ok(isMappingError(err));
             assert.deepEqual(err.collisions.map((c) => c.paths), expected);
           }
         }),

@@ -5,7 +5,7 @@ import {
   CONTENT_TYPE_TEXT,
   KEY_VAULT_MAX_VALUE_SIZE,
   REDACTED,
-  ValueTooLargeError,
+  isValueTooLargeError,
   parseDestinationValue,
   redact,
   secretStrings,
@@ -42,7 +42,7 @@ describe("engine/values", () => {
     const secret = "x".repeat(KEY_VAULT_MAX_VALUE_SIZE + 1);
     const r = shapeValue("kv/big", { v: secret });
     assert.ok(!r.ok);
-    assert.ok(r.error instanceof ValueTooLargeError);
+    assert.ok(isValueTooLargeError(r.error));
     assert.equal(r.error.size, KEY_VAULT_MAX_VALUE_SIZE + 1);
     assert.match(r.error.message, /secret \[kv\/big\]: value is 25601 bytes/);
     assert.ok(!r.error.message.includes("xxxx"));
