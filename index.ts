@@ -2,9 +2,12 @@
 // everything it calls is in src/.
 import * as pulumi from "@pulumi/pulumi";
 import { KeyVaultDeployment } from "./src/components/KeyVaultDeployment";
+import { KeyVaultMigration } from "./src/components/KeyVaultMigration";
 import { MigrationReader } from "./src/components/MigrationReader";
 import { keyVaultDeploymentArgsFromConfig } from "./src/program/keyVaultDeploymentConfig";
+import { readMigrations } from "./src/program/migrationConfig";
 import { readStackSettings } from "./src/program/stackConfig";
+import type { VaultConnectionArgs } from "./src/resources/vaultResourceInputs";
 
 const config = new pulumi.Config("vault-migration");
 const settings = readStackSettings({
@@ -15,11 +18,13 @@ const settings = readStackSettings({
 });
 
 const outputs: Record<string, pulumi.Input<unknown>> = {};
+const adminConnection = settings.vault && settings.auth ? pulumi.secret<VaultConnectionArgs>({ ...settings.vault, auth: settings.auth }) : undefined;
+let readerConnection: pulumi.Output<VaultConnectionArgs> | undefined;
 
-if (settings.reader && settings.vault && settings.auth) {
+if (settings.reader && adminConnection && settings.vault) {
   const r = settings.reader;
   const reader = new MigrationReader(r.name, {
-    connection: pulumi.secret({ ...settings.vault, auth: settings.auth }),
+    connection: adminConnection,
     sources: r.sources,
     roleName: r.name,
     policyName: r.name.toLowerCase(),
@@ -32,6 +37,7 @@ if (settings.reader && settings.vault && settings.auth) {
     rotationTrigger: r.rotationTrigger,
     implementation: r.implementation,
   });
+  readerConnection = reader.readerConnection;
   Object.assign(outputs, {
     vaultAddress: settings.vault.address,
     readerPolicy: reader.policyName,
@@ -43,9 +49,35 @@ if (settings.reader && settings.vault && settings.auth) {
 }
 
 const keyVaultConfig = config.getObject<unknown>("keyVaultDeployment");
+let deployment: KeyVaultDeployment | undefined;
 if (keyVaultConfig !== undefined) {
-  const kv = new KeyVaultDeployment("destination", keyVaultDeploymentArgsFromConfig(keyVaultConfig));
-  Object.assign(outputs, { keyVaultId: kv.vaultId, keyVaultUri: kv.vaultUri, keyVaultPrivateEndpointIp: kv.privateEndpointIp });
+  deployment = new KeyVaultDeployment("destination", keyVaultDeploymentArgsFromConfig(keyVaultConfig));
+  Object.assign(outputs, { keyVaultId: deployment.vaultId, keyVaultUri: deployment.vaultUri, keyVaultPrivateEndpointIp: deployment.privateEndpointIp });
+}
+
+const migrations = readMigrations(config.getObject<unknown>("migrations"), process.env, config.get("keyVaultAccessToken"));
+if (migrations.length) {
+  // The copy reads with the least-privilege reader when the stack has one.
+  const source = readerConnection ?? adminConnection;
+  if (!source) throw new Error("[vault-migration:migrations] need a Vault connection: set [vault-migration:vault] (and a reader)");
+  const keyText = config.get("fingerprintKey") ?? process.env.VAULT_MIGRATION_FINGERPRINT_KEY;
+  if (!keyText) throw new Error("[vault-migration:fingerprintKey] is required for migrations: pulumi config set --secret fingerprintKey \"$(openssl rand -base64 32)\"");
+  const fingerprintKey = pulumi.secret(keyText);
+  const summaries: Record<string, pulumi.Output<unknown>> = {};
+  const pending: Record<string, pulumi.Output<unknown>> = {};
+  for (const m of migrations) {
+    const vaultUrl = m.destination.vaultUrl ?? deployment?.vaultUri;
+    if (!vaultUrl) throw new Error(`[vault-migration:migrations] ${m.name}: [destination.vaultUrl] is required (or configure [vault-migration:keyVaultDeployment])`);
+    const migration = new KeyVaultMigration(
+      m.name,
+      { ...m.args, source: { ...m.args.source, connection: source }, destination: pulumi.output(vaultUrl).apply((u) => ({ ...m.destination, vaultUrl: u })), credential: pulumi.secret(m.credential), fingerprintKey },
+      // Writes wait for the migration identity's role assignment on a vault deployed here.
+      deployment && !m.destination.vaultUrl ? { dependsOn: [deployment.migrationRoleAssignment] } : undefined,
+    );
+    summaries[m.name] = migration.summary;
+    pending[m.name] = migration.pending.apply((p) => Object.keys(p).length);
+  }
+  Object.assign(outputs, { migrationSummaries: summaries, migrationPendingCounts: pending });
 }
 
 export const vaultAddress = outputs.vaultAddress;
@@ -57,3 +89,5 @@ export const readerSecretIdAccessor = outputs.readerSecretIdAccessor;
 export const keyVaultId = outputs.keyVaultId;
 export const keyVaultUri = outputs.keyVaultUri;
 export const keyVaultPrivateEndpointIp = outputs.keyVaultPrivateEndpointIp;
+export const migrationSummaries = outputs.migrationSummaries;
+export const migrationPendingCounts = outputs.migrationPendingCounts;

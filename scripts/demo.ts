@@ -3,8 +3,11 @@
 // small KV v1/v2 tree once, runs `pulumi up` on the `local` stack through the real engine and
 // language host, then `pulumi refresh` to show there is no drift, prints the outputs with the
 // secret masked, and stops the server.
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { startKeyVaultDouble, type KeyVaultDouble } from "../test/doubles/keyvault";
 import { startPersistentOpenBao } from "../test/support/openbao-persistent";
 import { mountKv, vaultRequest, type OpenBaoServer } from "../test/support/openbao";
 import { engineBinDir, engineEnv, LOCAL_STACK_PASSPHRASE, repoRoot } from "./lib/engine";
@@ -15,7 +18,7 @@ const demoDir = path.join(repoRoot, ".demo");
 const SEED_V2: Record<string, { data: Record<string, string>; custom?: Record<string, string> }> = {
   "apps/billing/db": { data: { username: "billing", password: "demo-billing-db-pw" }, custom: { owner: "team-billing" } },
   "apps/billing/stripe": { data: { api_key: "demo-stripe-key-123" } },
-  "apps/web/session": { data: { secret: "demo-web-session-secret" }, custom: { rotation: "90d" } },
+  "apps/web/session": { data: { secret: "demo-web-session-secret" }, custom: { rotation: "90d", expires: "2030-01-01" } },
   "shared/salesforce/oauth": { data: { client_id: "sf-client", client_secret: "demo-sf-secret" } },
   "internal/not-migrated": { data: { value: "demo-outside-the-reader" } },
 };
@@ -44,10 +47,29 @@ async function seed(bao: OpenBaoServer): Promise<number> {
   return written;
 }
 
+/** A value kept in a 0600 file under .demo/, made on first use. */
+function demoSecretFile(name: string, make: () => string): string {
+  const file = path.join(demoDir, name);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(demoDir, { recursive: true });
+    fs.writeFileSync(file, make(), { mode: 0o600 });
+  }
+  return fs.readFileSync(file, "utf8").trim();
+}
+
+/** The local Key Vault (a test double of the data plane), on the same port and CA every run, its secrets kept in .demo/keyvault. */
+async function startLocalKeyVault(): Promise<KeyVaultDouble> {
+  const port = Number(demoSecretFile("keyvault-port", () => String(20000 + Math.floor(Math.random() * 20000))));
+  return startKeyVaultDouble({ port, persistDir: path.join(demoDir, "keyvault"), deleteDelayMs: 500, recoverDelayMs: 500 });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const bao = await startPersistentOpenBao(path.join(demoDir, "openbao"));
+  let keyVault: KeyVaultDouble | undefined;
   try {
+    keyVault = await startLocalKeyVault();
+    console.log(`local Key Vault (test double) at ${keyVault.vaultUrl} (data in .demo/keyvault)`);
     console.log(`OpenBao ${bao.initialized ? "initialised" : "restarted"} at ${bao.address} (data in .demo/openbao)`);
     console.log(`seeded ${await seed(bao)} new secrets`);
 
@@ -55,6 +77,11 @@ async function main(): Promise<void> {
       ...engineEnv({ backendDir: path.join(demoDir, "state"), pulumiHome: path.join(demoDir, "pulumi-home"), passphrase: LOCAL_STACK_PASSPHRASE }),
       VAULT_ADDR: bao.address,
       VAULT_TOKEN: bao.rootToken,
+      AZURE_KEYVAULT_URL: keyVault.vaultUrl,
+      AZURE_KEYVAULT_CA_FILE: keyVault.caFile ?? "",
+      // The same token every run, as a long-lived credential would be: refresh reads with the stored one.
+      AZURE_KEYVAULT_ACCESS_TOKEN: keyVault.issueToken(undefined, demoSecretFile("keyvault-token", () => `kvdemo.${randomBytes(24).toString("base64url")}`)),
+      VAULT_MIGRATION_FINGERPRINT_KEY: demoSecretFile("fingerprint-key", () => randomBytes(32).toString("base64")),
     };
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: "local", workDir: repoRoot }, { envVars: env, pulumiHome: env.PULUMI_HOME, pulumiCommand });
@@ -66,14 +93,28 @@ async function main(): Promise<void> {
     const refresh = await stack.refresh({ onOutput: print, color: "never" });
     const drift = Object.entries(refresh.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n);
 
+    // A change in the source shows up in the plan as exactly one update.
+    const changedPath = "apps/web/session";
+    await vaultRequest(bao, "POST", `secret/data/${changedPath}`, { data: { secret: `demo-web-session-secret-${randomBytes(4).toString("hex")}` } });
+    console.log(`\n== changed secret/${changedPath} in OpenBao; pulumi preview --diff`);
+    const preview = await stack.preview({ onOutput: print, color: "never", diff: true });
+    console.log("\n== pulumi up (apply that change)");
+    const apply = await stack.up({ onOutput: print, color: "never" });
+
     console.log("\n== outputs");
     for (const [k, o] of Object.entries(up.outputs)) console.log(`  ${k}: ${o.secret ? "[secret]" : JSON.stringify(o.value)}`);
     const changed = Object.entries(up.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n);
     console.log("\n== summary");
     console.log(`  pulumi up: ${changed.length ? changed.map(([k, n]) => `${n} ${k}`).join(", ") : "no changes"} (${up.summary.resourceChanges?.same ?? 0} unchanged)`);
     console.log(`  pulumi refresh: ${drift.length ? `drift: ${drift.map(([k, n]) => `${n} ${k}`).join(", ")}` : "no drift"}`);
+    // Diff lines of the migration's `pending` input: `~ secret/apps/web/session → app-web-session : … => "update v2: …"`.
+    const planned = preview.stdout.split("\n").filter((l) => /^\s*[+~]\s+\S+ → \S+\s*:/.test(l)).map((l) => l.trim().replace(/\s+/g, " "));
+    console.log(`  after changing secret/${changedPath}: preview lists ${planned.length} pending secret(s): ${planned.join("; ")}`);
+    console.log(`  pulumi up of that change: ${Object.entries(apply.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n).map(([k, n]) => `${n} ${k}`).join(", ") || "no changes"}`);
+    console.log(`  reports: .demo/reports/*.md`);
     console.log(`  demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
+    await keyVault?.stop();
     await bao.stop();
   }
 }

@@ -23,6 +23,9 @@ check("src/engine", (l) => /from "(@pulumi\/|undici|@azure\/)|from "\.\.\/(clien
 check("src/clients", (l) => /from "@pulumi\//.test(l), "src/clients must not import Pulumi");
 // Production code never knows a test double exists.
 check("src", (l) => /from "[^"]*test\//.test(l), "src must not import from test/");
+// Dynamic providers run code re-created by Pulumi's closure serializer, which turns a module-level
+// Set or Map into a plain object.
+check("src", (l) => /^(export )?(const|let) \w+[^=]*= new (Set|Map|WeakSet|WeakMap)\b/.test(l), "module-level Set/Map: the closure serializer breaks them; use an array or build it inside a function");
 // No untyped escape hatches in product code.
 check("src", (l) => /(:\s*any\b|as any\b|<any>)/.test(l), "no `any` in src/");
 // TLS verification is only ever turned off through the explicit insecureSkipTlsVerify option:

@@ -182,7 +182,8 @@ export interface Mapper {
 /** The default rule's template: seed 003's `mount + "/" + path`. */
 export const DEFAULT_TEMPLATE = "{mount}/{path}";
 
-const NAMED_PLACEHOLDERS = new Set(["mount", "path", "name", "dir"]);
+// An array, not a Set: module-level Sets do not survive the closure serializer of dynamic providers.
+const NAMED_PLACEHOLDERS: readonly string[] = ["mount", "path", "name", "dir"];
 
 type TemplatePart = string | { readonly placeholder: string };
 
@@ -223,7 +224,7 @@ function parseTemplate(template: string, captures: number, what: string): Templa
       if (Number(p) > captures) {
         return `${what} [${template}]: {${p}} but the glob has ${captures} capture(s)`;
       }
-    } else if (!NAMED_PLACEHOLDERS.has(p)) {
+    } else if (!NAMED_PLACEHOLDERS.includes(p)) {
       return `${what} [${template}]: unknown placeholder {${p}} (use {mount}, {path}, {name}, {dir} or {1}…{n})`;
     }
     parts.push({ placeholder: p });

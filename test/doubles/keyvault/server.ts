@@ -47,7 +47,8 @@ export interface KeyVaultDouble {
   /** Path of the CA PEM when `persistDir` is set. */
   readonly caFile?: string;
   /** A new bearer token with these rights (default: all of RIGHTS). */
-  issueToken(rights?: readonly Right[]): string;
+  /** A bearer token with these rights; `token` chooses its text (a demo keeps one across restarts). */
+  issueToken(rights?: readonly Right[], token?: string): string;
   /** Later requests with this token get 401. */
   revokeToken(token: string): void;
   /** Requests per operation since start or the last reset, including those answered with an error or a fault; `unauthenticated` counts 401s. */
@@ -298,8 +299,8 @@ export async function startKeyVaultDouble(opts: KeyVaultDoubleOptions = {}): Pro
     port,
     caCertPem: tls.caCertPem,
     ...(tls.caFile === undefined ? {} : { caFile: tls.caFile }),
-    issueToken(rights: readonly Right[] = RIGHTS) {
-      const token = `kvdouble.${randomBytes(24).toString("base64url")}`;
+    issueToken(rights: readonly Right[] = RIGHTS, chosen?: string) {
+      const token = chosen ?? `kvdouble.${randomBytes(24).toString("base64url")}`;
       tokens.set(token, { rights: new Set(rights), oid: randomUUID() });
       return token;
     },

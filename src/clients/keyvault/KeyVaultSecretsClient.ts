@@ -1,0 +1,426 @@
+import type { TokenCredential } from "@azure/core-auth";
+import { SecretClient, type SecretClientOptions, type SecretProperties } from "@azure/keyvault-secrets";
+import { backoffDelay, parseRetryAfter, retry, systemClock } from "../../engine/concurrency";
+import {
+  KEY_VAULT_DATA_ACTIONS,
+  errorFacts,
+  isKeyVaultError,
+  keyVaultError,
+  toKeyVaultError,
+  type KeyVaultOperation,
+} from "./errors";
+import { Pacer } from "./pacer";
+
+/** Key Vault's documented limits per vault per 10 s (fact sheet §4). */
+export const KEY_VAULT_WRITE_LIMIT = 300;
+export const KEY_VAULT_OTHER_LIMIT = 4_000;
+export const KEY_VAULT_LIMIT_WINDOW_MS = 10_000;
+
+/**
+ * Client-side pacing so a big run stays under the service limits instead of causing a 429 storm.
+ * Each class gets `floor(limit × headroom)` operations per sliding window.
+ */
+export interface KeyVaultPacing {
+  /** Secret writes (PUT) per window. Default 300. */
+  readonly writeLimit?: number;
+  /** All other transactions per window. Default 4,000. */
+  readonly otherLimit?: number;
+  /** Default 10,000 ms. */
+  readonly windowMs?: number;
+  /** Fraction of the limits used, leaving room for other clients of the vault. Default 0.95. */
+  readonly headroom?: number;
+}
+
+/** Our retry of transient failures (429 with or without Retry-After, 5xx, 408, dropped connections). */
+export interface KeyVaultRetryOptions {
+  /** Retries after the first attempt. Default 8. */
+  readonly retries?: number;
+  /** Backoff base (full jitter, doubling). Default 500 ms. */
+  readonly baseMs?: number;
+  /** Backoff cap. Default 30,000 ms. */
+  readonly maxMs?: number;
+  /** A Retry-After longer than this is not waited for. Default 120,000 ms. */
+  readonly maxRetryAfterMs?: number;
+}
+
+export interface KeyVaultSecretsClientOptions {
+  /** `https://<name>.vault.azure.net` (or a sovereign-cloud / test URL). */
+  readonly vaultUrl: string;
+  readonly credential: TokenCredential;
+  /**
+   * PEM CA bundle to trust for this client only, replacing the default store (a private endpoint
+   * behind a TLS-inspecting proxy, a local double). TLS verification is never turned off.
+   */
+  readonly caCertPem?: string;
+  /**
+   * Skip the SDK's check that the vault host ends with the challenge resource's domain
+   * (`.vault.azure.net`). Needed only for a vault URL on another name, such as a local test double
+   * on 127.0.0.1. Default false: keep it off against real Azure, where it guards against sending
+   * a token to the wrong host.
+   */
+  readonly disableChallengeResourceVerification?: boolean;
+  /** Default: the service limits × 0.95; `false` turns pacing off. */
+  readonly pacing?: KeyVaultPacing | false;
+  readonly retry?: KeyVaultRetryOptions;
+  /**
+   * How long a write denied with 403 ForbiddenByRbac is retried (with backoff) before failing:
+   * Azure RBAC role assignments take minutes to propagate. Default 300,000 ms (5 min); 0 = no retry.
+   */
+  readonly rbacMaxWaitMs?: number;
+  /**
+   * How long a 409 for a name that is being deleted or recovered (or a purge while deleting) is
+   * waited out. Default 120,000 ms.
+   */
+  readonly conflictMaxWaitMs?: number;
+  /** Poll interval of the delete/recover pollers. Default 2,000 ms (the SDK's). */
+  readonly pollIntervalMs?: number;
+}
+
+/** Properties of a secret or of one version; never a value. */
+export interface KeyVaultSecretInfo {
+  readonly name: string;
+  /** Set on version listings. */
+  readonly version?: string;
+  readonly enabled: boolean;
+  /** Certificate-backed (managed by Key Vault); never writable. */
+  readonly managed: boolean;
+  readonly contentType?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly createdOn?: Date;
+  readonly updatedOn?: Date;
+  readonly expiresOn?: Date;
+}
+
+export interface SetSecretOptions {
+  readonly contentType?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly expiresOn?: Date;
+  readonly enabled?: boolean;
+}
+
+/** A secret's value and the properties needed to interpret it. Keep it only as long as needed. */
+export interface KeyVaultSecretValue {
+  readonly value: string;
+  readonly contentType?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface DeletedSecretInfo {
+  readonly name: string;
+  readonly deletedOn?: Date;
+  readonly scheduledPurgeDate?: Date;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+type Pace = "write" | "other";
+
+interface CallOptions {
+  /** Strings (values) cut out of any error message. */
+  readonly secrets?: readonly string[];
+  /** Retry 403 ForbiddenByRbac up to rbacMaxWaitMs (writes only: see the option). */
+  readonly rbacRetry?: boolean;
+  /** Error codes that mean "busy, wait": retried until conflictMaxWaitMs. */
+  readonly busyCodes?: readonly string[];
+}
+
+// An array, not a Set: module-level Sets do not survive the closure serializer of dynamic providers.
+const TRANSIENT_STATUS: readonly number[] = [408, 429, 500, 502, 503, 504];
+// Connection failures that a retry cannot fix (trust, DNS) fail at once.
+const PERMANENT_NETWORK = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ENOTFOUND|EAI_AGAIN|ERR_INVALID_URL/i;
+
+/** Transient: worth retrying an idempotent call (our calls are: GET, PUT of the same value, DELETE). */
+function isTransient(e: unknown): boolean {
+  if (isKeyVaultError(e)) return false;
+  const f = errorFacts(e);
+  if (f.statusCode) return TRANSIENT_STATUS.includes(f.statusCode);
+  // No status: only the SDK's own request errors count, not credential or programming errors.
+  return (e as { name?: unknown } | null)?.name === "RestError" && !PERMANENT_NETWORK.test(`${f.code} ${f.message}`);
+}
+
+function info(p: SecretProperties): KeyVaultSecretInfo {
+  const out: { -readonly [K in keyof KeyVaultSecretInfo]: KeyVaultSecretInfo[K] } = {
+    name: p.name,
+    enabled: p.enabled !== false,
+    managed: p.managed === true,
+  };
+  if (p.version) out.version = p.version;
+  if (p.contentType !== undefined) out.contentType = p.contentType;
+  if (p.tags) out.tags = p.tags;
+  if (p.createdOn) out.createdOn = p.createdOn;
+  if (p.updatedOn) out.updatedOn = p.updatedOn;
+  if (p.expiresOn) out.expiresOn = p.expiresOn;
+  return out;
+}
+
+/**
+ * Azure Key Vault secrets, with pacing under the service limits, bounded retries (Retry-After
+ * honoured, bare 429s and dropped connections backed off), a bounded wait for RBAC propagation on
+ * writes, and errors that name the operation, the secret and Key Vault's code — never a value.
+ */
+export class KeyVaultSecretsClient {
+  readonly vaultUrl: string;
+  private readonly client: SecretClient;
+  private readonly writes?: Pacer;
+  private readonly others?: Pacer;
+  private readonly retries: Required<KeyVaultRetryOptions>;
+  private readonly rbacMaxWaitMs: number;
+  private readonly conflictMaxWaitMs: number;
+  private readonly pollIntervalMs: number;
+  private challenge?: Promise<void>;
+
+  constructor(options: KeyVaultSecretsClientOptions) {
+    this.vaultUrl = options.vaultUrl.replace(/\/+$/, "");
+    const sdk: SecretClientOptions = {
+      // No SDK retries: its retries would bypass our pacer (a 429 answered by an unpaced resend
+      // trips the limit again) and it gives up on bare 429s anyway. Our loop in `call` retries
+      // 408/429/5xx and dropped connections, honouring Retry-After, each attempt re-paced.
+      retryOptions: { maxRetries: 0 },
+    };
+    if (options.caCertPem !== undefined) sdk.tlsOptions = { ca: options.caCertPem };
+    if (options.disableChallengeResourceVerification === true) sdk.disableChallengeResourceVerification = true;
+    this.client = new SecretClient(this.vaultUrl, options.credential, sdk);
+    if (options.pacing !== false) {
+      const p = options.pacing ?? {};
+      const headroom = p.headroom ?? 0.95;
+      const windowMs = p.windowMs ?? KEY_VAULT_LIMIT_WINDOW_MS;
+      const scaled = (limit: number): number => Math.max(1, Math.floor(limit * headroom));
+      this.writes = new Pacer(scaled(p.writeLimit ?? KEY_VAULT_WRITE_LIMIT), windowMs);
+      this.others = new Pacer(scaled(p.otherLimit ?? KEY_VAULT_OTHER_LIMIT), windowMs);
+    }
+    const r = options.retry ?? {};
+    this.retries = { retries: r.retries ?? 8, baseMs: r.baseMs ?? 500, maxMs: r.maxMs ?? 30_000, maxRetryAfterMs: r.maxRetryAfterMs ?? 120_000 };
+    this.rbacMaxWaitMs = options.rbacMaxWaitMs ?? 300_000;
+    this.conflictMaxWaitMs = options.conflictMaxWaitMs ?? 120_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
+  }
+
+  /**
+   * Properties of every secret, page by page (never values). Needs
+   * `Microsoft.KeyVault/vaults/secrets/readMetadata/action`.
+   */
+  async *listProperties(): AsyncIterable<KeyVaultSecretInfo> {
+    yield* this.paged("listSecrets", "", () => this.client.listPropertiesOfSecrets().byPage());
+  }
+
+  /**
+   * Properties of every version of `name` (empty when absent), in the service's order (not by
+   * time: sort by `createdOn`). Needs `Microsoft.KeyVault/vaults/secrets/readMetadata/action`.
+   */
+  async *listVersionProperties(name: string): AsyncIterable<KeyVaultSecretInfo> {
+    yield* this.paged("listSecretVersions", name, () => this.client.listPropertiesOfSecretVersions(name).byPage());
+  }
+
+  /**
+   * Writes a new version (PUT; safe to repeat with the same value and tags). Needs
+   * `Microsoft.KeyVault/vaults/secrets/setSecret/action`. Waits out a name being deleted or
+   * recovered; a soft-deleted name fails with code `ObjectIsDeletedButRecoverable`.
+   */
+  async setSecret(name: string, value: string, options: SetSecretOptions = {}): Promise<KeyVaultSecretInfo> {
+    const sdkOptions: { contentType?: string; tags?: Record<string, string>; expiresOn?: Date; enabled?: boolean } = {};
+    if (options.contentType !== undefined) sdkOptions.contentType = options.contentType;
+    if (options.tags !== undefined) sdkOptions.tags = { ...options.tags };
+    if (options.expiresOn !== undefined) sdkOptions.expiresOn = options.expiresOn;
+    if (options.enabled !== undefined) sdkOptions.enabled = options.enabled;
+    const result = await this.call("setSecret", name, "write", () => this.client.setSecret(name, value, sdkOptions), {
+      secrets: [value],
+      rbacRetry: true,
+      busyCodes: ["ObjectIsBeingDeleted", "ObjectIsBeingRecovered"],
+    });
+    // Only properties leave this method: the returned bundle's value is dropped here.
+    return info(result.properties);
+  }
+
+  /**
+   * The latest (or given) version's value, or undefined when the name does not exist. Needs
+   * `Microsoft.KeyVault/vaults/secrets/getSecret/action`. A disabled secret fails with code
+   * `SecretDisabled`.
+   */
+  async getSecret(name: string, version?: string): Promise<KeyVaultSecretValue | undefined> {
+    try {
+      const s = await this.call("getSecret", name, "other", () => this.client.getSecret(name, version ? { version } : {}));
+      if (s.value === undefined) return undefined;
+      const out: { value: string; contentType?: string; tags?: Record<string, string> } = { value: s.value };
+      if (s.properties.contentType !== undefined) out.contentType = s.properties.contentType;
+      if (s.properties.tags) out.tags = s.properties.tags;
+      return out;
+    } catch (e) {
+      if (isKeyVaultError(e) && e.statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Soft-deletes `name` and waits (SDK poller) until the deletion completes; with `purge`, then
+   * purges it. Returns false when the name did not exist. Needs
+   * `Microsoft.KeyVault/vaults/secrets/delete` (and `…/deletedSecrets/read` for the poller,
+   * `…/deletedSecrets/purge/action` to purge).
+   */
+  async deleteSecret(name: string, options: { readonly purge?: boolean } = {}): Promise<boolean> {
+    let existed = true;
+    try {
+      await this.call("deleteSecret", name, "other", async () => {
+        const poller = await this.client.beginDeleteSecret(name, { intervalInMs: this.pollIntervalMs });
+        await poller.pollUntilDone();
+      }, { rbacRetry: true });
+    } catch (e) {
+      if (!(isKeyVaultError(e) && e.statusCode === 404)) throw e;
+      existed = false;
+    }
+    if (options.purge) {
+      try {
+        // "Secret is currently being deleted." is a plain 409 Conflict (fact sheet §3).
+        await this.call("purgeDeletedSecret", name, "other", () => this.client.purgeDeletedSecret(name), { rbacRetry: true, busyCodes: ["Conflict", "ObjectIsBeingDeleted"] });
+      } catch (e) {
+        if (!(isKeyVaultError(e) && e.statusCode === 404)) throw e;
+      }
+    }
+    return existed;
+  }
+
+  /**
+   * The soft-deleted secret's properties, or undefined when `name` is not soft-deleted. Needs
+   * `Microsoft.KeyVault/vaults/deletedSecrets/read`.
+   */
+  async getDeletedSecret(name: string): Promise<DeletedSecretInfo | undefined> {
+    try {
+      const d = await this.call("getDeletedSecret", name, "other", () => this.client.getDeletedSecret(name));
+      const out: { -readonly [K in keyof DeletedSecretInfo]: DeletedSecretInfo[K] } = { name: d.name };
+      if (d.properties.deletedOn) out.deletedOn = d.properties.deletedOn;
+      if (d.properties.scheduledPurgeDate) out.scheduledPurgeDate = d.properties.scheduledPurgeDate;
+      if (d.properties.tags) out.tags = d.properties.tags;
+      return out;
+    } catch (e) {
+      if (isKeyVaultError(e) && e.statusCode === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Recovers a soft-deleted secret and waits (SDK poller) until it is readable again; waits out a
+   * deletion still in progress. Needs `Microsoft.KeyVault/vaults/secrets/recover/action` (and
+   * `…/secrets/getSecret/action` for the poller).
+   */
+  async recoverDeletedSecret(name: string): Promise<void> {
+    await this.call("recoverDeletedSecret", name, "other", async () => {
+      const poller = await this.client.beginRecoverDeletedSecret(name, { intervalInMs: this.pollIntervalMs });
+      await poller.pollUntilDone();
+    }, { rbacRetry: true, busyCodes: ["ObjectIsBeingDeleted"] });
+  }
+
+  /** Nothing to release today (the SDK pools connections per process); kept so callers stay correct. */
+  async close(): Promise<void> {
+    // No SDK close(); idle keep-alive sockets do not hold the process open.
+  }
+
+  /** Pages of a list: paced per page; on a transient failure the listing restarts and skips what was yielded. */
+  private async *paged(op: KeyVaultOperation, name: string, open: () => AsyncIterableIterator<SecretProperties[]>): AsyncIterable<KeyVaultSecretInfo> {
+    await this.authenticate();
+    // Mapped pages lose their continuation token in this SDK version, so resuming means restarting;
+    // names are unique per listing (versions per name), which makes skipping exact.
+    const seen = new Set<string>();
+    for (let attempt = 0; ; attempt++) {
+      const pages = open();
+      try {
+        for (;;) {
+          const step = await (this.others ? this.others.run(() => pages.next()) : pages.next());
+          if (step.done) return;
+          for (const p of step.value) {
+            const key = `${p.name.toLowerCase()}/${p.version ?? ""}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            yield info(p);
+          }
+        }
+      } catch (e) {
+        if (!isTransient(e) || attempt >= this.retries.retries) throw this.fail(op, name, e, {});
+        this.notePause("other", e);
+        await systemClock.sleep(this.transientDelay(e, attempt));
+      }
+    }
+  }
+
+  /**
+   * Completes the SDK's authentication challenge with one bodyless GET before anything else runs.
+   * Works around a race in @azure/keyvault-common's challenge policy: when several first requests
+   * are in flight and another one completes the challenge first, the request that started it is
+   * re-sent with its body still null (`challengeState` is no longer "started"), so a concurrent
+   * first PUT reaches the service empty and fails with 400 BadParameter.
+   */
+  private authenticate(): Promise<void> {
+    this.challenge ??= this.client.getSecret("vault-migration-challenge-probe").then(
+      () => undefined,
+      () => undefined, // 404, 403…: the challenge is done either way; real failures surface on the call itself
+    );
+    return this.challenge;
+  }
+
+  /** One paced call with transient retry, then bounded waits for RBAC propagation and busy names. */
+  private async call<T>(op: KeyVaultOperation, name: string, pace: Pace, fn: () => Promise<T>, options: CallOptions = {}): Promise<T> {
+    await this.authenticate();
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await retry(
+          async () => {
+            const pacer = pace === "write" ? this.writes : this.others;
+            try {
+              return await (pacer ? pacer.run(fn) : fn());
+            } catch (e) {
+              this.notePause(pace, e);
+              throw e;
+            }
+          },
+          {
+            retries: this.retries.retries,
+            baseMs: this.retries.baseMs,
+            maxMs: this.retries.maxMs,
+            maxRetryAfterMs: this.retries.maxRetryAfterMs,
+            isRetryable: isTransient,
+            retryAfterMs: (e) => parseRetryAfter(errorFacts(e).retryAfter, Date.now()),
+          },
+        );
+      } catch (e) {
+        const f = errorFacts(e);
+        const waited = Date.now() - started;
+        const rbac = f.statusCode === 403 && f.code === "ForbiddenByRbac";
+        const busy = f.statusCode === 409 && (options.busyCodes ?? []).includes(f.code);
+        const budget = rbac && options.rbacRetry ? this.rbacMaxWaitMs : busy ? this.conflictMaxWaitMs : 0;
+        if (waited < budget) {
+          // Not a fixed sleep: backoff from 1 s to 30 s, never past the budget.
+          await systemClock.sleep(Math.min(budget - waited, Math.max(250, backoffDelay(attempt, 1_000, 30_000))));
+          continue;
+        }
+        throw this.fail(op, name, e, options, rbac ? waited : undefined);
+      }
+    }
+  }
+
+  private fail(op: KeyVaultOperation, name: string, e: unknown, options: CallOptions, rbacWaitedMs?: number): Error {
+    const f = errorFacts(e);
+    if (f.statusCode === 403 && f.code === "ForbiddenByRbac") {
+      const waited = rbacWaitedMs && rbacWaitedMs > 0 ? ` (still denied after retrying for ${(rbacWaitedMs / 1000).toFixed(1)} s for role assignments to propagate)` : "";
+      return keyVaultError(
+        op,
+        name,
+        403,
+        f.code,
+        `the caller lacks the Azure RBAC data action ${KEY_VAULT_DATA_ACTIONS[op]} on ${this.vaultUrl}${waited}; ` +
+          `assign a role that grants it on the vault (e.g. "Key Vault Secrets Officer")`,
+      );
+    }
+    return toKeyVaultError(op, name, e, options.secrets ?? []);
+  }
+
+  /** A 429 with Retry-After holds every caller of that class: the limit is per vault, not per task. */
+  private notePause(pace: Pace, e: unknown): void {
+    const f = errorFacts(e);
+    if (f.statusCode !== 429) return;
+    const ms = parseRetryAfter(f.retryAfter, Date.now());
+    if (ms !== undefined) (pace === "write" ? this.writes : this.others)?.pauseFor(ms);
+  }
+
+  private transientDelay(e: unknown, attempt: number): number {
+    const hint = parseRetryAfter(errorFacts(e).retryAfter, Date.now());
+    return hint !== undefined ? Math.min(hint, this.retries.maxRetryAfterMs) : backoffDelay(attempt, this.retries.baseMs, this.retries.maxMs);
+  }
+}

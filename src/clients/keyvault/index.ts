@@ -1,0 +1,4 @@
+/** Azure Key Vault secrets client: credentials, a paced and retrying SecretClient wrapper, errors. */
+export * from "./credentials";
+export * from "./errors";
+export * from "./KeyVaultSecretsClient";

@@ -1,0 +1,190 @@
+import type { TokenCredential } from "@azure/core-auth";
+import {
+  KeyVaultSecretsClient,
+  isKeyVaultError,
+  type KeyVaultPacing,
+  type KeyVaultRetryOptions,
+  type KeyVaultSecretInfo,
+} from "../../clients/keyvault";
+import {
+  KEY_VAULT_MAX_VALUE_SIZE,
+  encodeMarkers,
+  fingerprintValue,
+  fullSourcePath,
+  keyVaultNaming,
+  parseMarkers,
+  shapeValue,
+  type DestinationEntry,
+  type ExpiryOptions,
+  type FingerprintKey,
+  type Markers,
+  type ShapedValue,
+  type SizeUnit,
+} from "../../engine";
+import type { DestinationWrite, MigrationDestination } from "../destination";
+
+export interface KeyVaultDestinationOptions {
+  /** `https://<name>.vault.azure.net`. */
+  readonly vaultUrl: string;
+  /** From `keyVaultCredential(...)`. Needs the data actions listed on `createKeyVaultDestination`. */
+  readonly credential: TokenCredential;
+  /** PEM CA bundle trusted for this vault only (TLS verification is never turned off). */
+  readonly caCertPem?: string;
+  /** Only for a vault URL not ending in `.vault.azure.net` (e.g. a local double). Default false. */
+  readonly disableChallengeResourceVerification?: boolean;
+  /** Per-stack key of the keyed fingerprints (at least 16 bytes). */
+  readonly fingerprintKey: FingerprintKey;
+  /** When a secret has this key, write only that key's value (as `text/plain`). */
+  readonly unwrapKey?: string;
+  /** custom_metadata key giving the expiry (see engine `resolveExpiry`). */
+  readonly expiry?: ExpiryOptions;
+  /** Default {@link KEY_VAULT_MAX_VALUE_SIZE} (25,600). */
+  readonly maxValueSize?: number;
+  /** Default `utf8` (the stricter reading of the limit). */
+  readonly sizeUnit?: SizeUnit;
+  /** A name that is soft-deleted: recover it then write (default), or fail saying how to free it. */
+  readonly softDeleted?: "recover" | "fail";
+  /** Default: the service limits × 0.95; `false` = off. */
+  readonly pacing?: KeyVaultPacing | false;
+  readonly retry?: KeyVaultRetryOptions;
+  /** Bounded retry of 403 ForbiddenByRbac on writes while role assignments propagate. Default 5 min. */
+  readonly rbacMaxWaitMs?: number;
+  /** Bounded wait for a name being deleted/recovered. Default 2 min. */
+  readonly conflictMaxWaitMs?: number;
+  /** Delete/recover poll interval. Default 2,000 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+// Factory, not a subclass of Error: see src/clients/vault/errors.ts (Pulumi closure serialization).
+function destinationError(name: string, code: string, message: string): Error & { code: string; secretName: string } {
+  const e = new Error(message) as Error & { code: string; secretName: string };
+  e.name = "KeyVaultDestinationError";
+  e.code = code;
+  e.secretName = name;
+  return e;
+}
+
+function entryOf(p: KeyVaultSecretInfo): DestinationEntry {
+  return { name: p.name, markers: parseMarkers(p.tags), enabled: p.enabled, managed: p.managed };
+}
+
+/**
+ * Azure Key Vault as a migration destination: single-key secrets as plain `text/plain` values,
+ * multi-key as canonical JSON (`application/json`), markers and custom_metadata as tags.
+ *
+ * RBAC data actions needed (role "Key Vault Secrets Officer" has all): `secrets/readMetadata/action`
+ * (entries, inspectUnmarked), `secrets/getSecret/action` (storedFingerprint, recover poller),
+ * `secrets/setSecret/action` (write), `secrets/delete` + `deletedSecrets/read` (remove),
+ * `secrets/recover/action` (write onto a soft-deleted name with `softDeleted: "recover"`).
+ */
+export function createKeyVaultDestination(options: KeyVaultDestinationOptions): MigrationDestination {
+  const clientOptions: ConstructorParameters<typeof KeyVaultSecretsClient>[0] = {
+    vaultUrl: options.vaultUrl,
+    credential: options.credential,
+    ...(options.caCertPem !== undefined ? { caCertPem: options.caCertPem } : {}),
+    ...(options.disableChallengeResourceVerification !== undefined ? { disableChallengeResourceVerification: options.disableChallengeResourceVerification } : {}),
+    ...(options.pacing !== undefined ? { pacing: options.pacing } : {}),
+    ...(options.retry !== undefined ? { retry: options.retry } : {}),
+    ...(options.rbacMaxWaitMs !== undefined ? { rbacMaxWaitMs: options.rbacMaxWaitMs } : {}),
+    ...(options.conflictMaxWaitMs !== undefined ? { conflictMaxWaitMs: options.conflictMaxWaitMs } : {}),
+    ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  };
+  const client = new KeyVaultSecretsClient(clientOptions);
+  const softDeleted = options.softDeleted ?? "recover";
+  const location = client.vaultUrl;
+  const shapeOptions = {
+    ...(options.unwrapKey !== undefined ? { unwrapKey: options.unwrapKey } : {}),
+    maxSize: options.maxValueSize ?? KEY_VAULT_MAX_VALUE_SIZE,
+    sizeUnit: options.sizeUnit ?? "utf8",
+  };
+
+  const shape = (w: DestinationWrite): ShapedValue => {
+    const r = shapeValue(fullSourcePath(w.source), w.data, shapeOptions);
+    // Rebuilt on a plain Error: the engine's error class would lose its message once serialized.
+    if (!r.ok) throw destinationError(w.name, "VALUE_TOO_LARGE", `${location}: secret '${w.name}': ${r.error.message}`);
+    return r;
+  };
+
+  return {
+    kind: "azure-keyvault",
+    location,
+    naming: keyVaultNaming,
+
+    async *entries() {
+      for await (const p of client.listProperties()) yield entryOf(p);
+    },
+
+    async inspectUnmarked(entry) {
+      // Version lists carry tags, so no value is read. The entry (latest version) is unmarked, so
+      // any marked version is older: ours, edited since. Newest marked one wins; versions are listed
+      // by id, not time (fact sheet §2), and `createdOn` has 1 s resolution, so order by it only.
+      let markers: Markers | undefined;
+      let newest = -Infinity;
+      for await (const v of client.listVersionProperties(entry.name)) {
+        const m = parseMarkers(v.tags);
+        const t = v.createdOn?.getTime() ?? 0;
+        if (m && t >= newest) {
+          markers = m;
+          newest = t;
+        }
+      }
+      return markers ? { ...entry, markers, handEdited: true } : entry;
+    },
+
+    validate(w) {
+      const r = shapeValue(fullSourcePath(w.source), w.data, shapeOptions);
+      return r.ok ? undefined : r.error.message;
+    },
+
+    async write(w) {
+      const shaped = shape(w);
+      const encoded = encodeMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, ...(options.expiry ? { expiry: options.expiry } : {}) });
+      const put = () =>
+        client.setSecret(w.name, shaped.value, {
+          contentType: shaped.contentType,
+          tags: encoded.tags,
+          enabled: true,
+          ...(encoded.expiresOn ? { expiresOn: encoded.expiresOn } : {}),
+        });
+      try {
+        await put();
+        return;
+      } catch (e) {
+        if (!isKeyVaultError(e, "ObjectIsDeletedButRecoverable")) throw e;
+      }
+      if (softDeleted === "fail") {
+        throw destinationError(
+          w.name,
+          "SOFT_DELETED",
+          `${location}: secret '${w.name}' is soft-deleted (deleted but recoverable), so its name cannot be reused. ` +
+            `Recover it (az keyvault secret recover --vault-name <vault> --name ${w.name}, or softDeleted: "recover") ` +
+            `or purge it (az keyvault secret purge --vault-name <vault> --name ${w.name}; irreversible), then retry.`,
+        );
+      }
+      // Recover keeps the old history; the write then adds our version on top.
+      await client.recoverDeletedSecret(w.name);
+      await put();
+    },
+
+    expectedFingerprint(w) {
+      return fingerprintValue(options.fingerprintKey, shape(w).value);
+    },
+
+    async storedFingerprint(name) {
+      try {
+        const s = await client.getSecret(name);
+        return s === undefined ? undefined : fingerprintValue(options.fingerprintKey, s.value);
+      } catch (e) {
+        // A disabled secret cannot be read: treat as absent, so the plan rewrites it.
+        if (isKeyVaultError(e, "SecretDisabled")) return undefined;
+        throw e;
+      }
+    },
+
+    async remove(name) {
+      await client.deleteSecret(name);
+    },
+
+    close: () => client.close(),
+  };
+}

@@ -1,0 +1,96 @@
+// Plans one migration run: source inventory + destination listing → pending changes with reasons.
+// Runs in the Pulumi program during preview and up, so `pulumi preview --diff` shows each secret.
+import {
+  createMapper,
+  fingerprint,
+  mapConcurrent,
+  planMigration,
+  sourceMetadataHash,
+  type DestinationEntry,
+  type FingerprintKey,
+  type Mapper,
+  type Plan,
+  type PlanItem,
+} from "../engine";
+import type { MigrationDestination } from "./destination";
+import { settingsMappingHash, type MigrationSettings } from "./settings";
+import type { VaultSource } from "./vaultSource";
+
+export interface RunPlan {
+  plan: Plan;
+  mappingHash: string;
+  /** Problems that must stop the run before any write (oversize values, …), each naming the path. */
+  problems: string[];
+}
+
+export function mapperFor(destination: MigrationDestination, s: MigrationSettings): Mapper {
+  return createMapper({ naming: destination.naming, rules: s.rules, include: s.include, exclude: s.exclude });
+}
+
+/** Path of a plan item relative to the source mount. */
+export function relativePath(item: Pick<PlanItem, "sourcePath">, mount: string): string {
+  return item.sourcePath.startsWith(`${mount}/`) ? item.sourcePath.slice(mount.length + 1) : item.sourcePath;
+}
+
+/**
+ * Lists the destination once (properties only) and answers the planner's look-ups; an unmarked
+ * secret that a mapping targets is inspected once to tell a hand edit of our copy from a stranger.
+ */
+async function destinationIndex(destination: MigrationDestination, mapper: Mapper) {
+  const byKey = new Map<string, DestinationEntry>();
+  for await (const e of destination.entries()) byKey.set(mapper.key(e.name), e);
+  const inspected = new Map<string, Promise<DestinationEntry>>();
+  return {
+    get(key: string): DestinationEntry | Promise<DestinationEntry> | undefined {
+      const e = byKey.get(key);
+      if (!e || e.markers || e.managed) return e;
+      let p = inspected.get(key);
+      if (!p) inspected.set(key, (p = destination.inspectUnmarked(e)));
+      return p;
+    },
+    values: () => byKey.values(),
+  };
+}
+
+/**
+ * Plans a run. With `checkValues`, each pending create/update value is read (in memory only) and
+ * checked against the destination's limits, so an oversize value fails the preview, naming the path.
+ */
+export async function planRun(
+  source: VaultSource,
+  destination: MigrationDestination,
+  settings: MigrationSettings,
+  fingerprintKey: FingerprintKey,
+  opts: { checkValues?: boolean } = {},
+): Promise<RunPlan> {
+  const mapper = mapperFor(destination, settings);
+  const mappingHash = settingsMappingHash(destination.kind, settings);
+  const expiry = settings.expiryKey ? { metadataKey: settings.expiryKey } : undefined;
+  const plan = await planMigration({
+    source: source.inventory(mapper, fingerprintKey),
+    destination: await destinationIndex(destination, mapper),
+    mapper,
+    options: {
+      existing: settings.existing,
+      deletionPolicy: settings.deletionPolicy,
+      mappingHash,
+      scope: [source.scope],
+      metadataHash: (s) => sourceMetadataHash(s, expiry),
+    },
+  });
+  const problems: string[] = [];
+  if (opts.checkValues) {
+    const writes = plan.items.filter((i) => i.action === "create" || i.action === "update");
+    for await (const r of mapConcurrent(writes, settings.concurrency, async (item) => {
+      const path = relativePath(item, source.mount);
+      const v = await source.read(path, item.sourceVersion);
+      if (!v) return undefined;
+      const secret = { mount: source.mount, path, kvVersion: source.kvVersion, currentVersion: v.version, state: "live" as const, customMetadata: v.customMetadata };
+      return destination.validate({ name: item.destinationName, source: secret, data: v.data, fingerprint: fingerprint(fingerprintKey, v.data), mappingHash });
+    })) {
+      if (!r.ok) throw r.error;
+      if (r.value) problems.push(r.value);
+    }
+  }
+  return { plan, mappingHash, problems };
+}

@@ -1,0 +1,38 @@
+// The settings of one migration run, shared by planning, applying and verifying.
+import { mappingHash, type DeletionPolicy, type ExistingPolicy, type MappingRule } from "../engine";
+
+export interface MigrationSettings {
+  /** Source mount, prefix and KV version (detected when omitted). */
+  mount: string;
+  prefix?: string;
+  kvVersion?: 1 | 2;
+  /** Path globs → name templates, first match wins; default: seed 003's `{mount}/{path}`, sanitised. */
+  rules?: MappingRule[];
+  include?: string[];
+  exclude?: string[];
+  /** A destination secret this migration did not write: `fail` (default), `adopt` or `overwrite`. */
+  existing: ExistingPolicy;
+  /** Our copies whose source is gone: `keep` (default, reported as orphaned) or `delete` (soft delete). */
+  deletionPolicy: DeletionPolicy;
+  /** Multi-key secrets holding this key are migrated as that key's value alone. */
+  unwrapKey?: string;
+  /** custom_metadata key holding an expiry (ISO date or duration from the source's update time). */
+  expiryKey?: string;
+  /** Copies in flight. */
+  concurrency: number;
+}
+
+export const DEFAULT_CONCURRENCY = 32;
+
+/** Fills defaults. */
+export function withDefaults(s: Partial<MigrationSettings> & { mount: string }): MigrationSettings {
+  return { existing: "fail", deletionPolicy: "keep", concurrency: DEFAULT_CONCURRENCY, ...s };
+}
+
+/**
+ * Hash of what shapes a written copy (value shaping, tags, expiry) for one destination kind. Naming
+ * rules are left out on purpose: a renamed copy is already a create plus an orphan.
+ */
+export function settingsMappingHash(destinationKind: string, s: MigrationSettings): string {
+  return mappingHash({ format: 1, destination: destinationKind, unwrapKey: s.unwrapKey ?? null, expiryKey: s.expiryKey ?? null });
+}

@@ -1,0 +1,67 @@
+// The migration's source: one KV mount (optionally a prefix) of a Vault/OpenBao server.
+import { detectKvMount, inventoryKv, readKvSecret } from "../clients/vault/kv";
+import type { VaultConnection } from "../clients/vault/connection";
+import { VaultClient } from "../clients/vault/VaultClient";
+import type { FingerprintKey, KvVersion, Mapper, SecretData, SourceSecret } from "../engine";
+
+export interface VaultSourceSettings {
+  /** KV mount, e.g. `secret`. */
+  mount: string;
+  /** Detected from `sys/mounts` when omitted. */
+  kvVersion?: KvVersion;
+  /** Folder under the mount to migrate, e.g. `apps/`; the whole mount when omitted. */
+  prefix?: string;
+  /** Requests in flight against Vault. */
+  concurrency: number;
+}
+
+/** A KV source bound to a connection. Reads values only when asked, and never keeps them. */
+export class VaultSource {
+  private constructor(
+    private readonly client: VaultClient,
+    readonly mount: string,
+    readonly kvVersion: KvVersion,
+    private readonly settings: VaultSourceSettings,
+  ) {}
+
+  /** Connects and settles the KV version (detected unless given). */
+  static async open(connection: VaultConnection, settings: VaultSourceSettings): Promise<VaultSource> {
+    const client = VaultClient.connect(connection, { connections: settings.concurrency });
+    try {
+      const mount = settings.mount.replace(/^\/+|\/+$/g, "");
+      const kvVersion = settings.kvVersion ?? (await detectKvMount(client, mount)).kvVersion;
+      return new VaultSource(client, mount, kvVersion, settings);
+    } catch (e) {
+      await client.close();
+      throw e;
+    }
+  }
+
+  /** Where this source reads, for messages: `mount/prefix`. */
+  get scope(): string {
+    const prefix = (this.settings.prefix ?? "").replace(/^\/+|\/+$/g, "");
+    return prefix ? `${this.mount}/${prefix}` : this.mount;
+  }
+
+  /** Metadata-only inventory (KV v1 values are fingerprinted in memory); paths the mapper excludes are never read. */
+  inventory(mapper: Mapper, fingerprintKey: FingerprintKey): AsyncGenerator<SourceSecret> {
+    return inventoryKv(this.client, {
+      mount: this.mount,
+      kvVersion: this.kvVersion,
+      prefix: this.settings.prefix,
+      concurrency: this.settings.concurrency,
+      fingerprintKey,
+      filter: (path) => mapper.map({ mount: this.mount, path }).kind !== "excluded",
+    });
+  }
+
+  /** One value (at `version` on KV v2), with its custom metadata; undefined when gone. */
+  async read(path: string, version?: number): Promise<{ data: SecretData; version?: number; customMetadata: Record<string, string> } | undefined> {
+    const v = await readKvSecret(this.client, this.mount, this.kvVersion, path, version ? { version } : {});
+    return v && { data: v.data, version: v.version, customMetadata: v.customMetadata ?? {} };
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

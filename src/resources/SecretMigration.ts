@@ -1,0 +1,183 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { VaultAuth, VaultEndpoint } from "../clients/vault/connection";
+import { toJson, toMarkdown, type MigrationReport } from "../engine";
+import { applyRun } from "../migration/applyRun";
+import { openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
+import { decodePending, encodePending, type PendingChanges } from "../migration/pendingChanges";
+import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
+import { VaultSource } from "../migration/vaultSource";
+import { verifyRun } from "../migration/verifyRun";
+
+/** Inputs of the migration resource, as stored in state (credentials are secrets). */
+export interface SecretMigrationProps {
+  sourceEndpoint: VaultEndpoint;
+  sourceAuth: VaultAuth;
+  settings: MigrationSettings;
+  destination: DestinationSpec;
+  destinationCredentials: DestinationCredentials;
+  fingerprintKey: string;
+  /** The plan's pending changes: one entry per secret to create, update or delete. */
+  pending: PendingChanges;
+  /** Where to write the JSON and Markdown report (`<path>.json`, `<path>.md`); none when unset. */
+  reportPath?: string;
+  /** `pulumi destroy`: `keep` the migrated secrets (default) or soft-`delete` them. */
+  onDestroy?: "keep" | "delete";
+  /** Outputs. */
+  summary?: MigrationSummary;
+  drift?: PendingChanges;
+  /** Identity of the last plan applied: the same plan seen again (refresh diffs stored inputs) is not a change. */
+  appliedPlan?: string;
+}
+
+export interface MigrationSummary {
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  inSync: number;
+  lastRunAt: string;
+}
+
+/** Everything that, changed, calls for a run even with nothing pending. */
+function configKey(p: Partial<SecretMigrationProps>): string {
+  return JSON.stringify([p.sourceEndpoint?.address, p.sourceEndpoint?.namespace, p.settings, p.destination, p.reportPath ?? null]);
+}
+
+async function withRun<T>(p: SecretMigrationProps, fn: (source: VaultSource, settings: MigrationSettings, dest: ReturnType<typeof openDestination>) => Promise<T>): Promise<T> {
+  const settings = withDefaults(p.settings);
+  const source = await VaultSource.open({ ...p.sourceEndpoint, auth: p.sourceAuth }, settings);
+  const dest = openDestination(p.destination, p.destinationCredentials, p.fingerprintKey, settings);
+  try {
+    return await fn(source, settings, dest);
+  } finally {
+    await Promise.all([source.close(), dest.close()]);
+  }
+}
+
+function writeReport(path: string | undefined, report: MigrationReport): void {
+  if (!path) return;
+  const fs = require("node:fs") as typeof import("node:fs");
+  const p = require("node:path") as typeof import("node:path");
+  fs.mkdirSync(p.dirname(p.resolve(path)), { recursive: true });
+  fs.writeFileSync(`${path}.json`, toJson(report));
+  fs.writeFileSync(`${path}.md`, toMarkdown(report));
+}
+
+/**
+ * Applies the pending changes, plus any drift the last `pulumi refresh` found (a value edited by hand
+ * keeps its markers, so only refresh sees it); throws, after writing the report, if any secret failed.
+ */
+async function run(p: SecretMigrationProps, drift: PendingChanges = {}): Promise<MigrationSummary> {
+  return withRun(p, async (source, settings, dest) => {
+    const items = decodePending({ ...drift, ...p.pending }, source.mount);
+    const report = await applyRun({
+      items,
+      source,
+      destination: dest,
+      fingerprintKey: p.fingerprintKey,
+      mappingHash: settingsMappingHash(dest.kind, settings),
+      concurrency: settings.concurrency,
+      onProgress: (line) => console.error(line),
+    });
+    writeReport(p.reportPath, report);
+    const c = report.counts;
+    if (c.failed > 0) {
+      const first = report.items.filter((i) => i.result === "failed").slice(0, 10).map((i) => `  ${i.sourcePath} → ${i.destinationName}: ${i.error}`);
+      // Nothing is lost: markers say what landed, so the next run re-plans only what is missing.
+      throw new Error(`${c.failed} of ${items.length} secret(s) failed (${c.created} created, ${c.updated} updated, ${c.deleted} deleted); re-run to retry:\n${first.join("\n")}`);
+    }
+    return { created: c.created, updated: c.updated, deleted: c.deleted, failed: 0, inSync: report.inSync, lastRunAt: report.finishedAt };
+  });
+}
+
+const outputsOf = (p: SecretMigrationProps, summary: MigrationSummary): SecretMigrationProps => ({ ...p, pending: {}, summary, drift: {}, appliedPlan: planIdentityHash(p.pending) });
+
+/** Identity of a plan (its lines, sorted): paths, names and reasons only, no value. */
+function planIdentityHash(pending: PendingChanges | undefined): string {
+  const { createHash } = require("node:crypto") as typeof import("node:crypto");
+  const lines = Object.entries(pending ?? {}).map(([k, v]) => `${k}\t${v}`).sort();
+  return createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 32);
+}
+
+/** Copies Vault KV secrets into a destination, per the plan computed by the program. */
+class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretMigrationProps, SecretMigrationProps> {
+  async diff(_id: string, olds: SecretMigrationProps, news: SecretMigrationProps): Promise<pulumi.dynamic.DiffResult> {
+    // In sync and unchanged settings: no change at all, so a no-op `up` writes nothing. Rotated
+    // credentials are a change too (an update with nothing pending writes nothing): `read` and
+    // `delete` only see the stored outputs, so they must hold the credentials in force.
+    const pending = Object.keys(news.pending ?? {}).length > 0 && planIdentityHash(news.pending) !== olds.appliedPlan;
+    const credentials = JSON.stringify([olds.sourceAuth, olds.destinationCredentials, olds.fingerprintKey]) !== JSON.stringify([news.sourceAuth, news.destinationCredentials, news.fingerprintKey]);
+    const changes = pending || credentials || configKey(olds) !== configKey(news) || Object.keys(olds.drift ?? {}).length > 0;
+    return { changes, replaces: [] };
+  }
+
+  async create(inputs: SecretMigrationProps): Promise<pulumi.dynamic.CreateResult<SecretMigrationProps>> {
+    const summary = await run(inputs);
+    const id = `${inputs.sourceEndpoint.address}/${inputs.settings.mount}→${inputs.destination.vaultUrl}`;
+    return { id, outs: outputsOf(inputs, summary) };
+  }
+
+  async update(_id: string, olds: SecretMigrationProps, news: SecretMigrationProps): Promise<pulumi.dynamic.UpdateResult<SecretMigrationProps>> {
+    return { outs: outputsOf(news, await run(news, olds.drift)) };
+  }
+
+  /** `pulumi refresh`: re-verifies every copy, values included, and reports drift as an output. */
+  async read(id: string, props?: SecretMigrationProps): Promise<pulumi.dynamic.ReadResult<SecretMigrationProps>> {
+    if (!props) throw new Error("read was called without the resource's state");
+    const v = await withRun(props, (source, settings, dest) => verifyRun(source, dest, settings, props.fingerprintKey));
+    return { id, props: { ...props, drift: encodePending(v.drift) } };
+  }
+
+  async delete(_id: string, props: SecretMigrationProps): Promise<void> {
+    if (props.onDestroy !== "delete") return; // destination secrets outlive the stack unless asked
+    await withRun(props, async (source, settings, dest) => {
+      const items = [];
+      for await (const e of dest.entries()) {
+        if (e.markers?.mappingHash && e.markers.sourcePath.startsWith(`${source.scope}`)) items.push({ sourcePath: e.markers.sourcePath, destinationName: e.name, action: "delete" as const, reason: "source deleted (deletionPolicy: delete)" as const });
+      }
+      const report = await applyRun({ items, source, destination: dest, fingerprintKey: props.fingerprintKey, mappingHash: "", concurrency: settings.concurrency });
+      if (report.counts.failed > 0) throw new Error(`${report.counts.failed} secret(s) could not be deleted on destroy`);
+    });
+  }
+}
+
+export interface SecretMigrationArgs {
+  sourceEndpoint: pulumi.Input<VaultEndpoint>;
+  sourceAuth: pulumi.Input<VaultAuth>;
+  settings: pulumi.Input<MigrationSettings>;
+  destination: pulumi.Input<DestinationSpec>;
+  destinationCredentials: pulumi.Input<DestinationCredentials>;
+  fingerprintKey: pulumi.Input<string>;
+  pending: pulumi.Input<PendingChanges>;
+  reportPath?: pulumi.Input<string>;
+  onDestroy?: pulumi.Input<"keep" | "delete">;
+}
+
+/**
+ * The migration run as one resource. Its `pending` input is the plan (one line per secret), so
+ * `pulumi preview --diff` lists each secret to create, update or delete with the reason; empty
+ * when in sync, and then `pulumi up` does nothing. Use through a component that plans
+ * (`KeyVaultMigration`), not directly.
+ */
+export class SecretMigration extends pulumi.dynamic.Resource {
+  declare readonly summary: pulumi.Output<MigrationSummary>;
+  declare readonly drift: pulumi.Output<PendingChanges>;
+
+  constructor(name: string, args: SecretMigrationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      new SecretMigrationProvider(),
+      name,
+      {
+        ...args,
+        sourceAuth: pulumi.secret(args.sourceAuth),
+        destinationCredentials: pulumi.secret(args.destinationCredentials),
+        fingerprintKey: pulumi.secret(args.fingerprintKey),
+        summary: undefined,
+        drift: undefined,
+      },
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["sourceAuth", "destinationCredentials", "fingerprintKey"] }),
+      "vault-migration",
+      "SecretMigration",
+    );
+  }
+}
