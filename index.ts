@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeyVaultDeployment } from "./src/components/KeyVaultDeployment";
 import { KeyVaultMigration } from "./src/components/KeyVaultMigration";
 import { MigrationReader } from "./src/components/MigrationReader";
+import { VaultMigration } from "./src/components/VaultMigration";
 import { keyVaultDeploymentArgsFromConfig } from "./src/program/keyVaultDeploymentConfig";
 import { readMigrations } from "./src/program/migrationConfig";
 import { readStackSettings } from "./src/program/stackConfig";
@@ -55,7 +56,7 @@ if (keyVaultConfig !== undefined) {
   Object.assign(outputs, { keyVaultId: deployment.vaultId, keyVaultUri: deployment.vaultUri, keyVaultPrivateEndpointIp: deployment.privateEndpointIp });
 }
 
-const migrations = readMigrations(config.getObject<unknown>("migrations"), process.env, config.get("keyVaultAccessToken"));
+const migrations = readMigrations(config.getObject<unknown>("migrations"), process.env, config.get("keyVaultAccessToken"), config.get("destinationVaultToken"));
 if (migrations.length) {
   // The copy reads with the least-privilege reader when the stack has one.
   const source = readerConnection ?? adminConnection;
@@ -66,6 +67,14 @@ if (migrations.length) {
   const summaries: Record<string, pulumi.Output<unknown>> = {};
   const pending: Record<string, pulumi.Output<unknown>> = {};
   for (const m of migrations) {
+    if (m.kind === "vault") {
+      const { caCertPem, insecureSkipTlsVerify, address, namespace, ...rest } = m.destination;
+      const connection = pulumi.secret({ address, auth: m.auth, ...(namespace ? { namespace } : {}), ...(caCertPem ? { caCertPem } : {}), ...(insecureSkipTlsVerify ? { insecureSkipTlsVerify } : {}) });
+      const migration = new VaultMigration(m.name, { ...m.args, source: { ...m.args.source, connection: source }, destination: { ...rest, connection }, fingerprintKey });
+      summaries[m.name] = migration.summary;
+      pending[m.name] = migration.pending.apply((p) => Object.keys(p).length);
+      continue;
+    }
     const vaultUrl = m.destination.vaultUrl ?? deployment?.vaultUri;
     if (!vaultUrl) throw new Error(`[vault-migration:migrations] ${m.name}: [destination.vaultUrl] is required (or configure [vault-migration:keyVaultDeployment])`);
     const migration = new KeyVaultMigration(

@@ -1,12 +1,19 @@
-// `npm run bench` (not a test): timings of the pieces every migration is built from, on real
-// servers and the real engine. Prints a table and writes .bench/results.json.
-//   --secrets N   secrets seeded into OpenBao (default 10000)
-//   --parallel N  requests in flight (default 32)
+// `npm run bench` (not a test): the Vault KV v2 → Key Vault migration measured on real servers and
+// the real engine, in one run. Prints a table, checks the targets, writes .bench/results.json.
+//   --secrets N    secrets in the large tree (default 10000)
+//   --small N      secrets in the small tree, for the memory comparison (default 1000)
+//   --limited N    secrets copied with the Key Vault limits on (default 2000)
+//   --parallel N   requests in flight (default 32)
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { VaultClient } from "../src/clients/vault/VaultClient";
+import { inventoryKv } from "../src/clients/vault/kv";
+import { KeyVaultMigration } from "../src/components/KeyVaultMigration";
 import { VaultPolicy } from "../src/resources/VaultPolicy";
-import { startOpenBaoDev, type OpenBaoServer } from "../test/support/openbao";
+import { startKeyVaultDouble, type KeyVaultDouble } from "../test/doubles/keyvault";
+import { startOpenBaoDev } from "../test/support/openbao";
 import { testStack } from "../test/support/pulumi";
 import { repoRoot } from "./lib/engine";
 
@@ -15,7 +22,10 @@ const arg = (name: string, def: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const N = arg("secrets", 10_000);
-const PARALLEL = arg("parallel", 32);
+const SMALL = arg("small", 1_000);
+const LIMITED = arg("limited", 2_000);
+const P = arg("parallel", 32);
+const KEY = "bench-fingerprint-key-0123456789";
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -23,7 +33,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [r, (performance.now() - t0) / 1000];
 }
 
-/** Runs `fn` over 0..n-1 with `limit` in flight. */
 async function pool(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, n) }, async () => {
@@ -31,50 +40,157 @@ async function pool(n: number, limit: number, fn: (i: number) => Promise<void>):
   }));
 }
 
-async function walk(v: VaultClient, mount: string, prefix = ""): Promise<string[]> {
-  const keys = await v.list(`${mount}/metadata/${prefix}`);
-  const nested = await Promise.all(keys.filter((k) => k.endsWith("/")).map((k) => walk(v, mount, prefix + k)));
-  return [...keys.filter((k) => !k.endsWith("/")).map((k) => prefix + k), ...nested.flat()];
+interface ChildResult { ms: number; secrets: number; maxRssMb: number }
+
+/** Runs one copy in a child process (asynchronously: the Key Vault double serves from this process). */
+async function child(job: object): Promise<ChildResult> {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(__dirname, "lib", "benchCopy.ts"), JSON.stringify(job)], { cwd: repoRoot, encoding: "utf8", maxBuffer: 1 << 26 });
+  return JSON.parse(stdout.trim().split("\n").pop() as string) as ChildResult;
 }
 
-async function main(): Promise<void> {
-  const rows: [string, number, string][] = [];
-  const bao: OpenBaoServer = await startOpenBaoDev();
-  const v = VaultClient.connect({ address: bao.address, auth: { method: "token", token: bao.rootToken } }, { connections: PARALLEL });
-  try {
-    const path_ = (i: number): string => `bench/team-${i % 50}/svc-${i}`;
-    const [, seed] = await timed(() => pool(N, PARALLEL, (i) => v.write(`secret/data/${path_(i)}`, { data: { username: `u${i}`, password: `p-${i}-${"x".repeat(24)}` } }, { idempotent: true }).then(() => undefined)));
-    rows.push([`seed ${N} two-key KV v2 secrets`, seed, `${(N / seed).toFixed(0)}/s`]);
-    const [paths, walkT] = await timed(() => walk(v, "secret", "bench/"));
-    rows.push([`tree walk (LIST), ${paths.length} paths`, walkT, ""]);
-    const [, meta] = await timed(() => pool(paths.length, PARALLEL, async (i) => void (await v.read(`secret/metadata/${paths[i]}`))));
-    rows.push(["metadata GET of each", meta, `${(paths.length / meta).toFixed(0)}/s`]);
-    const [, reads] = await timed(() => pool(paths.length, PARALLEL, async (i) => void (await v.read(`secret/data/${paths[i]}`))));
-    rows.push(["value GET of each", reads, `${(paths.length / reads).toFixed(0)}/s`]);
+const writesOf = (d: KeyVaultDouble): number => d.counters().setSecret;
 
-    // The engine's own cost: a two-resource stack, created once, then no-change ups.
-    const t = await testStack("bench-noop", async () => {
+async function main(): Promise<void> {
+  const rows: { name: string; seconds?: number; value?: string }[] = [];
+  const row = (name: string, seconds?: number, value?: string): void => {
+    rows.push({ name, seconds, value });
+    console.error(`  ${name}: ${seconds !== undefined ? `${seconds.toFixed(2)} s` : ""} ${value ?? ""}`);
+  };
+  const bao = await startOpenBaoDev();
+  const doubles: KeyVaultDouble[] = [];
+  const double = async (limits?: { writeLimit: number; otherLimit: number; windowMs: number }): Promise<KeyVaultDouble> => {
+    const d = await startKeyVaultDouble({ throttling: limits ?? false, deleteDelayMs: 200, recoverDelayMs: 200 });
+    doubles.push(d);
+    return d;
+  };
+  const v = VaultClient.connect({ address: bao.address, auth: { method: "token", token: bao.rootToken } }, { connections: 64 });
+  const results: Record<string, number> = {};
+  try {
+    const seed = async (prefix: string, n: number): Promise<number> =>
+      (await timed(() => pool(n, 64, (i) => v.write(`secret/data/${prefix}/team-${i % 50}/svc-${i}`, { data: { username: `u${i}`, password: `p-${i}-${"x".repeat(24)}` } }, { idempotent: true }).then(() => undefined))))[1];
+    row(`seed ${N} + ${SMALL} two-key KV v2 secrets`, (await seed("bench", N)) + (await seed("small", SMALL)) + (await seed("limited", LIMITED)));
+
+    // What any plan must read: the bare metadata listing of the source.
+    const [, listing] = await timed(async () => {
+      let n = 0;
+      for await (const _ of inventoryKv(v, { mount: "secret", kvVersion: 2, prefix: "bench/", concurrency: P })) n++;
+      if (n !== N) throw new Error(`listing found ${n} of ${N}`);
+    });
+    row("bare metadata listing (walk + metadata GET each)", listing);
+    results.listing = listing;
+
+    // The engine's own cost.
+    const noop = await testStack("bench-noop", async () => {
       for (const n of ["a", "b"]) new VaultPolicy(n, { connection: { address: bao.address, auth: { method: "token", token: bao.rootToken } }, name: `bench-${n}`, policy: 'path "x" { capabilities = ["read"] }' });
     });
+    await noop.up();
+    const noopSamples: number[] = [];
+    for (let i = 0; i < 3; i++) noopSamples.push((await timed(() => noop.up()))[1]);
+    await noop.remove();
+    results.engineNoop = noopSamples.sort()[1] as number;
+    row("engine no-op: pulumi up of a two-resource stack (median of 3)", results.engineNoop);
+
+    const kvJob = (d: KeyVaultDouble) => ({ vaultUrl: d.vaultUrl, caCertPem: d.caCertPem, token: d.issueToken() });
+    const base = { vault: { address: bao.address, token: bao.rootToken }, mount: "secret", concurrency: P };
+
+    const raw = await child({ ...base, mode: "raw", prefix: "bench/", keyVault: kvJob(await double()) });
+    results.rawRate = raw.secrets / (raw.ms / 1000);
+    row(`raw floor: same clients, concurrent read + write, no Pulumi (${raw.secrets})`, raw.ms / 1000, `${results.rawRate.toFixed(0)}/s`);
+
+    const seqN = Math.min(N, 1_000);
+    const seq = await child({ ...base, mode: "sequential", prefix: "bench/", limit: seqN, keyVault: kvJob(await double()) });
+    results.sequentialRate = seq.secrets / (seq.ms / 1000);
+    row(`naive sequential copy like seed 003 (${seq.secrets}, extrapolated to ${N})`, (N / results.sequentialRate), `${results.sequentialRate.toFixed(0)}/s`);
+
+    const small = await child({ ...base, mode: "migrate", prefix: "small/", keyVault: kvJob(await double()) });
+    const large = await child({ ...base, mode: "migrate", prefix: "bench/", keyVault: kvJob(await double()) });
+    results.rssSmallMb = small.maxRssMb;
+    results.rssLargeMb = large.maxRssMb;
+    row(`peak RSS of the migration runner (plan + copy + verify) at ${SMALL}`, small.ms / 1000, `${small.maxRssMb.toFixed(0)} MB`);
+    row(`peak RSS of the migration runner (plan + copy + verify) at ${N}`, large.ms / 1000, `${large.maxRssMb.toFixed(0)} MB`);
+
+    // The product: pulumi up through the real engine.
+    const full = await double();
+    const reportPath = path.join(repoRoot, ".bench", "report-full");
+    const params = { prefix: "bench/", dest: full, pacing: false as false | { writeLimit: number; otherLimit: number; windowMs: number }, report: reportPath };
+    const token = new Map<KeyVaultDouble, string>();
+    const t = await testStack("bench-migration", async () => {
+      if (!token.has(params.dest)) token.set(params.dest, params.dest.issueToken());
+      const m = new KeyVaultMigration("bench", {
+        source: { connection: { address: bao.address, auth: { method: "token", token: bao.rootToken } }, mount: "secret", prefix: params.prefix, kvVersion: 2 },
+        destination: { vaultUrl: params.dest.vaultUrl, caCertPem: params.dest.caCertPem, disableChallengeResourceVerification: true, pacing: params.pacing },
+        credential: { type: "accessToken", token: token.get(params.dest) as string },
+        fingerprintKey: KEY,
+        concurrency: P,
+        reportPath: params.report,
+        logLimit: 20,
+      });
+      return { summary: m.summary };
+    });
     try {
-      const [, create] = await timed(() => t.up());
-      rows.push(["pulumi up, two-resource stack (create)", create, ""]);
-      const samples: number[] = [];
-      for (let i = 0; i < 3; i++) samples.push((await timed(() => t.up()))[1]);
-      rows.push(["pulumi up, two-resource stack (no change, median of 3)", samples.sort()[1], ""]);
+      const [upRes, upT] = await timed(() => t.up());
+      const created = (upRes.outputs.summary?.value as { created: number }).created;
+      if (created !== N) throw new Error(`pulumi up created ${created} of ${N}`);
+      const report = JSON.parse(fs.readFileSync(`${reportPath}.json`, "utf8")) as { durationMs: number };
+      results.fullRate = N / upT;
+      results.copyPhaseRate = N / (report.durationMs / 1000);
+      row(`full copy: pulumi up (engine, planning, copy, verification) of ${N}`, upT, `${results.fullRate.toFixed(0)}/s`);
+      row("  of which the copy phase (provider: read, write, read back)", report.durationMs / 1000, `${results.copyPhaseRate.toFixed(0)}/s`);
+      const state = await t.exportState();
+      results.stateBytesPerSecret = state.length / N;
+      row("state after the first run", undefined, `${(state.length / 1e6).toFixed(2)} MB, ${results.stateBytesPerSecret.toFixed(0)} bytes/secret`);
+
+      const writesBefore = writesOf(full);
+      const [again, againT] = await timed(() => t.up());
+      const changed = Object.entries(again.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n);
+      results.noChange = againT;
+      row(`no-change re-run: pulumi up (${changed.length ? "CHANGES" : "no changes"}, ${writesOf(full) - writesBefore} writes)`, againT);
+      const state2 = await t.exportState();
+      row("state after the no-change run", undefined, `${(state2.length / 1e6).toFixed(2)} MB`);
+
+      // Key Vault's service limits on (scaled 10x faster so the run is short): pacing vs 429s.
+      const limits = { writeLimit: 300, otherLimit: 4000, windowMs: 1000 };
+      const limited = await double(limits);
+      params.dest = limited;
+      params.prefix = "limited/";
+      params.pacing = limits;
+      params.report = path.join(repoRoot, ".bench", "report-limited");
+      const before = limited.counters();
+      await t.up();
+      const after = limited.counters();
+      const lr = JSON.parse(fs.readFileSync(`${params.report}.json`, "utf8")) as { durationMs: number; counts: { created: number; failed: number } };
+      const requests = Object.values(after).reduce((a, b) => a + b, 0) - Object.values(before).reduce((a, b) => a + b, 0);
+      results.limitedRateFraction = lr.counts.created / (lr.durationMs / 1000) / limits.writeLimit;
+      results.limited429Fraction = limited.throttledCount() / Math.max(1, requests);
+      results.limitedFailed = lr.counts.failed;
+      row(`limits on (300 writes + 4,000 others per 1 s, i.e. Key Vault x10): ${lr.counts.created} created, ${lr.counts.failed} failed`, lr.durationMs / 1000, `${(results.limitedRateFraction * 100).toFixed(0)}% of the allowed write rate, ${limited.throttledCount()} x 429 of ${requests} requests`);
     } finally {
       await t.remove();
     }
   } finally {
     await v.close();
+    for (const d of doubles) await d.stop();
     await bao.stop();
   }
-  const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\n${"measure".padEnd(width)}  seconds  rate`);
-  for (const [name, s, rate] of rows) console.log(`${name.padEnd(width)}  ${s.toFixed(2).padStart(7)}  ${rate}`);
+
+  const targets: [string, boolean, string][] = [
+    ["full copy ≥ 0.8 × raw floor", results.fullRate >= 0.8 * results.rawRate, `${(results.fullRate / results.rawRate).toFixed(2)}`],
+    ["copy phase ≥ 0.8 × raw floor", results.copyPhaseRate >= 0.8 * results.rawRate, `${(results.copyPhaseRate / results.rawRate).toFixed(2)}`],
+    ["full copy ≥ 10 × sequential", results.fullRate >= 10 * results.sequentialRate, `${(results.fullRate / results.sequentialRate).toFixed(1)}×`],
+    ["no-change re-run ≤ engine no-op + 1.5 × listing", results.noChange <= results.engineNoop + 1.5 * results.listing, `${results.noChange.toFixed(2)} s vs ${(results.engineNoop + 1.5 * results.listing).toFixed(2)} s`],
+    [`RSS at ${N} ≤ 1.5 × RSS at ${SMALL}`, results.rssLargeMb <= 1.5 * results.rssSmallMb, `${(results.rssLargeMb / results.rssSmallMb).toFixed(2)}`],
+    ["limits on: ≥ 0.9 of the allowed write rate", results.limitedRateFraction >= 0.9, `${results.limitedRateFraction.toFixed(2)}`],
+    ["limits on: no failed secret", results.limitedFailed === 0, `${results.limitedFailed}`],
+    ["limits on: 429s under 1% of requests", results.limited429Fraction < 0.01, `${(results.limited429Fraction * 100).toFixed(2)}%`],
+  ];
+  const width = Math.max(...rows.map((r) => r.name.length));
+  console.log(`\n${"measure".padEnd(width)}  seconds   result`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.seconds !== undefined ? r.seconds.toFixed(2).padStart(7) : "       "}   ${r.value ?? ""}`);
+  console.log("\ntargets:");
+  for (const [name, ok, value] of targets) console.log(`  ${ok ? "met   " : "MISSED"}  ${name}: ${value}`);
   const out = path.join(repoRoot, ".bench", "results.json");
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ secrets: N, parallel: PARALLEL, at: new Date().toISOString(), rows: rows.map(([name, seconds, rate]) => ({ name, seconds, rate })) }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), secrets: N, small: SMALL, limited: LIMITED, parallel: P, rows, results, targets: targets.map(([name, met, value]) => ({ name, met, value })) }, null, 2));
   console.log(`\nwritten to ${path.relative(repoRoot, out)}`);
 }
 

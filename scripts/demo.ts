@@ -31,6 +31,10 @@ async function seed(bao: OpenBaoServer): Promise<number> {
   const mounts = (await vaultRequest<{ data: Record<string, unknown> }>(bao, "GET", "sys/mounts"))!.data;
   if (!mounts["secret/"]) await mountKv(bao, "secret", 2);
   if (!mounts["legacy/"]) await mountKv(bao, "legacy", 1);
+  // The Vault-to-Vault migration's destination: namespace `consolidated` with a KV v2 mount `secret`.
+  if (!(await vaultRequest(bao, "GET", "sys/namespaces/consolidated").catch(() => undefined))) await vaultRequest(bao, "POST", "sys/namespaces/consolidated", {});
+  const nsMounts = (await vaultRequest<{ data: Record<string, unknown> }>(bao, "GET", "sys/mounts", undefined, { namespace: "consolidated" }))!.data;
+  if (!nsMounts["secret/"]) await mountKv(bao, "secret", 2, { namespace: "consolidated" });
   let written = 0;
   // Only what is missing: rewriting would add KV v2 versions and make the second run differ.
   for (const [p, s] of Object.entries(SEED_V2)) {
@@ -77,6 +81,8 @@ async function main(): Promise<void> {
       ...engineEnv({ backendDir: path.join(demoDir, "state"), pulumiHome: path.join(demoDir, "pulumi-home"), passphrase: LOCAL_STACK_PASSPHRASE }),
       VAULT_ADDR: bao.address,
       VAULT_TOKEN: bao.rootToken,
+      DESTINATION_VAULT_ADDR: bao.address,
+      DESTINATION_VAULT_TOKEN: bao.rootToken,
       AZURE_KEYVAULT_URL: keyVault.vaultUrl,
       AZURE_KEYVAULT_CA_FILE: keyVault.caFile ?? "",
       // The same token every run, as a long-lived credential would be: refresh reads with the stored one.

@@ -26,6 +26,8 @@ check("src", (l) => /from "[^"]*test\//.test(l), "src must not import from test/
 // Dynamic providers run code re-created by Pulumi's closure serializer, which turns a module-level
 // Set or Map into a plain object.
 check("src", (l) => /^(export )?(const|let) \w+[^=]*= new (Set|Map|WeakSet|WeakMap)\b/.test(l), "module-level Set/Map: the closure serializer breaks them; use an array or build it inside a function");
+// …and cannot re-create async-generator methods of classes or object literals: use free `async function*`.
+check("src", (l) => /^\s+(private |public |protected |static )*async \*\s*\w+\s*\(/.test(l), "async-generator method: the closure serializer breaks it; use a free async function*");
 // No untyped escape hatches in product code.
 check("src", (l) => /(:\s*any\b|as any\b|<any>)/.test(l), "no `any` in src/");
 // TLS verification is only ever turned off through the explicit insecureSkipTlsVerify option:

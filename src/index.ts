@@ -8,3 +8,5 @@ export type { VaultConnectionArgs } from "./resources/vaultResourceInputs";
 export { MigrationReader, type MigrationReaderArgs } from "./components/MigrationReader";
 export { renderReaderPolicy, type ReaderSource } from "./components/readerPolicy";
 export { KeyVaultDeployment, type KeyVaultDeploymentArgs } from "./components/KeyVaultDeployment";
+export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyVaultMigration";
+export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";

@@ -13,3 +13,5 @@ export * from "./plan";
 export * from "./concurrency";
 export * from "./report";
 export * from "./progress";
+export * from "./kvmarkers";
+export * from "./vaultnaming";

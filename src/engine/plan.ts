@@ -60,6 +60,12 @@ export interface PlanInput {
   readonly destination: DestinationIndex | DestinationLookup;
   readonly mapper: Mapper;
   readonly options: PlanOptions;
+  /**
+   * Looks closer at a destination entry without markers that a source maps to, before deciding
+   * (e.g. a copy of ours whose latest version was set by hand: `handEdited` with the old markers).
+   * Called lazily, only for such entries, because it may cost requests.
+   */
+  readonly inspectUnmarked?: (entry: DestinationEntry) => DestinationEntry | PromiseLike<DestinationEntry>;
 }
 
 /**
@@ -307,7 +313,9 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
       ...(s.kvVersion === 2 && s.currentVersion !== undefined ? { sourceVersion: s.currentVersion } : {}),
       ...(detail ? { detail } : {}),
     });
-    const item = decide(s, storedPath, make, await lookup(key));
+    let entry = await lookup(key);
+    if (entry && !entry.markers && !entry.managed && input.inspectUnmarked) entry = await input.inspectUnmarked(entry);
+    const item = decide(s, storedPath, make, entry);
     if (item) sourceItems.push({ key, item });
   }
 

@@ -13,7 +13,7 @@ import {
   type PlanItem,
   type ReportItem,
 } from "../engine";
-import type { MigrationDestination } from "./destination";
+import type { DestinationWrite, MigrationDestination } from "./destination";
 import { relativePath } from "./planRun";
 import type { VaultSource } from "./vaultSource";
 
@@ -43,7 +43,17 @@ async function applyOne(item: PlanItem, o: ApplyOptions): Promise<Outcome> {
   if (!v) return { error: new Error(`source ${item.sourcePath}${item.sourceVersion ? ` v${item.sourceVersion}` : ""} is gone since planning; the next run re-plans it`), secrets: [] };
   const secrets = secretStrings(v.data);
   const secret = { mount: o.source.mount, path, kvVersion: o.source.kvVersion, currentVersion: v.version, state: "live" as const, customMetadata: v.customMetadata };
-  const write = { name: item.destinationName, source: secret, data: v.data, fingerprint: fingerprint(o.fingerprintKey, v.data), mappingHash: o.mappingHash };
+  const write: DestinationWrite = {
+    name: item.destinationName,
+    source: secret,
+    data: v.data,
+    fingerprint: fingerprint(o.fingerprintKey, v.data),
+    mappingHash: o.mappingHash,
+    // Lazy: only destinations that copy metadata or history (Vault) call these.
+    ...(o.source.kvVersion === 2
+      ? { sourceDetails: () => o.source.details(path), readSourceVersion: async (version: number) => (await o.source.read(path, version))?.data }
+      : {}),
+  };
   try {
     const problem = o.destination.validate(write);
     if (problem) return { error: new Error(problem), secrets };

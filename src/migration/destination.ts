@@ -14,6 +14,28 @@ export interface DestinationWrite {
   readonly fingerprint: string;
   /** Hash of the settings that shape what is written, written as a marker. */
   readonly mappingHash: string;
+  /**
+   * KV v2 sources only, called lazily by destinations that copy metadata or history (Vault): the
+   * source secret's settings and the versions that can still be read.
+   */
+  readonly sourceDetails?: () => Promise<SourceKvDetails | undefined>;
+  /** KV v2 sources only: the data of one older source version (version replay); undefined when gone. */
+  readonly readSourceVersion?: (version: number) => Promise<SecretData | undefined>;
+  /**
+   * Check-and-set (Vault KV v2 destinations): the destination version this write must replace
+   * (0 = must be absent). Default: the current version read just before writing.
+   */
+  readonly expectedDestinationVersion?: number;
+}
+
+/** A KV v2 source secret's metadata settings and readable versions (no value). */
+export interface SourceKvDetails {
+  readonly maxVersions: number;
+  readonly casRequired: boolean;
+  /** Go duration, `0s` = never. */
+  readonly deleteVersionAfter: string;
+  /** Versions neither deleted nor destroyed, oldest first. */
+  readonly liveVersions: readonly number[];
 }
 
 /**
@@ -44,6 +66,11 @@ export interface MigrationDestination {
   storedFingerprint(name: string): Promise<string | undefined>;
   /** Removes a secret (soft delete where the destination has it). Absent is not an error. */
   remove(name: string): Promise<void>;
+  /**
+   * Extra settings that shape what this destination writes (e.g. Vault's `copyMetadata`), folded
+   * into the mapping hash so changing them re-plans the copies. Undefined leaves the hash as is.
+   */
+  readonly shaping?: Readonly<Record<string, unknown>>;
   /** Releases connections. */
   close(): Promise<void>;
 }

@@ -6,7 +6,6 @@ import {
   mapConcurrent,
   planMigration,
   sourceMetadataHash,
-  type DestinationEntry,
   type FingerprintKey,
   type Mapper,
   type Plan,
@@ -33,26 +32,6 @@ export function relativePath(item: Pick<PlanItem, "sourcePath">, mount: string):
 }
 
 /**
- * Lists the destination once (properties only) and answers the planner's look-ups; an unmarked
- * secret that a mapping targets is inspected once to tell a hand edit of our copy from a stranger.
- */
-async function destinationIndex(destination: MigrationDestination, mapper: Mapper) {
-  const byKey = new Map<string, DestinationEntry>();
-  for await (const e of destination.entries()) byKey.set(mapper.key(e.name), e);
-  const inspected = new Map<string, Promise<DestinationEntry>>();
-  return {
-    get(key: string): DestinationEntry | Promise<DestinationEntry> | undefined {
-      const e = byKey.get(key);
-      if (!e || e.markers || e.managed) return e;
-      let p = inspected.get(key);
-      if (!p) inspected.set(key, (p = destination.inspectUnmarked(e)));
-      return p;
-    },
-    values: () => byKey.values(),
-  };
-}
-
-/**
  * Plans a run. With `checkValues`, each pending create/update value is read (in memory only) and
  * checked against the destination's limits, so an oversize value fails the preview, naming the path.
  */
@@ -64,11 +43,14 @@ export async function planRun(
   opts: { checkValues?: boolean } = {},
 ): Promise<RunPlan> {
   const mapper = mapperFor(destination, settings);
-  const mappingHash = settingsMappingHash(destination.kind, settings);
+  const mappingHash = settingsMappingHash(destination.kind, settings, destination.shaping);
   const expiry = settings.expiryKey ? { metadataKey: settings.expiryKey } : undefined;
   const plan = await planMigration({
     source: source.inventory(mapper, fingerprintKey),
-    destination: await destinationIndex(destination, mapper),
+    // The planner indexes the listing itself (properties only); unmarked entries a source maps to
+    // are inspected lazily, to tell our copy edited by hand from a stranger's secret.
+    destination: { get: () => undefined, values: () => destination.entries() },
+    inspectUnmarked: (e) => destination.inspectUnmarked(e),
     mapper,
     options: {
       existing: settings.existing,

@@ -33,6 +33,8 @@ export function withDefaults(s: Partial<MigrationSettings> & { mount: string }):
  * Hash of what shapes a written copy (value shaping, tags, expiry) for one destination kind. Naming
  * rules are left out on purpose: a renamed copy is already a create plus an orphan.
  */
-export function settingsMappingHash(destinationKind: string, s: MigrationSettings): string {
-  return mappingHash({ format: 1, destination: destinationKind, unwrapKey: s.unwrapKey ?? null, expiryKey: s.expiryKey ?? null });
+export function settingsMappingHash(destinationKind: string, s: MigrationSettings, shaping?: Readonly<Record<string, unknown>>): string {
+  const base = { format: 1, destination: destinationKind, unwrapKey: s.unwrapKey ?? null, expiryKey: s.expiryKey ?? null };
+  // Only present when the destination has shaping settings, so existing Key Vault hashes stay the same.
+  return mappingHash(shaping ? { ...base, shaping } : base);
 }

@@ -1,8 +1,9 @@
 // The migration's source: one KV mount (optionally a prefix) of a Vault/OpenBao server.
-import { detectKvMount, inventoryKv, readKvSecret } from "../clients/vault/kv";
+import { detectKvMount, inventoryKv, isLiveKvVersion, readKvMetadata, readKvSecret } from "../clients/vault/kv";
 import type { VaultConnection } from "../clients/vault/connection";
 import { VaultClient } from "../clients/vault/VaultClient";
 import type { FingerprintKey, KvVersion, Mapper, SecretData, SourceSecret } from "../engine";
+import type { SourceKvDetails } from "./destination";
 
 export interface VaultSourceSettings {
   /** KV mount, e.g. `secret`. */
@@ -59,6 +60,22 @@ export class VaultSource {
   async read(path: string, version?: number): Promise<{ data: SecretData; version?: number; customMetadata: Record<string, string> } | undefined> {
     const v = await readKvSecret(this.client, this.mount, this.kvVersion, path, version ? { version } : {});
     return v && { data: v.data, version: v.version, customMetadata: v.customMetadata ?? {} };
+  }
+
+  /**
+   * KV v2: the secret's metadata settings and live versions (no value); undefined on KV v1 or when gone.
+   * Capabilities: `read` on `<mount>/metadata/<path>`.
+   */
+  async details(path: string): Promise<SourceKvDetails | undefined> {
+    if (this.kvVersion !== 2) return undefined;
+    const m = await readKvMetadata(this.client, this.mount, path);
+    if (!m) return undefined;
+    const now = Date.now();
+    const liveVersions = Object.keys(m.versions)
+      .map(Number)
+      .filter((v) => isLiveKvVersion(m.versions[String(v)], now))
+      .sort((a, b) => a - b);
+    return { maxVersions: m.maxVersions, casRequired: m.casRequired, deleteVersionAfter: m.deleteVersionAfter, liveVersions };
   }
 
   async close(): Promise<void> {

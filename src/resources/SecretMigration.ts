@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth, VaultEndpoint } from "../clients/vault/connection";
 import { toJson, toMarkdown, type MigrationReport } from "../engine";
 import { applyRun } from "../migration/applyRun";
-import { openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
+import { destinationLocation, openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
 import { decodePending, encodePending, type PendingChanges } from "../migration/pendingChanges";
 import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
@@ -67,7 +67,7 @@ function writeReport(path: string | undefined, report: MigrationReport): void {
  * Applies the pending changes, plus any drift the last `pulumi refresh` found (a value edited by hand
  * keeps its markers, so only refresh sees it); throws, after writing the report, if any secret failed.
  */
-async function run(p: SecretMigrationProps, drift: PendingChanges = {}): Promise<MigrationSummary> {
+async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChanges = {}): Promise<MigrationSummary> {
   return withRun(p, async (source, settings, dest) => {
     const items = decodePending({ ...drift, ...p.pending }, source.mount);
     const report = await applyRun({
@@ -75,7 +75,7 @@ async function run(p: SecretMigrationProps, drift: PendingChanges = {}): Promise
       source,
       destination: dest,
       fingerprintKey: p.fingerprintKey,
-      mappingHash: settingsMappingHash(dest.kind, settings),
+      mappingHash: settingsMappingHash(dest.kind, settings, dest.shaping),
       concurrency: settings.concurrency,
       onProgress: (line) => console.error(line),
     });
@@ -112,13 +112,13 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
   }
 
   async create(inputs: SecretMigrationProps): Promise<pulumi.dynamic.CreateResult<SecretMigrationProps>> {
-    const summary = await run(inputs);
-    const id = `${inputs.sourceEndpoint.address}/${inputs.settings.mount}→${inputs.destination.vaultUrl}`;
+    const summary = await applyPendingChanges(inputs);
+    const id = `${inputs.sourceEndpoint.address}/${inputs.settings.mount}→${destinationLocation(inputs.destination)}`;
     return { id, outs: outputsOf(inputs, summary) };
   }
 
   async update(_id: string, olds: SecretMigrationProps, news: SecretMigrationProps): Promise<pulumi.dynamic.UpdateResult<SecretMigrationProps>> {
-    return { outs: outputsOf(news, await run(news, olds.drift)) };
+    return { outs: outputsOf(news, await applyPendingChanges(news, olds.drift)) };
   }
 
   /** `pulumi refresh`: re-verifies every copy, values included, and reports drift as an output. */
@@ -157,7 +157,7 @@ export interface SecretMigrationArgs {
  * The migration run as one resource. Its `pending` input is the plan (one line per secret), so
  * `pulumi preview --diff` lists each secret to create, update or delete with the reason; empty
  * when in sync, and then `pulumi up` does nothing. Use through a component that plans
- * (`KeyVaultMigration`), not directly.
+ * (`KeyVaultMigration`, `VaultMigration`), not directly.
  */
 export class SecretMigration extends pulumi.dynamic.Resource {
   declare readonly summary: pulumi.Output<MigrationSummary>;

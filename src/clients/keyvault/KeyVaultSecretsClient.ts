@@ -198,16 +198,16 @@ export class KeyVaultSecretsClient {
    * Properties of every secret, page by page (never values). Needs
    * `Microsoft.KeyVault/vaults/secrets/readMetadata/action`.
    */
-  async *listProperties(): AsyncIterable<KeyVaultSecretInfo> {
-    yield* this.paged("listSecrets", "", () => this.client.listPropertiesOfSecrets().byPage());
+  listProperties(): AsyncIterable<KeyVaultSecretInfo> {
+    return this.paged("listSecrets", "", () => this.client.listPropertiesOfSecrets().byPage());
   }
 
   /**
    * Properties of every version of `name` (empty when absent), in the service's order (not by
    * time: sort by `createdOn`). Needs `Microsoft.KeyVault/vaults/secrets/readMetadata/action`.
    */
-  async *listVersionProperties(name: string): AsyncIterable<KeyVaultSecretInfo> {
-    yield* this.paged("listSecretVersions", name, () => this.client.listPropertiesOfSecretVersions(name).byPage());
+  listVersionProperties(name: string): AsyncIterable<KeyVaultSecretInfo> {
+    return this.paged("listSecretVersions", name, () => this.client.listPropertiesOfSecretVersions(name).byPage());
   }
 
   /**
@@ -313,30 +313,20 @@ export class KeyVaultSecretsClient {
   }
 
   /** Pages of a list: paced per page; on a transient failure the listing restarts and skips what was yielded. */
-  private async *paged(op: KeyVaultOperation, name: string, open: () => AsyncIterableIterator<SecretProperties[]>): AsyncIterable<KeyVaultSecretInfo> {
-    await this.authenticate();
-    // Mapped pages lose their continuation token in this SDK version, so resuming means restarting;
-    // names are unique per listing (versions per name), which makes skipping exact.
-    const seen = new Set<string>();
-    for (let attempt = 0; ; attempt++) {
-      const pages = open();
-      try {
-        for (;;) {
-          const step = await (this.others ? this.others.run(() => pages.next()) : pages.next());
-          if (step.done) return;
-          for (const p of step.value) {
-            const key = `${p.name.toLowerCase()}/${p.version ?? ""}`;
-            if (seen.has(key)) continue;
-            seen.add(key);
-            yield info(p);
-          }
-        }
-      } catch (e) {
-        if (!isTransient(e) || attempt >= this.retries.retries) throw this.fail(op, name, e, {});
-        this.notePause("other", e);
-        await systemClock.sleep(this.transientDelay(e, attempt));
-      }
-    }
+  private paged(op: KeyVaultOperation, name: string, open: () => AsyncIterableIterator<SecretProperties[]>): AsyncIterable<KeyVaultSecretInfo> {
+    return pagedList(
+      {
+        authenticate: () => this.authenticate(),
+        nextPage: (f) => (this.others ? this.others.run(f) : f()),
+        retries: this.retries.retries,
+        onTransient: async (e, attempt) => {
+          this.notePause("other", e);
+          await systemClock.sleep(this.transientDelay(e, attempt));
+        },
+        fail: (e) => this.fail(op, name, e, {}),
+      },
+      open,
+    );
   }
 
   /**
@@ -422,5 +412,41 @@ export class KeyVaultSecretsClient {
   private transientDelay(e: unknown, attempt: number): number {
     const hint = parseRetryAfter(errorFacts(e).retryAfter, Date.now());
     return hint !== undefined ? Math.min(hint, this.retries.maxRetryAfterMs) : backoffDelay(attempt, this.retries.baseMs, this.retries.maxMs);
+  }
+}
+
+/** What {@link pagedList} needs from its client. */
+interface PagingContext {
+  authenticate(): Promise<void>;
+  nextPage<T>(f: () => Promise<T>): Promise<T>;
+  retries: number;
+  onTransient(e: unknown, attempt: number): Promise<void>;
+  fail(e: unknown): Error;
+}
+
+// A free async generator, not a class method: Pulumi's closure serializer cannot re-create
+// async-generator methods (dynamic providers run serialized code).
+async function* pagedList(ctx: PagingContext, open: () => AsyncIterableIterator<SecretProperties[]>): AsyncGenerator<KeyVaultSecretInfo> {
+  await ctx.authenticate();
+  // Mapped pages lose their continuation token in this SDK version, so resuming means restarting;
+  // names are unique per listing (versions per name), which makes skipping exact.
+  const seen = new Set<string>();
+  for (let attempt = 0; ; attempt++) {
+    const pages = open();
+    try {
+      for (;;) {
+        const step = await ctx.nextPage(() => pages.next());
+        if (step.done) return;
+        for (const p of step.value) {
+          const key = `${p.name.toLowerCase()}/${p.version ?? ""}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          yield info(p);
+        }
+      }
+    } catch (e) {
+      if (!isTransient(e) || attempt >= ctx.retries) throw ctx.fail(e);
+      await ctx.onTransient(e, attempt);
+    }
   }
 }

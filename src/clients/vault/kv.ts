@@ -116,6 +116,92 @@ export async function writeKvSecret(
   return version !== undefined ? { version } : {};
 }
 
+/** A KV v2 secret's metadata as the API returns it (no value). */
+export interface KvMetadataInfo {
+  currentVersion: number;
+  maxVersions: number;
+  casRequired: boolean;
+  /** Go duration, `0s` = never. */
+  deleteVersionAfter: string;
+  customMetadata: Record<string, string>;
+  /** Version number → state. */
+  versions: Record<string, { deletionTime?: string; destroyed: boolean }>;
+}
+
+interface KvMetadataResponse {
+  current_version?: number;
+  max_versions?: number;
+  cas_required?: boolean;
+  delete_version_after?: string;
+  custom_metadata?: Record<string, string> | null;
+  versions?: Record<string, { deletion_time?: string; destroyed?: boolean } | undefined> | null;
+}
+
+/**
+ * Reads a KV v2 secret's metadata.
+ *
+ * Capabilities: `read` on `<mount>/metadata/<path>`.
+ *
+ * @returns `undefined` when the secret has no metadata (never written, or metadata deleted).
+ */
+export async function readKvMetadata(client: VaultClient, mount: string, path: string): Promise<KvMetadataInfo | undefined> {
+  const m = normalizeMount(mount);
+  const res = (await client.read<KvMetadataResponse>(`${m}/metadata/${encodeApiPath(path.replace(/^\/+/, ""))}`))?.data;
+  if (!res) return undefined;
+  const versions: KvMetadataInfo["versions"] = {};
+  for (const [k, v] of Object.entries(res.versions ?? {})) {
+    versions[k] = { destroyed: v?.destroyed === true, ...(v?.deletion_time ? { deletionTime: v.deletion_time } : {}) };
+  }
+  return {
+    currentVersion: res.current_version ?? 0,
+    maxVersions: res.max_versions ?? 0,
+    casRequired: res.cas_required === true,
+    deleteVersionAfter: res.delete_version_after ?? "0s",
+    customMetadata: { ...(res.custom_metadata ?? {}) },
+    versions,
+  };
+}
+
+/** Whether a KV v2 version can be read: not destroyed, and not deleted (a future deletion time is a schedule). */
+export function isLiveKvVersion(v: { deletionTime?: string; destroyed: boolean } | undefined, now = Date.now()): boolean {
+  if (!v || v.destroyed) return false;
+  if (!v.deletionTime) return true;
+  const t = Date.parse(v.deletionTime);
+  return !Number.isNaN(t) && t > now;
+}
+
+/**
+ * Writes a KV v2 secret's metadata settings (POST replaces the fields given, keeps the others).
+ *
+ * Capabilities: `create` or `update` on `<mount>/metadata/<path>`.
+ */
+export async function writeKvMetadata(
+  client: VaultClient,
+  mount: string,
+  path: string,
+  settings: { customMetadata?: Record<string, string>; maxVersions?: number; casRequired?: boolean; deleteVersionAfter?: string },
+): Promise<void> {
+  const body: Record<string, unknown> = {};
+  if (settings.customMetadata) body.custom_metadata = settings.customMetadata;
+  if (settings.maxVersions !== undefined) body.max_versions = settings.maxVersions;
+  if (settings.casRequired !== undefined) body.cas_required = settings.casRequired;
+  if (settings.deleteVersionAfter !== undefined) body.delete_version_after = settings.deleteVersionAfter;
+  // Idempotent: the same body twice leaves the same metadata.
+  await client.write(`${normalizeMount(mount)}/metadata/${encodeApiPath(path.replace(/^\/+/, ""))}`, body, { idempotent: true });
+}
+
+/**
+ * Deletes a secret: KV v2 soft-deletes the current version (reversible with `undelete`); KV v1
+ * deletes it. Absent is not an error.
+ *
+ * Capabilities: `delete` on `<mount>/data/<path>` (KV v2) or `<mount>/<path>` (KV v1).
+ */
+export async function deleteKvSecret(client: VaultClient, mount: string, kvVersion: KvVersion, path: string): Promise<void> {
+  const m = normalizeMount(mount);
+  const p = encodeApiPath(path.replace(/^\/+/, ""));
+  await client.delete(kvVersion === 2 ? `${m}/data/${p}` : `${m}/${p}`);
+}
+
 /** Whether `e` is Vault refusing a KV v2 check-and-set write (the version moved). */
 export function isCasMismatch(e: unknown): boolean {
   return isVaultApiError(e) && e.statusCode === 400 && e.errors.some((s) => /check-and-set/i.test(s));

@@ -110,9 +110,7 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
     location,
     naming: keyVaultNaming,
 
-    async *entries() {
-      for await (const p of client.listProperties()) yield entryOf(p);
-    },
+    entries: () => entriesOf(client),
 
     async inspectUnmarked(entry) {
       // Version lists carry tags, so no value is read. The entry (latest version) is unmarked, so
@@ -187,4 +185,10 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
 
     close: () => client.close(),
   };
+}
+
+// A free async generator, not an object method: Pulumi's closure serializer cannot re-create
+// async-generator methods (dynamic providers run serialized code).
+async function* entriesOf(client: KeyVaultSecretsClient): AsyncGenerator<DestinationEntry> {
+  for await (const p of client.listProperties()) yield entryOf(p);
 }

@@ -53,6 +53,8 @@ export interface KeyVaultDouble {
   revokeToken(token: string): void;
   /** Requests per operation since start or the last reset, including those answered with an error or a fault; `unauthenticated` counts 401s. */
   counters(): Counters;
+  /** Requests answered 429 by the service limits (not by injected faults) since start. */
+  throttledCount(): number;
   resetCounters(): void;
   /** Replaces the fault plan (and restarts its sequence and PRNG). */
   setFaults(plan: FaultPlan): void;
@@ -124,6 +126,7 @@ export async function startKeyVaultDouble(opts: KeyVaultDoubleOptions = {}): Pro
   const faults = new FaultInjector();
   if (opts.faults) faults.set(opts.faults);
   let counts = zeroCounters();
+  let throttledByLimits = 0;
   const challenge = `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="https://vault.azure.net"`;
 
   function reply(res: ServerResponse, status: number, body?: unknown, headers: Readonly<Record<string, string>> = {}): void {
@@ -248,7 +251,10 @@ export async function startKeyVaultDouble(opts: KeyVaultDoubleOptions = {}): Pro
       case undefined: break;
     }
     const retryAfter = throttle.admit(r.op);
-    if (retryAfter !== undefined) throw kvErrors.throttled(retryAfter);
+    if (retryAfter !== undefined) {
+      throttledByLimits++;
+      throw kvErrors.throttled(retryAfter);
+    }
 
     if (!grant.rights.has(REQUIRED_RIGHT[r.op])) {
       throw kvErrors.forbiddenByRbac({
@@ -308,6 +314,7 @@ export async function startKeyVaultDouble(opts: KeyVaultDoubleOptions = {}): Pro
       tokens.delete(token);
     },
     counters: () => ({ ...counts }),
+    throttledCount: () => throttledByLimits,
     resetCounters() {
       counts = zeroCounters();
     },

@@ -352,3 +352,28 @@ describe("engine/plan", () => {
     });
   });
 });
+
+describe("planMigration: inspecting unmarked entries", () => {
+  it("asks the destination about an unmarked entry a source maps to, and only about that one", async () => {
+    const { planMigration, createMapper, keyVaultNaming } = await import("../../../src/engine");
+    const mapper = createMapper({ naming: keyVaultNaming });
+    const source = [{ mount: "secret", path: "a", kvVersion: 2 as const, currentVersion: 3, state: "live" as const, customMetadata: {} }];
+    const entries = [
+      { name: "secret-a", markers: undefined, enabled: true },
+      { name: "someone-elses", markers: undefined, enabled: true },
+    ];
+    const inspected: string[] = [];
+    const plan = await planMigration({
+      source,
+      destination: { get: () => undefined, values: () => entries },
+      mapper,
+      options: { existing: "fail", deletionPolicy: "keep", mappingHash: "h", scope: ["secret"] },
+      inspectUnmarked: (e) => {
+        inspected.push(e.name);
+        return { ...e, handEdited: true, markers: { origin: "hashicorp-vault", sourcePath: "secret/a", sourceVersion: 3, mappingHash: "h" } };
+      },
+    });
+    assert.deepEqual(inspected, ["secret-a"]);
+    assert.deepEqual(plan.items.map((i) => [i.destinationName, i.action, i.reason]), [["secret-a", "update", "destination changed by hand"]]);
+  });
+});

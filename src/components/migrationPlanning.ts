@@ -1,0 +1,149 @@
+// What every migration component shares: argument checks, planning at preview (the plan becomes
+// the `pending` input of the SecretMigration resource) and the resource wiring. Destination-generic.
+import * as pulumi from "@pulumi/pulumi";
+import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule, type Plan } from "../engine";
+import { openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
+import { encodePending, type PendingChanges } from "../migration/pendingChanges";
+import { planRun } from "../migration/planRun";
+import { withDefaults, type MigrationSettings } from "../migration/settings";
+import { VaultSource } from "../migration/vaultSource";
+import { SecretMigration, type MigrationSummary } from "../resources/SecretMigration";
+import { vaultConnectionInputs, type VaultConnectionArgs } from "../resources/vaultResourceInputs";
+
+/** Arguments every migration component takes besides its destination. */
+export interface MigrationCommonArgs {
+  source: {
+    /** Connection the copy reads with: the MigrationReader's `readerConnection` gives least privilege. */
+    connection: pulumi.Input<VaultConnectionArgs>;
+    mount: string;
+    /** Folder under the mount, e.g. `apps/`. */
+    prefix?: string;
+    /** Detected from the mount when omitted. */
+    kvVersion?: 1 | 2;
+  };
+  /**
+   * Connection used to plan during `pulumi preview`. Defaults to `source.connection`; give an
+   * existing identity here when the reader is created in the same stack and does not exist yet.
+   */
+  planConnection?: pulumi.Input<VaultConnectionArgs>;
+  /** Per-stack key of the keyed fingerprints written as markers (≥ 16 bytes). A Pulumi secret. */
+  fingerprintKey: pulumi.Input<string>;
+  /** Path globs → name templates (first match wins; default seed 003's `{mount}/{path}`), include/exclude globs. */
+  mapping?: { rules?: MappingRule[]; include?: string[]; exclude?: string[] };
+  /** A destination secret this migration did not write: `fail` (default) at preview, `adopt` or `overwrite`. */
+  existing?: ExistingPolicy;
+  /** Copies whose source is gone: `keep` (default, reported as orphaned) or `delete`. */
+  deletionPolicy?: DeletionPolicy;
+  /** Copies in flight (default 32). */
+  concurrency?: number;
+  /** Report files `<path>.json` and `<path>.md`, relative to the project. */
+  reportPath?: string;
+  /** `pulumi destroy`: `keep` the copies (default) or soft-`delete` them. */
+  onDestroy?: "keep" | "delete";
+  /** At most this many plan lines are logged one by one (the rest are counted). Default 200. */
+  logLimit?: number;
+}
+
+/** Checks what can be checked before any network call; throws `<label>: …` naming the argument. */
+export function validateMigrationArgs(
+  label: string,
+  args: MigrationCommonArgs & { unwrapKey?: string; expiryKey?: string },
+  naming: DestinationNaming,
+): MigrationSettings {
+  const problems: string[] = [];
+  if (!args.source?.mount?.replace(/\//g, "")) problems.push("[source.mount] is required");
+  if (args.source?.kvVersion !== undefined && args.source.kvVersion !== 1 && args.source.kvVersion !== 2) problems.push("[source.kvVersion] must be 1 or 2");
+  if (args.existing && !["fail", "adopt", "overwrite"].includes(args.existing)) problems.push('[existing] must be "fail", "adopt" or "overwrite"');
+  if (args.deletionPolicy && !["keep", "delete"].includes(args.deletionPolicy)) problems.push('[deletionPolicy] must be "keep" or "delete"');
+  if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 256)) problems.push("[concurrency] must be a whole number from 1 to 256");
+  const settings = withDefaults({
+    mount: args.source?.mount ?? "",
+    prefix: args.source?.prefix,
+    kvVersion: args.source?.kvVersion,
+    rules: args.mapping?.rules,
+    include: args.mapping?.include,
+    exclude: args.mapping?.exclude,
+    ...(args.existing ? { existing: args.existing } : {}),
+    ...(args.deletionPolicy ? { deletionPolicy: args.deletionPolicy } : {}),
+    unwrapKey: args.unwrapKey,
+    expiryKey: args.expiryKey,
+    ...(args.concurrency ? { concurrency: args.concurrency } : {}),
+  });
+  try {
+    createMapper({ naming, rules: settings.rules, include: settings.include, exclude: settings.exclude });
+  } catch (e) {
+    problems.push(`[mapping] ${(e as Error).message}`);
+  }
+  if (problems.length) throw new Error(`${label}: ${problems.join("; ")}`);
+  return JSON.parse(JSON.stringify(settings)) as MigrationSettings; // drop undefined: it is a resource input
+}
+
+function summaryLine(plan: Plan): string {
+  const c = plan.counts;
+  return `plan: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${plan.inSync} in sync, ${c.skip} skipped, ${c.orphan} orphaned, ${c.excluded} excluded`;
+}
+
+/** Input of {@link planAndMigrate}. */
+export interface PlanAndMigrateInput {
+  /** Component type name for messages, e.g. `KeyVaultMigration`. */
+  label: string;
+  name: string;
+  parent: pulumi.ComponentResource;
+  args: MigrationCommonArgs;
+  settings: MigrationSettings;
+  destination: pulumi.Output<DestinationSpec>;
+  credentials: pulumi.Output<DestinationCredentials>;
+}
+
+/**
+ * Plans at preview and up (metadata for KV v2 sources, in-memory fingerprints for KV v1, against
+ * the destination's markers), fails the preview on refusals and value problems before anything is
+ * written, logs the plan, and creates the SecretMigration resource that applies it.
+ */
+export function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<PendingChanges>; summary: pulumi.Output<MigrationSummary>; drift: pulumi.Output<PendingChanges> } {
+  const { args, settings, name, label, parent } = i;
+  const planConn = args.planConnection ?? args.source.connection;
+  const limit = args.logLimit ?? 200;
+
+  // The plan holds paths, names and reasons only, so it is safe to show although it was computed with secrets.
+  const pending = pulumi.unsecret(
+    pulumi.all([pulumi.output(planConn), i.destination, i.credentials, pulumi.output(args.fingerprintKey)]).apply(async ([conn, dest, creds, key]) => {
+      const source = await VaultSource.open(conn, settings);
+      const d = openDestination(dest, creds, key, settings);
+      try {
+        const { plan, problems } = await planRun(source, d, settings, key, { checkValues: true });
+        const refused = plan.items.filter((x) => x.action === "refuse");
+        if (refused.length || problems.length) {
+          const lines = [...refused.map((x) => `${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`), ...problems];
+          throw new Error(`${label} ${name}: nothing was written; ${lines.length} problem(s):\n  - ${lines.join("\n  - ")}`);
+        }
+        pulumi.log.info(summaryLine(plan), parent);
+        const shown = [...plan.items, ...plan.skipped, ...plan.orphaned].slice(0, limit);
+        for (const x of shown) pulumi.log.info(`${x.action} ${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`, parent);
+        const more = plan.items.length + plan.skipped.length + plan.orphaned.length - shown.length;
+        if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
+        return encodePending(plan.items);
+      } finally {
+        await Promise.all([source.close(), d.close()]);
+      }
+    }),
+  );
+
+  const src = vaultConnectionInputs(args.source.connection);
+  const run = new SecretMigration(
+    name,
+    {
+      sourceEndpoint: src.endpoint,
+      sourceAuth: src.auth,
+      settings,
+      destination: i.destination,
+      destinationCredentials: i.credentials,
+      fingerprintKey: args.fingerprintKey,
+      pending,
+      reportPath: args.reportPath,
+      onDestroy: args.onDestroy,
+    },
+    { parent },
+  );
+  return { pending, summary: run.summary, drift: run.drift };
+}

@@ -1,0 +1,265 @@
+// Vault/OpenBao KV as a migration destination: cross-namespace and cross-cluster copies.
+// Top-level imports only: this runs inside a serialized dynamic provider.
+import {
+  deleteKvSecret,
+  detectKvMount,
+  isCasMismatch,
+  isLiveKvVersion,
+  readKvMetadata,
+  readKvSecret,
+  walkKv,
+  writeKvMetadata,
+  writeKvSecret,
+  type KvMetadataInfo,
+} from "../../clients/vault/kv";
+import type { VaultConnection } from "../../clients/vault/connection";
+import { normalizeMount } from "../../clients/vault/kvMounts";
+import { VaultClient } from "../../clients/vault/VaultClient";
+import {
+  KV_MARKER_KEYS,
+  KV_V1_MARKER_FOLDER,
+  copiedKvMetadata,
+  encodeKvMarkers,
+  fingerprint,
+  fullSourcePath,
+  mapConcurrent,
+  metadataHash,
+  parseKvMarkers,
+  vaultKvNaming,
+  type DestinationEntry,
+  type FingerprintKey,
+  type KvVersion,
+  type SecretData,
+} from "../../engine";
+import type { DestinationWrite, MigrationDestination, SourceKvDetails } from "../destination";
+
+export interface VaultDestinationOptions {
+  /** Where to write: address, namespace (`X-Vault-Namespace`), token or AppRole, CA bundle. */
+  readonly connection: VaultConnection;
+  /** KV mount in the destination, e.g. `secret`. */
+  readonly mount: string;
+  /** Detected from `sys/mounts` (or `sys/internal/ui/mounts`) when omitted. */
+  readonly kvVersion?: KvVersion;
+  /** Folder the names are written under, e.g. `migrated/`; the mount's root when omitted. */
+  readonly prefix?: string;
+  /** Per-stack key of the keyed fingerprints (at least 16 bytes). */
+  readonly fingerprintKey: FingerprintKey;
+  /**
+   * KV v2 → KV v2: copy the source's custom_metadata, max_versions, cas_required and
+   * delete_version_after (default true). Markers are written either way.
+   */
+  readonly copyMetadata?: boolean;
+  /** KV v2 → KV v2: write every live source version, oldest first, instead of the current one only (default false). */
+  readonly replayVersions?: boolean;
+  /** Requests in flight (walk and metadata reads of `entries()`). Default 16. */
+  readonly concurrency?: number;
+}
+
+// Factory, not a subclass of Error: see src/clients/vault/errors.ts (Pulumi closure serialization).
+function destinationError(name: string, code: string, message: string): Error & { code: string; secretName: string } {
+  const e = new Error(message) as Error & { code: string; secretName: string };
+  e.name = "VaultDestinationError";
+  e.code = code;
+  e.secretName = name;
+  return e;
+}
+
+function trimSlashes(p: string | undefined): string {
+  return (p ?? "").replace(/^\/+|\/+$/g, "");
+}
+
+/**
+ * Vault/OpenBao KV (v1 or v2) as a migration destination. Names are secret paths under
+ * `mount/prefix`; data maps are written as they are (no shaping).
+ *
+ * Markers — KV v2: in the secret's `custom_metadata` (see engine `kvmarkers.ts`: reserved keys
+ * win over copied source keys), including `migration-dest-version`, the version our write
+ * created: when `current_version` differs, someone wrote after us and the entry is
+ * `handEdited`. KV v1 has no metadata, so the markers of `<prefix>/<name>` are a small
+ * non-secret KV v1 secret at `<prefix>/.vault-migration/<name>` (paths, version, keyed
+ * fingerprint, hashes); a stored value whose fingerprint differs from its marker is `handEdited`.
+ *
+ * Writes — KV v2: check-and-set against the destination's current version (read just before
+ * writing, 0 when absent, or `DestinationWrite.expectedDestinationVersion`), so a concurrent
+ * writer is never overwritten silently: the write fails with code `CAS_CONFLICT`. When our own
+ * copy is current and holds the same data (a metadata-only or mapping change) no data version is
+ * added, only the metadata is rewritten. KV v1: plain writes (last writer wins; v1 has no CAS).
+ *
+ * Capabilities (paths relative to the mount, `<p>` = prefix + name):
+ * - KV v2: `list` on `metadata/<prefix>*`, `read` on `metadata/<p>` (entries, write),
+ *   `create` + `update` on `data/<p>` (write), `create` + `update` on `metadata/<p>` (markers and
+ *   settings), `read` on `data/<p>` (storedFingerprint, CAS retry check), `delete` on `data/<p>`
+ *   (remove: soft delete of the current version).
+ * - KV v1: `list` + `read` on `<prefix>*` (entries read values to fingerprint them), `create` +
+ *   `update` + `delete` on `<p>` and `<prefix>/.vault-migration/<name>`.
+ * - Detection without `kvVersion`: `read` on `sys/mounts` (else the `sys/internal/ui/mounts` fallback).
+ */
+export function createVaultDestination(options: VaultDestinationOptions): MigrationDestination {
+  const concurrency = options.concurrency ?? 16;
+  const client = VaultClient.connect(options.connection, { connections: concurrency });
+  const mount = normalizeMount(options.mount);
+  const prefix = trimSlashes(options.prefix);
+  const copyMetadata = options.copyMetadata ?? true;
+  const replay = options.replayVersions ?? false;
+  const ns = options.connection.namespace ? ` namespace ${trimSlashes(options.connection.namespace)}` : "";
+  const location = `${client.address}${ns} ${mount}/${prefix ? `${prefix}/` : ""}`;
+  const key = options.fingerprintKey;
+
+  let detected: Promise<KvVersion> | undefined;
+  const kvVersion = (): Promise<KvVersion> => (detected ??= options.kvVersion !== undefined ? Promise.resolve(options.kvVersion) : detectKvMount(client, mount).then((m) => m.kvVersion));
+
+  const full = (name: string): string => (prefix ? `${prefix}/${name}` : name);
+  const markerPath = (name: string): string => `${prefix ? `${prefix}/` : ""}${KV_V1_MARKER_FOLDER}/${name}`;
+  const checkName = (name: string): void => {
+    if (!vaultKvNaming.isValid(name)) throw destinationError(name, "INVALID_NAME", `${location}: '${name}' is not a valid secret path`);
+  };
+
+  async function entryV2(name: string): Promise<DestinationEntry | undefined> {
+    const meta = await readKvMetadata(client, mount, full(name));
+    // A soft-deleted or destroyed current version (e.g. our `remove`) counts as absent: a later
+    // write adds a new version on top, history kept.
+    if (!meta || meta.currentVersion < 1 || !isLiveKvVersion(meta.versions[String(meta.currentVersion)])) return undefined;
+    const { markers, destinationVersion } = parseKvMarkers(meta.customMetadata);
+    let handEdited = false;
+    if (markers?.mappingHash) {
+      // Data written after ours, or copied custom_metadata edited by hand (checked only when
+      // nothing was dropped, so the copy is complete and its hash comparable).
+      if (destinationVersion !== undefined && destinationVersion !== meta.currentVersion) handEdited = true;
+      const complete = meta.customMetadata[KV_MARKER_KEYS.droppedKeys] === undefined;
+      if (copyMetadata && complete && markers.metadataHash && metadataHash(copiedKvMetadata(meta.customMetadata)) !== markers.metadataHash) handEdited = true;
+    }
+    return { name, markers, enabled: true, ...(handEdited ? { handEdited: true } : {}) };
+  }
+
+  async function entryV1(name: string): Promise<DestinationEntry | undefined> {
+    const [value, marker] = await Promise.all([readKvSecret(client, mount, 1, full(name)), readKvSecret(client, mount, 1, markerPath(name))]);
+    if (!value) return undefined;
+    const { markers } = parseKvMarkers(marker?.data as Record<string, string> | undefined);
+    // KV v1 keeps no history: a value that is not the one we marked was written by someone else.
+    const handEdited = markers?.mappingHash !== undefined && markers.fingerprint !== fingerprint(key, value.data);
+    return { name, markers, enabled: true, ...(handEdited ? { handEdited: true } : {}) };
+  }
+
+  async function casWrite(name: string, data: SecretData, cas: number): Promise<number> {
+    try {
+      const r = await writeKvSecret(client, mount, 2, full(name), data, { cas });
+      if (r.version === undefined) throw destinationError(name, "NO_VERSION", `${location}: secret '${name}': the write answered without a version`);
+      return r.version;
+    } catch (e) {
+      if (!isCasMismatch(e)) throw e;
+      throw destinationError(
+        name,
+        "CAS_CONFLICT",
+        `${location}: secret '${name}' changed concurrently (check-and-set expected version ${cas}); nothing was overwritten, the next run re-plans it`,
+      );
+    }
+  }
+
+  /** Source versions to write before the current one: live, older than it, newer than our last copy. */
+  function replayVersions(w: DestinationWrite, details: SourceKvDetails | undefined, prev: KvMetadataInfo | undefined): number[] {
+    if (!replay || !details || w.source.currentVersion === undefined || !w.readSourceVersion) return [];
+    const { markers } = parseKvMarkers(prev?.customMetadata);
+    const sameSource = markers?.mappingHash !== undefined && markers.sourcePath === fullSourcePath(w.source);
+    const after = sameSource ? markers.sourceVersion ?? 0 : 0;
+    const current = w.source.currentVersion;
+    return details.liveVersions.filter((v) => v > after && v < current);
+  }
+
+  async function writeV2(w: DestinationWrite): Promise<void> {
+    const meta = await readKvMetadata(client, mount, full(w.name));
+    const current = meta?.currentVersion ?? 0;
+    const expected = w.expectedDestinationVersion ?? current;
+    if (expected !== current) {
+      throw destinationError(w.name, "CAS_CONFLICT", `${location}: secret '${w.name}' changed concurrently (expected version ${expected}, found ${current}); nothing was overwritten, the next run re-plans it`);
+    }
+    const details = (copyMetadata || replay) && w.sourceDetails ? await w.sourceDetails() : undefined;
+    const prev = parseKvMarkers(meta?.customMetadata);
+    // Our copy is still the current version and holds this data: only the metadata needs writing.
+    const unchanged =
+      prev.markers?.mappingHash !== undefined &&
+      current > 0 &&
+      prev.destinationVersion === current &&
+      isLiveKvVersion(meta?.versions[String(current)]) &&
+      prev.markers.fingerprint === w.fingerprint &&
+      (!replay || prev.markers.sourceVersion === w.source.currentVersion);
+    const settings = copyMetadata && details ? { maxVersions: details.maxVersions, casRequired: details.casRequired, deleteVersionAfter: details.deleteVersionAfter } : {};
+    let version = current;
+    if (!unchanged) {
+      const older = replayVersions(w, details, meta);
+      // Settings first when replaying, so max_versions does not prune the versions being replayed.
+      if (older.length > 0 && Object.keys(settings).length > 0) await writeKvMetadata(client, mount, full(w.name), settings);
+      for (const v of older) {
+        const data = await (w.readSourceVersion as (v: number) => Promise<SecretData | undefined>)(v);
+        if (data) version = await casWrite(w.name, data, version); // gone since listing: skipped
+      }
+      version = await casWrite(w.name, w.data, version);
+    }
+    const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, destinationVersion: version, copyCustomMetadata: copyMetadata });
+    await writeKvMetadata(client, mount, full(w.name), { customMetadata: encoded.customMetadata, ...settings });
+  }
+
+  async function writeV1(w: DestinationWrite): Promise<void> {
+    await writeKvSecret(client, mount, 1, full(w.name), w.data);
+    const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, copyCustomMetadata: false });
+    await writeKvSecret(client, mount, 1, markerPath(w.name), encoded.customMetadata);
+  }
+
+  // A free generator, not an object-literal method: the closure serializer cannot re-create those.
+  async function* entries(): AsyncGenerator<DestinationEntry> {
+    const kv = await kvVersion();
+    const base = prefix ? `${prefix}/` : "";
+    const markerFolder = `${base}${KV_V1_MARKER_FOLDER}/`;
+    async function* names(): AsyncGenerator<string> {
+      for await (const p of walkKv(client, mount, kv, { prefix, concurrency })) {
+        if (!p.startsWith(markerFolder)) yield p.slice(base.length);
+      }
+    }
+    for await (const r of mapConcurrent(names(), concurrency, (name) => (kv === 2 ? entryV2(name) : entryV1(name)))) {
+      if (!r.ok) throw r.error;
+      if (r.value) yield r.value;
+    }
+  }
+
+  return {
+    kind: "vault",
+    location,
+    naming: vaultKvNaming,
+    shaping: { copyMetadata, replayVersions: replay },
+
+    entries,
+
+    // Markers are per secret (metadata or marker file), not per version, so an unmarked entry
+    // carries nothing of ours: hand edits of our copies are already flagged by `entries()`.
+    inspectUnmarked: async (entry) => entry,
+
+    validate(w) {
+      if (!vaultKvNaming.isValid(w.name)) return `${location}: '${w.name}' (from ${fullSourcePath(w.source)}) is not a valid secret path`;
+      if (typeof w.data !== "object" || w.data === null || Array.isArray(w.data)) return `${location}: secret '${w.name}': the source value is not a key/value map`;
+      return undefined;
+    },
+
+    async write(w) {
+      checkName(w.name);
+      if ((await kvVersion()) === 2) await writeV2(w);
+      else await writeV1(w);
+    },
+
+    expectedFingerprint: (w) => fingerprint(key, w.data),
+
+    async storedFingerprint(name) {
+      checkName(name);
+      const v = await readKvSecret(client, mount, await kvVersion(), full(name));
+      return v ? fingerprint(key, v.data) : undefined;
+    },
+
+    async remove(name) {
+      checkName(name);
+      const kv = await kvVersion();
+      await deleteKvSecret(client, mount, kv, full(name));
+      if (kv === 1) await deleteKvSecret(client, mount, 1, markerPath(name));
+    },
+
+    close: () => client.close(),
+  };
+}
+

@@ -1,0 +1,207 @@
+// Vault/OpenBao as a migration destination, through the real engine (VaultMigration programs run
+// by the CLI and language host; see test/support/vaultMigrationProgram.ts for why not inline) on two real OpenBao dev servers: metadata copy, KV v1 ↔ v2, version replay,
+// namespace to namespace, no writes on a re-run, check-and-set conflicts, no value in state/output.
+import * as assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import type { VaultMigrationArgs } from "../../src/components/VaultMigration";
+import { applyRun } from "../../src/migration/applyRun";
+import { createVaultDestination } from "../../src/migration/destinations/vaultDestination";
+import { planRun } from "../../src/migration/planRun";
+import { settingsMappingHash, withDefaults } from "../../src/migration/settings";
+import { VaultSource } from "../../src/migration/vaultSource";
+import { fingerprint } from "../../src/engine";
+import type { VaultConnectionArgs } from "../../src/resources/vaultResourceInputs";
+import { mountKv, startOpenBaoDev, vaultRequest, type OpenBaoServer } from "../support/openbao";
+import { assertNoSecrets, changes, type TestStack } from "../support/pulumi";
+import { vaultMigrationStack } from "../support/vaultMigrationProgram";
+
+type Meta = { current_version: number; updated_time: string; max_versions: number; cas_required: boolean; delete_version_after: string; custom_metadata: Record<string, string> | null; versions: Record<string, unknown> };
+
+describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", function () {
+  this.timeout(240_000);
+  let a: OpenBaoServer; // source
+  let b: OpenBaoServer; // destination (namespaces team-a, team-b for the namespace case)
+  const key = randomBytes(32).toString("base64");
+  const seeded: string[] = [];
+  const val = (label: string): string => {
+    const v = `s3eded-${label}-${randomBytes(6).toString("hex")}`;
+    seeded.push(v);
+    return v;
+  };
+  const conn = (s: OpenBaoServer, namespace?: string): VaultConnectionArgs => ({ address: s.address, auth: { method: "token", token: s.rootToken }, ...(namespace ? { namespace } : {}) });
+  const meta = async (s: OpenBaoServer, path: string, namespace?: string): Promise<Meta> => (await vaultRequest<{ data: Meta }>(s, "GET", path, undefined, namespace ? { namespace } : {}))!.data;
+  const data = async (s: OpenBaoServer, path: string, namespace?: string): Promise<Record<string, string>> =>
+    (await vaultRequest<{ data: { data: Record<string, string> } }>(s, "GET", path, undefined, namespace ? { namespace } : {}))!.data.data;
+  const identity = { rules: [{ match: "**", name: "{path}" }] };
+  const stacks: TestStack[] = [];
+  /** current_version and updated_time of KV v2 secrets: they change if anything was written. */
+  const snapshot = async (s: OpenBaoServer, paths: string[], namespace?: string): Promise<string> =>
+    JSON.stringify(await Promise.all(paths.map(async (p) => {
+      const m = await meta(s, p, namespace);
+      return [p, m.current_version, m.updated_time];
+    })));
+  const v1 = async (s: OpenBaoServer, path: string): Promise<Record<string, string>> => (await vaultRequest<{ data: Record<string, string> }>(s, "GET", path))!.data;
+  const versions = async (s: OpenBaoServer, path: string, n: number): Promise<string[]> => {
+    const out: string[] = [];
+    for (let v = 1; v <= n; v++) out.push((await vaultRequest<{ data: { data: { v: string } } }>(s, "GET", `${path}?version=${v}`))!.data.data.v);
+    return out;
+  };
+
+  before(async () => {
+    [a, b] = await Promise.all([startOpenBaoDev({ namespaces: ["team-a"] }), startOpenBaoDev({ namespaces: ["team-a", "team-b"] })]);
+    // app/db: two versions, custom_metadata (one key spoofing a reserved marker key), settings.
+    await vaultRequest(a, "POST", "secret/data/app/db", { data: { user: "app", password: val("db-v1") } });
+    await vaultRequest(a, "POST", "secret/data/app/db", { data: { user: "app", password: val("db-v2") } });
+    await vaultRequest(a, "POST", "secret/metadata/app/db", { custom_metadata: { owner: "team-app", "migrated-from": "spoofed" }, max_versions: 7, cas_required: true, delete_version_after: "720h" });
+    await vaultRequest(a, "POST", "secret/data/app/api", { data: { token: val("api") } });
+    // hist/x: three versions for replay.
+    for (let i = 1; i <= 3; i++) await vaultRequest(a, "POST", "secret/data/hist/x", { data: { v: val(`hist-${i}`) } });
+    await vaultRequest(a, "POST", "kv1/legacy/ldap", { bind_password: val("ldap") });
+    await vaultRequest(a, "POST", "kv1/legacy/smtp", { password: val("smtp"), user: "mailer" });
+    await mountKv(a, "secret", 2, { namespace: "team-a" });
+    await vaultRequest(a, "POST", "secret/data/ns/one", { data: { v: val("ns-one") } }, { namespace: "team-a" });
+    await mountKv(b, "secret", 2, { namespace: "team-b" });
+    await mountKv(b, "secret", 2, { namespace: "team-a" });
+    await vaultRequest(b, "POST", "secret/data/local/one", { data: { v: val("local-one") } }, { namespace: "team-b" });
+  });
+  after(async () => {
+    for (const t of stacks) await t.remove();
+    await Promise.all([a?.stop(), b?.stop()]);
+  });
+
+  describe("one stack, six migrations: v2→v2 with metadata, replay, v1→v2, v2→v1, namespace→namespace across servers and within one", () => {
+    let t: TestStack;
+    // Every KV v2 destination secret, to prove a re-run writes nothing.
+    const v2Copies = ["kv2/metadata/copy/app/db", "kv2/metadata/copy/app/api", "kv2/metadata/replay/hist/x", "kv2/metadata/fromv1/kv1/legacy/ldap", "kv2/metadata/fromv1/kv1/legacy/smtp"];
+    before(async () => {
+      const migrations: { name: string; args: VaultMigrationArgs }[] = [
+        { name: "v2v2", args: { source: { connection: conn(a), mount: "secret", prefix: "app/" }, destination: { connection: conn(b), mount: "kv2", prefix: "copy" }, mapping: identity, fingerprintKey: key } },
+        { name: "replay", args: { source: { connection: conn(a), mount: "secret", prefix: "hist/" }, destination: { connection: conn(b), mount: "kv2", prefix: "replay", replayVersions: true }, mapping: identity, fingerprintKey: key } },
+        { name: "v1v2", args: { source: { connection: conn(a), mount: "kv1", prefix: "legacy/" }, destination: { connection: conn(b), mount: "kv2", prefix: "fromv1" }, fingerprintKey: key } },
+        { name: "v2v1", args: { source: { connection: conn(a), mount: "secret", prefix: "app/" }, destination: { connection: conn(b), mount: "kv1", prefix: "tov1" }, mapping: identity, fingerprintKey: key } },
+        { name: "ns", args: { source: { connection: conn(a, "team-a"), mount: "secret", prefix: "ns/" }, destination: { connection: conn(b, "team-b"), mount: "secret" }, mapping: identity, fingerprintKey: key } },
+        { name: "ns-same", args: { source: { connection: conn(b, "team-b"), mount: "secret", prefix: "local/" }, destination: { connection: conn(b, "team-a"), mount: "secret", prefix: "from-team-b" }, mapping: identity, fingerprintKey: key } },
+      ];
+      t = await vaultMigrationStack("vault-dest", () => migrations);
+      stacks.push(t);
+    });
+
+    it("copies everything with markers and metadata", async () => {
+      const up = await t.up();
+      assert.deepEqual(changes(up.summary.resourceChanges), { create: 13 }); // stack + 6 × (component, run)
+      // v2 → v2: data, copied custom_metadata (reserved keys win), settings, markers.
+      const d = await data(b, "kv2/data/copy/app/db");
+      assert.deepEqual(d, await data(a, "secret/data/app/db"));
+      const m = await meta(b, "kv2/metadata/copy/app/db");
+      const cm = m.custom_metadata ?? {};
+      assert.equal(cm.owner, "team-app", "source custom_metadata copied");
+      assert.equal(cm["migrated-from"], "hashicorp-vault", "reserved keys win over source keys");
+      assert.equal(cm["migration-dropped-keys"], "migrated-from");
+      assert.equal(cm["vault-path"], "secret/app/db");
+      assert.equal(cm["original-version"], "2");
+      assert.equal(cm["migration-dest-version"], "1");
+      assert.equal(cm["migration-fingerprint"], fingerprint(key, d));
+      assert.ok(cm["migration-mapping"] && cm["migration-metadata"]);
+      assert.equal(m.max_versions, 7);
+      assert.equal(m.cas_required, true);
+      assert.equal(m.delete_version_after, "720h0m0s");
+      // Replay: same number of versions, same order.
+      assert.equal((await meta(b, "kv2/metadata/replay/hist/x")).current_version, 3);
+      assert.deepEqual(await versions(b, "kv2/data/replay/hist/x", 3), await versions(a, "secret/data/hist/x", 3));
+      // v1 → v2 and v2 → v1 (markers of KV v1 copies beside the data).
+      assert.deepEqual(await data(b, "kv2/data/fromv1/kv1/legacy/ldap"), await v1(a, "kv1/legacy/ldap"));
+      assert.equal((await meta(b, "kv2/metadata/fromv1/kv1/legacy/smtp")).custom_metadata?.["vault-path"], "kv1/legacy/smtp");
+      assert.deepEqual(await v1(b, "kv1/tov1/app/db"), await data(a, "secret/data/app/db"));
+      const marker = await v1(b, "kv1/tov1/.vault-migration/app/db");
+      assert.equal(marker["vault-path"], "secret/app/db");
+      assert.equal(marker["original-version"], "2");
+      // Namespace to namespace: across servers, and within one server.
+      assert.deepEqual(await data(b, "secret/data/ns/one", "team-b"), await data(a, "secret/data/ns/one", "team-a"));
+      assert.deepEqual(await data(b, "secret/data/from-team-b/local/one", "team-a"), await data(b, "secret/data/local/one", "team-b"));
+    });
+
+    it("a re-run writes nothing, and refresh finds no drift", async () => {
+      const before = (await snapshot(b, v2Copies)) + (await snapshot(b, ["secret/metadata/ns/one"], "team-b")) + (await snapshot(b, ["secret/metadata/from-team-b/local/one"], "team-a"));
+      const v1Before = JSON.stringify([await v1(b, "kv1/tov1/app/db"), await v1(b, "kv1/tov1/.vault-migration/app/db")]);
+      const again = await t.up();
+      assert.deepEqual(changes(again.summary.resourceChanges), {});
+      for (const [name, o] of Object.entries(again.outputs)) assert.deepEqual((o.value as { pending: unknown }).pending, {}, `${name} has nothing pending`);
+      const refresh = await t.refresh();
+      assert.deepEqual(changes(refresh.summary.resourceChanges), {});
+      const after = (await snapshot(b, v2Copies)) + (await snapshot(b, ["secret/metadata/ns/one"], "team-b")) + (await snapshot(b, ["secret/metadata/from-team-b/local/one"], "team-a"));
+      assert.equal(after, before, "no KV v2 destination write on a re-run");
+      assert.equal(JSON.stringify([await v1(b, "kv1/tov1/app/db"), await v1(b, "kv1/tov1/.vault-migration/app/db")]), v1Before);
+    });
+
+    it("sees hand writes (KV v2: a version not ours; KV v1: a value unlike its marker) and new source versions; repairs them", async () => {
+      await vaultRequest(b, "POST", "kv2/data/copy/app/api", { options: { cas: 1 }, data: { token: "hand-edited" } });
+      await vaultRequest(b, "POST", "kv1/tov1/app/api", { token: "hand-edited" });
+      await vaultRequest(a, "POST", "secret/data/hist/x", { data: { v: val("hist-4") } });
+      const preview = await t.preview();
+      const lines = preview.stdout.split("\n").filter((l) => / → /.test(l)).join("\n");
+      assert.match(lines, /secret\/app\/api → app\/api[^\n]*update v1: destination changed by hand/);
+      assert.match(lines, /secret\/hist\/x → hist\/x[^\n]*update v4: source version changed/);
+      await t.up();
+      assert.deepEqual(await data(b, "kv2/data/copy/app/api"), await data(a, "secret/data/app/api"));
+      assert.equal((await meta(b, "kv2/metadata/copy/app/api")).current_version, 3, "repaired on top, with check-and-set");
+      assert.deepEqual(await v1(b, "kv1/tov1/app/api"), await data(a, "secret/data/app/api"));
+      assert.equal((await meta(b, "kv2/metadata/replay/hist/x")).current_version, 4, "only the new version is added");
+      assert.deepEqual(await versions(b, "kv2/data/replay/hist/x", 4), await versions(a, "secret/data/hist/x", 4));
+    });
+
+    it("no value in state or engine output", async () => {
+      assertNoSecrets({ state: await t.exportState(), output: t.output.join("") }, seeded);
+    });
+  });
+
+  it("a concurrent writer between read and check-and-set fails that secret only, and is not overwritten", async () => {
+    await vaultRequest(a, "POST", "secret/data/cas/one", { data: { v: val("cas-one") } });
+    await vaultRequest(a, "POST", "secret/data/cas/two", { data: { v: val("cas-two") } });
+    await vaultRequest(b, "POST", "kv2/data/cas/cas/one", { data: { v: "someone-else-v1" } });
+    const settings = withDefaults({ mount: "secret", prefix: "cas/", existing: "overwrite", concurrency: 4 });
+    const source = await VaultSource.open({ address: a.address, auth: { method: "token", token: a.rootToken } }, settings);
+    const dest = createVaultDestination({ connection: { address: b.address, auth: { method: "token", token: b.rootToken } }, mount: "kv2", prefix: "cas", fingerprintKey: key });
+    try {
+      // The source's metadata read happens after the destination's version read and before the CAS
+      // write: a hand write there is a real race with the migration.
+      const racing = Object.create(source) as VaultSource;
+      racing.details = async (path: string) => {
+        if (path === "cas/one") await vaultRequest(b, "POST", "kv2/data/cas/cas/one", { data: { v: "someone-else-v2" } });
+        return source.details(path);
+      };
+      const items = [
+        { sourcePath: "secret/cas/one", mount: "secret", destinationName: "cas/one", action: "update" as const, reason: "overwriting existing destination secret" as const, sourceVersion: 1 },
+        { sourcePath: "secret/cas/two", mount: "secret", destinationName: "cas/two", action: "create" as const, reason: "new in source" as const, sourceVersion: 1 },
+      ];
+      const report = await applyRun({ items, source: racing, destination: dest, fingerprintKey: key, mappingHash: settingsMappingHash(dest.kind, settings, dest.shaping), concurrency: 2 });
+      assert.equal(report.counts.failed, 1);
+      assert.equal(report.counts.created, 1);
+      const failed = report.items.find((i) => i.result === "failed");
+      assert.equal(failed?.destinationName, "cas/one");
+      assert.match(failed?.error ?? "", /changed concurrently \(check-and-set expected version 1\); nothing was overwritten/);
+      assert.deepEqual(await data(b, "kv2/data/cas/cas/one"), { v: "someone-else-v2" }, "the concurrent write survives");
+      // With the caller's expectation (a stale one), nothing is sent at all.
+      const w = { name: "cas/two", source: { mount: "secret", path: "cas/two", kvVersion: 2 as const, currentVersion: 1, state: "live" as const, customMetadata: {} }, data: { v: "x" }, fingerprint: fingerprint(key, { v: "x" }), mappingHash: "m", expectedDestinationVersion: 0 };
+      await assert.rejects(dest.write(w), (e: Error & { code?: string }) => e.code === "CAS_CONFLICT" && /expected version 0, found 1/.test(e.message));
+      assertNoSecrets({ report: JSON.stringify(report) }, seeded);
+    } finally {
+      await Promise.all([source.close(), dest.close()]);
+    }
+  });
+
+  it("refuses a destination path it did not write, naming it (the component fails the preview on it)", async () => {
+    await vaultRequest(b, "POST", "kv2/data/foreign/app/api", { data: { token: "not-ours" } });
+    const settings = withDefaults({ mount: "secret", prefix: "app/", rules: [{ match: "**", name: "{path}" }], concurrency: 4 });
+    const source = await VaultSource.open({ address: a.address, auth: { method: "token", token: a.rootToken } }, settings);
+    const dest = createVaultDestination({ connection: { address: b.address, auth: { method: "token", token: b.rootToken } }, mount: "kv2", prefix: "foreign", fingerprintKey: key });
+    try {
+      const { plan } = await planRun(source, dest, settings, key, { checkValues: true });
+      const refused = plan.items.filter((i) => i.action === "refuse");
+      assert.deepEqual(refused.map((i) => [i.destinationName, i.reason]), [["app/api", "destination exists and was not created by this migration"]]);
+      assert.deepEqual(plan.items.filter((i) => i.action === "create").map((i) => i.destinationName), ["app/db"]);
+    } finally {
+      await Promise.all([source.close(), dest.close()]);
+    }
+    assert.equal((await meta(b, "kv2/metadata/foreign/app/api")).current_version, 1);
+  });
+});

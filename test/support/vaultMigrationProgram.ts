@@ -1,0 +1,59 @@
+// A VaultMigration stack run through the real CLI and the Node language host (ts-node), not as
+// an inline program: under mocha (tsx) the inline program's code is minified esbuild output that
+// Pulumi's closure serializer cannot parse (see test/support/migration.ts). The program reads its
+// arguments from `params.json` next to it before every operation.
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { VaultMigration, type VaultMigrationArgs } from "../../src/components/VaultMigration";
+import { engineBinDir, engineEnv, repoRoot } from "../../scripts/lib/engine";
+import type { TestStack } from "./pulumi";
+
+/** Migrations of one program, arguments as plain JSON (connections with their tokens, the key as a string). */
+export type VaultMigrationParams = { name: string; args: VaultMigrationArgs }[];
+
+/** Entry of the generated program file: one VaultMigration per entry, outputs keyed by name. */
+export function programFromFile(file: string): () => Promise<Record<string, unknown>> {
+  return async () => {
+    const out: Record<string, unknown> = {};
+    for (const p of JSON.parse(fs.readFileSync(file, "utf8")) as VaultMigrationParams) {
+      const m = new VaultMigration(p.name, p.args);
+      out[p.name] = { pending: m.pending, summary: m.summary, drift: m.drift };
+    }
+    return out;
+  };
+}
+
+/** Same interface as `testStack`; `params()` is re-read before every operation. */
+export async function vaultMigrationStack(name: string, params: () => VaultMigrationParams): Promise<TestStack> {
+  const dir = path.join(repoRoot, ".state", "test", `${name}-${randomBytes(3).toString("hex")}`);
+  const workDir = path.join(dir, "work");
+  fs.mkdirSync(workDir, { recursive: true });
+  const e = engineEnv({ backendDir: path.join(dir, "backend"), pulumiHome: path.join(repoRoot, ".state", "test", "home"), passphrase: "test-passphrase" });
+  fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), `name: vmtest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.js\nbackend:\n  url: ${e.PULUMI_BACKEND_URL}\n`);
+  fs.writeFileSync(path.join(workDir, "index.js"), `module.exports = require(${JSON.stringify(path.join(repoRoot, "test", "support", "vaultMigrationProgram.ts"))}).programFromFile(${JSON.stringify(path.join(workDir, "params.json"))});\n`);
+  const writeInput = (): void => fs.writeFileSync(path.join(workDir, "params.json"), JSON.stringify(params()), { mode: 0o600 });
+  writeInput();
+  const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
+  const stack = await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir }, { workDir, pulumiHome: e.PULUMI_HOME, envVars: e, pulumiCommand, secretsProvider: "passphrase" });
+  const output: string[] = [];
+  const onOutput = (s: string): void => void output.push(s);
+  return {
+    stack,
+    output,
+    up: () => (writeInput(), stack.up({ onOutput, color: "never" })),
+    preview: (diff = true) => (writeInput(), stack.preview({ onOutput, diff, color: "never" })),
+    refresh: () => (writeInput(), stack.refresh({ onOutput, color: "never" })),
+    destroy: async () => {
+      writeInput();
+      await stack.destroy({ onOutput, color: "never" });
+    },
+    exportState: async () => execFileSync(path.join(engineBinDir(), "pulumi"), ["stack", "export", "--stack", "test", "--non-interactive"], { cwd: workDir, env: { ...process.env, ...e }, encoding: "utf8", maxBuffer: 1 << 30 }),
+    remove: async () => {
+      await stack.workspace.removeStack("test", { force: true }).catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Dynamic providers run code re-created by Pulumi's closure serializer, which has limits (Error
+// subclasses lose their message, class-field initializers and module-level Sets are lost, async
+// generator methods cannot be re-created). This deserializes every provider the way the provider
+// host does and runs code through it, so such code cannot slip in.
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * Calls one method of a serialized provider in a plain `node` process, as the dynamic-provider host
+ * does (not in this process: tsx's compile hook would rewrite the generated code).
+ */
+async function callProvider(text: string, method: string, args: unknown[]): Promise<{ ok: boolean; value?: unknown; error?: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
+  const file = path.join(dir, "provider.js");
+  fs.writeFileSync(file, text);
+  const script = `
+    const p = require(${JSON.stringify(require.resolve("require-from-string"))})(require("fs").readFileSync(${JSON.stringify(file)}, "utf8")).handler();
+    p[${JSON.stringify(method)}](...${JSON.stringify(args)}).then(
+      (value) => console.log(JSON.stringify({ ok: true, value })),
+      (e) => console.log(JSON.stringify({ ok: false, error: String(e && e.message) })));`;
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: process.cwd(), encoding: "utf8" });
+    return JSON.parse(stdout.trim().split("\n").pop() as string) as { ok: boolean; value?: unknown; error?: string };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+class CaptureMocks implements pulumi.runtime.Mocks {
+  readonly providers = new Map<string, string>();
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    throw new Error(`unexpected call ${args.token}`);
+  }
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const p = (args.inputs as Record<string, unknown>).__provider;
+    if (typeof p === "string") this.providers.set(args.type.split(":").pop() as string, p);
+    return { id: `${args.name}-id`, state: args.inputs };
+  }
+}
+
+describe("dynamic providers survive the closure serializer", function () {
+  const mocks = new CaptureMocks();
+  const conn = { address: "http://127.0.0.1:1", auth: { method: "token" as const, token: "t0ken-for-serialization" } };
+
+  before(async () => {
+    pulumi.runtime.setMocks(mocks, "project", "stack", false);
+    const { VaultPolicy } = await import("../../src/resources/VaultPolicy");
+    const { VaultAuthMount } = await import("../../src/resources/VaultAuthMount");
+    const { VaultAppRole } = await import("../../src/resources/VaultAppRole");
+    const { VaultAppRoleSecretId } = await import("../../src/resources/VaultAppRoleSecretId");
+    const { SecretMigration } = await import("../../src/resources/SecretMigration");
+    new VaultPolicy("p", { connection: conn, name: "p", policy: "x" });
+    new VaultAuthMount("m", { connection: conn, path: "approle", type: "approle" });
+    new VaultAppRole("r", { connection: conn, roleName: "r", tokenPolicies: ["p"] });
+    new VaultAppRoleSecretId("s", { connection: conn, roleName: "r" });
+    new SecretMigration("mig", {
+      sourceEndpoint: { address: conn.address },
+      sourceAuth: conn.auth,
+      settings: { mount: "secret", existing: "fail", deletionPolicy: "keep", concurrency: 4 },
+      destination: { kind: "azure-keyvault", vaultUrl: "https://127.0.0.1:1", disableChallengeResourceVerification: true },
+      destinationCredentials: { kind: "azure-keyvault", credential: { type: "accessToken", token: "kv-token-for-serialization" } },
+      fingerprintKey: "serialization-fingerprint-key-0123",
+      pending: {},
+    });
+    // Registrations are asynchronous: wait until all five providers were seen.
+    for (let i = 0; i < 200 && mocks.providers.size < 5; i++) await new Promise((r) => setTimeout(r, 10));
+  });
+
+  it("serializes every provider, small enough for the state", () => {
+    assert.deepEqual([...mocks.providers.keys()].sort(), ["SecretMigration", "VaultAppRole", "VaultAppRoleSecretId", "VaultAuthMount", "VaultPolicy"]);
+    for (const [type, text] of mocks.providers) assert.ok(text.length < 300_000, `${type}'s provider is ${text.length} bytes`);
+  });
+
+  it("a Vault provider's check runs and its failures keep their messages", async () => {
+    const res = await callProvider(mocks.providers.get("VaultPolicy") as string, "check", [{}, { endpoint: { address: conn.address }, auth: conn.auth, name: "root", policy: "" }]);
+    const failures = (res.value as pulumi.dynamic.CheckResult).failures ?? [];
+    assert.deepEqual(failures.map((f) => f.property).sort(), ["name", "policy"]);
+    assert.match(failures.find((f) => f.property === "name")?.reason ?? "", /"root" is a built-in Vault policy/);
+  });
+
+  it("a Vault provider's network error keeps its message", async () => {
+    const res = await callProvider(mocks.providers.get("VaultPolicy") as string, "create", [{ endpoint: { address: conn.address }, auth: conn.auth, name: "p", policy: "x" }]);
+    assert.equal(res.ok, false);
+    assert.match(res.error ?? "", /cannot reach Vault at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it("the migration provider's diff runs, and an unreachable source fails with a clear message", async () => {
+    const text = mocks.providers.get("SecretMigration") as string;
+    const props = {
+      sourceEndpoint: { address: conn.address },
+      sourceAuth: conn.auth,
+      settings: { mount: "secret", existing: "fail", deletionPolicy: "keep", concurrency: 4 },
+      destination: { kind: "azure-keyvault", vaultUrl: "https://127.0.0.1:1", disableChallengeResourceVerification: true },
+      destinationCredentials: { kind: "azure-keyvault", credential: { type: "accessToken", token: "kv-token-for-serialization" } },
+      fingerprintKey: "serialization-fingerprint-key-0123",
+      pending: {},
+    };
+    assert.deepEqual((await callProvider(text, "diff", ["id", props, props])).value, { changes: false, replaces: [] });
+    const pending = { ...props, pending: { "secret/a → a": "create: new in source" } };
+    assert.equal(((await callProvider(text, "diff", ["id", props, pending])).value as pulumi.dynamic.DiffResult).changes, true);
+    const created = await callProvider(text, "create", [pending]);
+    assert.equal(created.ok, false);
+    assert.match(created.error ?? "", /cannot reach Vault at http:\/\/127\.0\.0\.1:1/);
+  });
+});
