@@ -1,0 +1,281 @@
+// Pure pieces of `scripts/ci.ts`: parsing the migration's plan lines and error messages, and the
+// Markdown a pipeline posts as a pull-request comment or job summary. No I/O, no engine: unit
+// tested in test/unit/ciMarkdown.test.ts. Nothing here ever sees a secret value: the plan lines,
+// pending map and drift map hold paths, destination names and reasons only.
+
+export type CiMode = "preview" | "up" | "drift";
+
+/** Exit codes a pipeline can branch on. */
+export const EXIT = { clean: 0, error: 1, changes: 2 } as const;
+
+export type SecretAction = "refuse" | "create" | "update" | "delete" | "drift" | "skip" | "orphan";
+
+/** One secret in the plan (or refused, or drifted): where from, where to, why. */
+export interface SecretRow {
+  /** Migration (component / resource) name; empty when unknown. */
+  migration: string;
+  action: SecretAction;
+  sourcePath: string;
+  destinationName: string;
+  reason: string;
+  detail?: string;
+  /** KV v2 version the plan pinned. */
+  sourceVersion?: number;
+}
+
+/** A resource step other than a migration's secrets (reader, policies, the migration resource itself…). */
+export interface ResourceStep {
+  op: string;
+  type: string;
+  name: string;
+}
+
+export interface MigrationSummaryOut {
+  created: number;
+  updated: number;
+  deleted: number;
+  failed: number;
+  inSync: number;
+  lastRunAt?: string;
+}
+
+export interface CiReport {
+  mode: CiMode;
+  stack: string;
+  /** True when the engine operation itself failed (refusal, bad config, unreachable server…). */
+  failed: boolean;
+  /** Error lines to show (refusal lists, messages), already trimmed of stack traces. */
+  errors: string[];
+  /** Refused secrets, parsed out of the error messages. */
+  refusals: SecretRow[];
+  /** Pending secrets (create/update/delete), drifted copies, skipped and orphaned ones. */
+  secrets: SecretRow[];
+  /** Resource steps that change something (not `same`, not `refresh`). */
+  steps: ResourceStep[];
+  /** The engine's summary counts (`{ create: 1, same: 4 }`), when it got that far. */
+  resourceChanges?: Record<string, number>;
+  /** `up`: the stack output `migrationSummaries`. */
+  summaries?: Record<string, MigrationSummaryOut>;
+  /** `up`: report files the stack configured (`<path>.md`). */
+  reports?: string[];
+  /** Per migration, the `plan:` line the component logged (counts incl. in sync). */
+  planLines?: Record<string, string>;
+}
+
+const ARROW = " → ";
+
+/** `"<reason> (<detail>)"` → reason, detail (detail is the last parenthesised group). */
+function splitDetail(text: string): { reason: string; detail?: string } {
+  const d = / \((.*)\)$/.exec(text);
+  return d ? { reason: text.slice(0, d.index), detail: d[1] } : { reason: text };
+}
+
+/** `"<sourcePath> → <dest>"` + `"<action>[ vN]: <reason>[ (<detail>)]"`, as in the `pending` input and `drift` output. */
+export function parsePendingEntry(migration: string, key: string, line: string, as?: SecretAction): SecretRow | undefined {
+  const at = key.lastIndexOf(ARROW);
+  const m = /^(create|update|delete)(?: v(\d+))?: (.+)$/s.exec(String(line));
+  if (at < 0 || !m) return undefined;
+  return {
+    migration,
+    action: as ?? (m[1] as SecretAction),
+    sourcePath: key.slice(0, at),
+    destinationName: key.slice(at + ARROW.length),
+    ...splitDetail(m[3]),
+    ...(m[2] ? { sourceVersion: Number(m[2]) } : {}),
+  };
+}
+
+/** Rows from a `pending` or `drift` map; entries it cannot read become rows with the raw text as the reason. */
+export function rowsFromPending(migration: string, pending: unknown, as?: SecretAction): SecretRow[] {
+  if (!pending || typeof pending !== "object" || Array.isArray(pending)) return [];
+  const out: SecretRow[] = [];
+  for (const [k, v] of Object.entries(pending as Record<string, unknown>)) {
+    const row = parsePendingEntry(migration, k, String(v), as);
+    if (row) out.push(row);
+    else {
+      const at = k.lastIndexOf(ARROW);
+      out.push({ migration, action: as ?? "update", sourcePath: at < 0 ? k : k.slice(0, at), destinationName: at < 0 ? "" : k.slice(at + ARROW.length), reason: String(v) });
+    }
+  }
+  return out;
+}
+
+/** A plan log line of a migration component: `skip secret/a → a: source version deleted`. */
+export function parsePlanLogLine(migration: string, line: string): SecretRow | undefined {
+  const m = /^(create|update|delete|skip|orphan|refuse) (.+?) → (.*?): (.+)$/.exec(line.trim());
+  if (!m) return undefined;
+  return { migration, action: m[1] as SecretAction, sourcePath: m[2], destinationName: m[3], ...splitDetail(m[4]) };
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]|<\{%[a-z]*%\}>/g;
+
+/**
+ * The useful lines of an engine error message: ANSI colours and stack frames dropped, blank and
+ * duplicate lines removed. Refusal lists (`  - <path> → <name>: <reason>`) are kept as they are.
+ */
+export function errorLines(message: string): string[] {
+  const out: string[] = [];
+  for (const raw of message.replace(ANSI, "").split(/\r?\n/)) {
+    const line = raw.replace(/\s+$/, "");
+    if (!line.trim()) continue;
+    if (/^\s+at\s/.test(line) || /^\s*at\s.+\(.+:\d+:\d+\)$/.test(line)) continue; // stack frames
+    if (/^\s*(\{|\}|code:|promise:|- \[pulumi\])/.test(line)) continue;
+    if (out.includes(line)) continue;
+    out.push(line);
+  }
+  return out;
+}
+
+/**
+ * Refused secrets in an error message of a migration component:
+ * `KeyVaultMigration <name>: nothing was written; N problem(s):` then `  - <path> → <dest>: <reason> (<detail>)`.
+ */
+export function refusalsFromError(message: string): SecretRow[] {
+  const out: SecretRow[] = [];
+  let migration = "";
+  for (const raw of message.replace(ANSI, "").split(/\r?\n/)) {
+    const head = /(?:^|\s)(?:\w*Migration) ([^\s:]+): nothing was written/.exec(raw);
+    if (head) {
+      migration = head[1];
+      continue;
+    }
+    const m = /^\s*- (.+?) → (.*?): (.+)$/.exec(raw);
+    if (m && migration) out.push({ migration, action: "refuse", sourcePath: m[1], destinationName: m[2], ...splitDetail(m[3]) });
+  }
+  return dedupe(out);
+}
+
+function dedupe(rows: SecretRow[]): SecretRow[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const k = `${r.migration}\t${r.action}\t${r.sourcePath}\t${r.destinationName}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Text safe in a Markdown table cell: pipes escaped, newlines folded, backticks neutralised. */
+export function escapeCell(s: string | undefined): string {
+  return String(s ?? "")
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/\r?\n/g, " ")
+    .replace(/`/g, "'")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
+}
+
+const PENDING: ReadonlySet<SecretAction> = new Set(["create", "update", "delete", "drift"]);
+/** Steps that are no change. */
+const QUIET_OPS = new Set(["same", "refresh", "read", "discard"]);
+
+/** The exit code for a report: 1 failed/refused, 2 something to do (preview/drift), else 0. */
+export function exitCode(r: CiReport): number {
+  if (r.failed || r.refusals.length > 0) return EXIT.error;
+  if (r.mode === "up") return EXIT.clean;
+  const changes = r.secrets.some((s) => PENDING.has(s.action)) || r.steps.some((s) => !QUIET_OPS.has(s.op));
+  return changes ? EXIT.changes : EXIT.clean;
+}
+
+/** Counts per secret action plus resource steps by op. */
+export function counts(r: CiReport): { secrets: Record<SecretAction, number>; steps: Record<string, number> } {
+  const secrets = { refuse: r.refusals.length, create: 0, update: 0, delete: 0, drift: 0, skip: 0, orphan: 0 } as Record<SecretAction, number>;
+  for (const s of r.secrets) if (s.action !== "refuse") secrets[s.action]++;
+  const steps: Record<string, number> = {};
+  for (const s of r.steps) if (!QUIET_OPS.has(s.op)) steps[s.op] = (steps[s.op] ?? 0) + 1;
+  return { secrets, steps };
+}
+
+const ORDER: SecretAction[] = ["refuse", "drift", "create", "update", "delete", "skip", "orphan"];
+const TITLE: Record<CiMode, string> = { preview: "Migration preview", up: "Migration run", drift: "Migration drift check" };
+
+function statusLine(r: CiReport, code: number): string {
+  if (code === EXIT.error) return r.refusals.length ? "**Refused**: nothing was written." : r.mode === "up" ? "**Failed**: see the errors below." : "**Error**: the preview failed.";
+  if (r.mode === "up") return "**Succeeded.**";
+  if (code === EXIT.changes) return r.mode === "drift" ? "**Drift or pending changes found.**" : "**Changes pending.**";
+  return r.mode === "drift" ? "**No drift**: every copy matches its source." : "**No changes**: everything is in sync.";
+}
+
+function row(s: SecretRow): string {
+  const reason = s.detail ? `${s.reason} (${s.detail})` : s.reason;
+  const version = s.sourceVersion !== undefined ? ` v${s.sourceVersion}` : "";
+  return `| ${s.action}${version} | ${escapeCell(s.migration)} | \`${escapeCell(s.sourcePath).replace(/`/g, "")}\` | \`${escapeCell(s.destinationName)}\` | ${escapeCell(reason)} |`;
+}
+
+/** The Markdown: title, status, refusals and errors first, counts, then the secrets table and other resource changes. */
+export function buildMarkdown(r: CiReport): string {
+  const code = exitCode(r);
+  const c = counts(r);
+  const out: string[] = [];
+  out.push(`## ${TITLE[r.mode]}: stack \`${escapeCell(r.stack)}\``, "");
+  out.push(`${statusLine(r, code)} Exit code ${code}.`, "");
+
+  if (r.refusals.length) {
+    out.push(`### Refused (${r.refusals.length})`, "", "| action | migration | source path | destination | reason |", "|---|---|---|---|---|");
+    for (const s of r.refusals) out.push(row(s));
+    out.push("");
+  }
+  if (r.errors.length) {
+    out.push("### Errors", "", "```text");
+    // A fence inside the block would end it early.
+    for (const l of r.errors) out.push(l.replace(/```/g, "'''"));
+    out.push("```", "");
+  }
+
+  const s = c.secrets;
+  const parts = [
+    `${s.create} to create`,
+    `${s.update} to update`,
+    `${s.delete} to delete`,
+    ...(r.mode === "drift" || s.drift ? [`${s.drift} drifted`] : []),
+    `${s.skip} skipped`,
+    `${s.orphan} orphaned`,
+    ...(s.refuse ? [`${s.refuse} refused`] : []),
+  ];
+  if (r.mode !== "up") out.push(`**Secrets:** ${parts.join(", ")}`, "");
+  const stepParts = Object.entries(c.steps).sort(([a], [b]) => a.localeCompare(b)).map(([op, n]) => `${n} ${op}`);
+  const same = r.resourceChanges?.same;
+  out.push(`**Resources:** ${stepParts.length ? stepParts.join(", ") : "no changes"}${same !== undefined ? ` (${same} unchanged)` : ""}`, "");
+
+  if (r.planLines && Object.keys(r.planLines).length) {
+    for (const [m, l] of Object.entries(r.planLines).sort(([a], [b]) => a.localeCompare(b))) out.push(`- \`${escapeCell(m)}\`: ${escapeCell(l)}`);
+    out.push("");
+  }
+
+  if (r.summaries && Object.keys(r.summaries).length) {
+    // Each migration's last run: one not touched by this update keeps the counts of its previous run.
+    out.push("### Migrations", "", "| migration | created | updated | deleted | failed | in sync | last run |", "|---|---:|---:|---:|---:|---:|---|");
+    for (const [m, v] of Object.entries(r.summaries).sort(([a], [b]) => a.localeCompare(b))) {
+      out.push(`| ${escapeCell(m)} | ${num(v?.created)} | ${num(v?.updated)} | ${num(v?.deleted)} | ${num(v?.failed)} | ${num(v?.inSync)} | ${escapeCell(v?.lastRunAt ?? "")} |`);
+    }
+    out.push("");
+  }
+
+  const secrets = dedupe(r.secrets).sort((a, b) => ORDER.indexOf(a.action) - ORDER.indexOf(b.action) || a.migration.localeCompare(b.migration) || a.sourcePath.localeCompare(b.sourcePath));
+  if (secrets.length) {
+    out.push("### Secrets", "", "| action | migration | source path | destination | reason |", "|---|---|---|---|---|");
+    for (const x of secrets) out.push(row(x));
+    out.push("");
+  }
+
+  const steps = r.steps.filter((x) => !QUIET_OPS.has(x.op));
+  if (steps.length) {
+    out.push("### Resource changes", "", "| op | type | name |", "|---|---|---|");
+    for (const x of steps) out.push(`| ${escapeCell(x.op)} | \`${escapeCell(x.type)}\` | ${escapeCell(x.name)} |`);
+    out.push("");
+  }
+
+  if (r.reports?.length) {
+    out.push("### Reports", "");
+    for (const p of r.reports) out.push(`- \`${escapeCell(p)}\``);
+    out.push("");
+  }
+  out.push("<sub>No secret value is ever part of this report: paths, names and reasons only.</sub>", "");
+  return out.join("\n");
+}
+
+function num(n: unknown): string {
+  return typeof n === "number" ? String(n) : "–";
+}

@@ -1,0 +1,229 @@
+// scripts/ci.ts end to end: a stack of the repository's own project (stacks/Pulumi.citest-<id>.yaml)
+// against a real OpenBao dev server and the Key Vault double, the script run as a child process the
+// way a pipeline runs it. Checks the exit-code contract (0 clean, 2 changes pending, 1 refused or
+// error), the Markdown, and that no seeded value (nor its SHA-256) is ever printed.
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { SecretClient } from "@azure/keyvault-secrets";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { engineBinDir, engineEnv, repoRoot } from "../../scripts/lib/engine";
+import { startKeyVaultDouble, staticTokenCredential, type KeyVaultDouble } from "../doubles/keyvault";
+import { mountKv, startOpenBaoDev, vaultRequest, type OpenBaoServer } from "../support/openbao";
+import { assertNoSecrets } from "../support/pulumi";
+
+interface CiRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  markdown: string;
+}
+
+/** Table rows of one action in the Markdown: `[migration, sourcePath, destination, reason]`. */
+function rows(markdown: string, action: string): string[][] {
+  return markdown
+    .split("\n")
+    // Secret rows only (action | migration | `source` | `destination` | reason), not resource steps.
+    .filter((l) => new RegExp(`^\\| ${action}( v\\d+)? \\| [^|\`]+ \\| \``).test(l))
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(" | ")
+        .map((c) => c.trim().replace(/^`|`$/g, ""))
+        .slice(1),
+    );
+}
+
+describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenBao → Key Vault double)", function () {
+  const id = randomBytes(3).toString("hex");
+  const stackName = `citest-${id}`;
+  const stackFile = path.join(repoRoot, "stacks", `Pulumi.${stackName}.yaml`);
+  const dir = path.join(repoRoot, ".state", "test", stackName);
+  const passphrase = `ci-test-${randomBytes(8).toString("hex")}`;
+  const texts: Record<string, string> = {};
+  const seeded: string[] = [];
+  let bao: OpenBaoServer;
+  let kv: KeyVaultDouble;
+  let client: SecretClient;
+  let env: NodeJS.ProcessEnv;
+  let runs = 0;
+
+  const value = (label: string): string => {
+    const v = `SEEDVAL-ci-${label}-${randomBytes(8).toString("hex")}`;
+    seeded.push(v);
+    return v;
+  };
+
+  /** Runs the script as a pipeline would; never blocks this process (the double serves from it). */
+  function ci(mode: "preview" | "up" | "drift"): Promise<CiRun> {
+    const out = path.join(dir, `run-${++runs}-${mode}.md`);
+    return new Promise((resolve) => {
+      execFile(process.execPath, ["--import", "tsx", "scripts/ci.ts", mode, "--stack", stackName, "--out", out], { cwd: repoRoot, env, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : -1) : 0;
+        const markdown = fs.existsSync(out) ? fs.readFileSync(out, "utf8") : "";
+        texts[`run ${runs} ${mode} stdout`] = stdout;
+        texts[`run ${runs} ${mode} stderr`] = stderr;
+        texts[`run ${runs} ${mode} markdown`] = markdown;
+        resolve({ code, stdout, stderr, markdown });
+      });
+    });
+  }
+
+  before(async function () {
+    bao = await startOpenBaoDev();
+    kv = await startKeyVaultDouble({ deleteDelayMs: 100, recoverDelayMs: 100 });
+    const token = kv.issueToken();
+    const fingerprintKey = `fp-key-${randomBytes(16).toString("hex")}`;
+    seeded.push(token, fingerprintKey, bao.rootToken);
+    client = new SecretClient(kv.vaultUrl, staticTokenCredential(token), {
+      tlsOptions: { ca: kv.caCertPem },
+      disableChallengeResourceVerification: true,
+      retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200 },
+    });
+    fs.mkdirSync(dir, { recursive: true });
+    const caFile = path.join(dir, "keyvault-ca.pem");
+    fs.writeFileSync(caFile, kv.caCertPem);
+
+    await mountKv(bao, "ciapps", 2);
+    await mountKv(bao, "cilegacy", 1);
+    for (const [p, k] of [
+      ["apps/billing/db", "password"],
+      ["apps/web/session", "secret"],
+      ["apps/web/api", "key"],
+    ]) {
+      await vaultRequest(bao, "POST", `ciapps/data/${p}`, { data: { [k]: value(p) } });
+    }
+    await vaultRequest(bao, "POST", "cilegacy/infra/ldap", { bind_password: value("ldap") });
+
+    // Like stacks/Pulumi.local.yaml, without the reader (created by the first up, it would leave
+    // the first preview's plan unknown) and the Vault-to-Vault migration.
+    fs.writeFileSync(
+      stackFile,
+      [
+        "# Made by test/integration/ci-scripts.test.ts; removed after the test.",
+        "config:",
+        "  vault-migration:vault: {}",
+        "  vault-migration:migrations:",
+        "    - name: apps-to-keyvault",
+        "      source: { mount: ciapps, prefix: apps/ }",
+        "      destination: { disableChallengeResourceVerification: true }",
+        "      credential: { type: accessToken }",
+        "      mapping:",
+        "        rules:",
+        '          - { match: "apps/*/*", name: "app-{1}-{2}" }',
+        `      reportPath: .state/test/${stackName}/reports/apps`,
+        "    - name: legacy-to-keyvault",
+        "      source: { mount: cilegacy }",
+        "      destination: { disableChallengeResourceVerification: true }",
+        "      credential: { type: accessToken }",
+        "",
+      ].join("\n"),
+    );
+    const eenv = engineEnv({ backendDir: path.join(dir, "backend"), pulumiHome: path.join(dir, "home"), passphrase });
+    env = {
+      ...process.env,
+      ...eenv,
+      VAULT_ADDR: bao.address,
+      VAULT_TOKEN: bao.rootToken,
+      AZURE_KEYVAULT_URL: kv.vaultUrl,
+      AZURE_KEYVAULT_CA_FILE: caFile,
+      AZURE_KEYVAULT_ACCESS_TOKEN: token,
+      VAULT_MIGRATION_FINGERPRINT_KEY: fingerprintKey,
+    };
+    // `pulumi stack init`: adds the passphrase's encryptionsalt to the stack file.
+    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
+    await LocalWorkspace.createStack({ stackName, workDir: repoRoot }, { envVars: eenv, pulumiHome: eenv.PULUMI_HOME, pulumiCommand });
+  });
+
+  after(async () => {
+    fs.rmSync(stackFile, { force: true });
+    fs.rmSync(dir, { recursive: true, force: true });
+    await kv?.stop();
+    await bao?.stop();
+  });
+
+  it("preview before the first up: exit 2, every seeded secret to create", async () => {
+    const r = await ci("preview");
+    assert.equal(r.code, 2, r.markdown + r.stderr);
+    assert.equal(r.stdout, r.markdown, "the Markdown is printed and written to --out");
+    assert.match(r.markdown, new RegExp(`^## Migration preview: stack \`${stackName}\``));
+    assert.match(r.markdown, /\*\*Secrets:\*\* 4 to create, 0 to update, 0 to delete/);
+    const created = rows(r.markdown, "create").map(([m, p, d]) => `${m} ${p} ${d}`).sort();
+    assert.deepEqual(created, [
+      "apps-to-keyvault ciapps/apps/billing/db app-billing-db",
+      "apps-to-keyvault ciapps/apps/web/api app-web-api",
+      "apps-to-keyvault ciapps/apps/web/session app-web-session",
+      "legacy-to-keyvault cilegacy/infra/ldap cilegacy-infra-ldap",
+    ]);
+    for (const row of rows(r.markdown, "create")) assert.equal(row[3], "new in source");
+  });
+
+  it("up: exit 0, the summary counts match", async () => {
+    const r = await ci("up");
+    assert.equal(r.code, 0, r.markdown + r.stderr);
+    assert.match(r.markdown, /^## Migration run: stack/);
+    assert.match(r.markdown, /\| apps-to-keyvault \| 3 \| 0 \| 0 \| 0 \| 0 \|/, r.markdown);
+    assert.match(r.markdown, /\| legacy-to-keyvault \| 1 \| 0 \| 0 \| 0 \| 0 \|/, r.markdown);
+    assert.match(r.markdown, new RegExp(`\\.state/test/${stackName}/reports/apps\\.md`));
+    assert.equal((await client.getSecret("app-web-api")).properties.tags?.["vault-path"], "ciapps/apps/web/api");
+  });
+
+  it("preview after up: exit 0, clean", async () => {
+    const r = await ci("preview");
+    assert.equal(r.code, 0, r.markdown + r.stderr);
+    assert.match(r.markdown, /No changes/);
+    assert.equal(rows(r.markdown, "(create|update|delete)").length, 0, r.markdown);
+  });
+
+  it("one secret changed in OpenBao: exit 2, exactly that one update", async () => {
+    await vaultRequest(bao, "POST", "ciapps/data/apps/web/session", { data: { secret: value("session-2") } });
+    const r = await ci("preview");
+    assert.equal(r.code, 2, r.markdown + r.stderr);
+    assert.deepEqual(rows(r.markdown, "(create|update|delete)"), [["apps-to-keyvault", "ciapps/apps/web/session", "app-web-session", "source version changed"]], r.markdown);
+    assert.match(r.markdown, /\| update v2 \|/);
+    assert.match(r.markdown, /0 to create, 1 to update, 0 to delete/);
+    const up = await ci("up");
+    assert.equal(up.code, 0, up.markdown + up.stderr);
+    // The run's counts: one updated (in sync counts what the run verified, not the whole mount).
+    assert.match(up.markdown, /\| apps-to-keyvault \| 0 \| 1 \| 0 \| 0 \| \d+ \|/, up.markdown);
+    assert.deepEqual(rows(up.markdown, "update"), [["apps-to-keyvault", "ciapps/apps/web/session", "app-web-session", "source version changed"]]);
+  });
+
+  it("a destination secret the migration did not write: exit 1, the refusal first", async () => {
+    await vaultRequest(bao, "POST", "ciapps/data/apps/x/taken", { data: { v: value("taken-source") } });
+    await client.setSecret("app-x-taken", value("taken-by-hand"));
+    const r = await ci("preview");
+    try {
+      assert.equal(r.code, 1, r.markdown + r.stderr);
+      const refusedAt = r.markdown.indexOf("### Refused");
+      assert.ok(refusedAt > 0, r.markdown);
+      assert.ok(refusedAt < r.markdown.indexOf("**Secrets:**"), "refusals come before the counts");
+      assert.deepEqual(rows(r.markdown, "refuse"), [["apps-to-keyvault", "ciapps/apps/x/taken", "app-x-taken", "destination exists and was not created by this migration"]], r.markdown);
+      assert.match(r.markdown, /Refused/);
+    } finally {
+      // Out of the plan again: the hand-made secret is not ours, so it is simply left alone.
+      await vaultRequest(bao, "DELETE", "ciapps/metadata/apps/x/taken");
+    }
+  });
+
+  it("a value edited by hand in the destination (tags kept): drift exits 2 naming it", async () => {
+    const current = await client.getSecret("app-web-api");
+    await client.setSecret("app-web-api", value("edited-by-hand"), { tags: current.properties.tags });
+    const r = await ci("drift");
+    assert.equal(r.code, 2, r.markdown + r.stderr);
+    assert.match(r.markdown, /^## Migration drift check: stack/);
+    const drifted = rows(r.markdown, "drift");
+    assert.ok(
+      drifted.some(([m, p, d]) => m === "apps-to-keyvault" && p === "ciapps/apps/web/api" && d === "app-web-api"),
+      r.markdown,
+    );
+    assert.ok(!drifted.some(([, , d]) => d !== "app-web-api"), `only app-web-api drifted:\n${r.markdown}`);
+  });
+
+  it("no seeded value, nor its SHA-256, in any Markdown, stdout or stderr", () => {
+    assert.ok(Object.keys(texts).length >= 18);
+    assertNoSecrets(texts, seeded);
+  });
+});
