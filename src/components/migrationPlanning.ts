@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule, type Plan } from "../engine";
 import { openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
-import { encodePending, type PendingChanges } from "../migration/pendingChanges";
+import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
 import { planRun } from "../migration/planRun";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
@@ -106,12 +106,14 @@ export function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output
   const limit = args.logLimit ?? 200;
 
   // The plan holds paths, names and reasons only, so it is safe to show although it was computed with secrets.
-  const pending = pulumi.unsecret(
+  const planned = pulumi.unsecret(
     pulumi.all([pulumi.output(planConn), i.destination, i.credentials, pulumi.output(args.fingerprintKey)]).apply(async ([conn, dest, creds, key]) => {
       const source = await VaultSource.open(conn, settings);
       const d = openDestination(dest, creds, key, settings);
       try {
-        const { plan, problems } = await planRun(source, d, settings, key, { checkValues: true });
+        // Values are read only at preview, to fail oversize ones before anything is written; in `up`
+        // the provider validates each value right before writing it.
+        const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
         const refused = plan.items.filter((x) => x.action === "refuse");
         if (refused.length || problems.length) {
           const lines = [...refused.map((x) => `${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`), ...problems];
@@ -122,13 +124,18 @@ export function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output
         for (const x of shown) pulumi.log.info(`${x.action} ${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`, parent);
         const more = plan.items.length + plan.skipped.length + plan.orphaned.length - shown.length;
         if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
-        return encodePending(plan.items);
+        const pending = encodePending(plan.items);
+        // A fresh id for every non-empty plan: the same lines planned again (a copy deleted by hand
+        // after its creation) are new work, not the plan already applied.
+        const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
+        return { pending, planId, notices: encodeNotices([...plan.skipped, ...plan.orphaned]), inSync: plan.inSync };
       } finally {
         await Promise.all([source.close(), d.close()]);
       }
     }),
   );
 
+  const pending = planned.apply((p) => p.pending);
   const src = vaultConnectionInputs(args.source.connection);
   const run = new SecretMigration(
     name,
@@ -140,6 +147,9 @@ export function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output
       destinationCredentials: i.credentials,
       fingerprintKey: args.fingerprintKey,
       pending,
+      planId: planned.apply((p) => p.planId),
+      notices: planned.apply((p) => p.notices),
+      inSync: planned.apply((p) => p.inSync),
       reportPath: args.reportPath,
       onDestroy: args.onDestroy,
     },

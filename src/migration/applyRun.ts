@@ -29,6 +29,8 @@ export interface ApplyOptions {
   progressEveryMs?: number;
   inSync?: number;
   warnings?: string[];
+  /** Skipped and orphaned secrets: reported with their reason, nothing done. */
+  notices?: readonly PlanItem[];
 }
 
 type Outcome = { result: ReportItem["result"] } | { error: unknown; secrets: string[] };
@@ -87,5 +89,6 @@ export async function applyRun(o: ApplyOptions): Promise<MigrationReport> {
       o.onProgress(formatProgress(progress.snapshot(), "copying"));
     }
   }
+  for (const n of o.notices ?? []) items.push(reportItem(n, { result: n.action === "skip" ? "skipped" : "orphaned" }));
   return buildReport({ startedAt, finishedAt: new Date(), items, inSync: o.inSync, warnings: o.warnings });
 }

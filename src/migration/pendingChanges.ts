@@ -6,12 +6,12 @@ import type { PlanAction, PlanItem, PlanReason } from "../engine";
 export type PendingChanges = Record<string, string>;
 
 const ARROW = " → ";
-const LINE = /^(create|update|delete)(?: v(\d+))?: (.+)$/;
+const LINE = /^(create|update|delete|skip|orphan)(?: v(\d+))?: (.+)$/;
 
-export function encodePending(items: readonly PlanItem[]): PendingChanges {
+export function encodePending(items: readonly PlanItem[], actions: readonly PlanAction[] = ["create", "update", "delete"]): PendingChanges {
   const out: PendingChanges = {};
   for (const i of items) {
-    if (i.action !== "create" && i.action !== "update" && i.action !== "delete") continue;
+    if (!actions.includes(i.action)) continue;
     const version = i.sourceVersion !== undefined ? ` v${i.sourceVersion}` : "";
     out[`${i.sourcePath}${ARROW}${i.destinationName}`] = `${i.action}${version}: ${i.reason}${i.detail ? ` (${i.detail})` : ""}`;
   }
@@ -37,4 +37,9 @@ export function decodePending(pending: PendingChanges, mount: string): PlanItem[
     };
     return item;
   });
+}
+
+/** Skipped and orphaned secrets: not changes, but the report names them with their reason. */
+export function encodeNotices(items: readonly PlanItem[]): PendingChanges {
+  return encodePending(items, ["skip", "orphan"]);
 }

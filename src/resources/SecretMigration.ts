@@ -18,6 +18,12 @@ export interface SecretMigrationProps {
   fingerprintKey: string;
   /** The plan's pending changes: one entry per secret to create, update or delete. */
   pending: PendingChanges;
+  /** Unique per non-empty plan (see the planning component). */
+  planId?: string;
+  /** Skipped and orphaned secrets with their reasons, for the report; never a change by themselves. */
+  notices?: PendingChanges;
+  /** Sources already in sync when planned, for the report. */
+  inSync?: number;
   /** Where to write the JSON and Markdown report (`<path>.json`, `<path>.md`); none when unset. */
   reportPath?: string;
   /** `pulumi destroy`: `keep` the migrated secrets (default) or soft-`delete` them. */
@@ -40,7 +46,7 @@ export interface MigrationSummary {
 
 /** Everything that, changed, calls for a run even with nothing pending. */
 function configKey(p: Partial<SecretMigrationProps>): string {
-  return JSON.stringify([p.sourceEndpoint?.address, p.sourceEndpoint?.namespace, p.settings, p.destination, p.reportPath ?? null]);
+  return JSON.stringify([p.sourceEndpoint?.address, p.sourceEndpoint?.namespace, p.settings, p.destination, p.reportPath ?? null, p.onDestroy ?? "keep"]);
 }
 
 async function withRun<T>(p: SecretMigrationProps, fn: (source: VaultSource, settings: MigrationSettings, dest: ReturnType<typeof openDestination>) => Promise<T>): Promise<T> {
@@ -78,6 +84,8 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
       mappingHash: settingsMappingHash(dest.kind, settings, dest.shaping),
       concurrency: settings.concurrency,
       onProgress: (line) => console.error(line),
+      notices: decodePending(p.notices ?? {}, source.mount),
+      inSync: p.inSync,
     });
     writeReport(p.reportPath, report);
     const c = report.counts;
@@ -90,13 +98,13 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
   });
 }
 
-const outputsOf = (p: SecretMigrationProps, summary: MigrationSummary): SecretMigrationProps => ({ ...p, pending: {}, summary, drift: {}, appliedPlan: planIdentityHash(p.pending) });
+const outputsOf = (p: SecretMigrationProps, summary: MigrationSummary): SecretMigrationProps => ({ ...p, pending: {}, summary, drift: {}, appliedPlan: planIdentityHash(p) });
 
 /** Identity of a plan (its lines, sorted): paths, names and reasons only, no value. */
-function planIdentityHash(pending: PendingChanges | undefined): string {
+function planIdentityHash(p: Pick<SecretMigrationProps, "pending" | "planId">): string {
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
-  const lines = Object.entries(pending ?? {}).map(([k, v]) => `${k}\t${v}`).sort();
-  return createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 32);
+  const lines = Object.entries(p.pending ?? {}).map(([k, v]) => `${k}\t${v}`).sort();
+  return createHash("sha256").update(`${p.planId ?? ""}\n${lines.join("\n")}`).digest("hex").slice(0, 32);
 }
 
 /** Copies Vault KV secrets into a destination, per the plan computed by the program. */
@@ -105,7 +113,7 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
     // In sync and unchanged settings: no change at all, so a no-op `up` writes nothing. Rotated
     // credentials are a change too (an update with nothing pending writes nothing): `read` and
     // `delete` only see the stored outputs, so they must hold the credentials in force.
-    const pending = Object.keys(news.pending ?? {}).length > 0 && planIdentityHash(news.pending) !== olds.appliedPlan;
+    const pending = Object.keys(news.pending ?? {}).length > 0 && planIdentityHash(news) !== olds.appliedPlan;
     const credentials = JSON.stringify([olds.sourceAuth, olds.destinationCredentials, olds.fingerprintKey]) !== JSON.stringify([news.sourceAuth, news.destinationCredentials, news.fingerprintKey]);
     const changes = pending || credentials || configKey(olds) !== configKey(news) || Object.keys(olds.drift ?? {}).length > 0;
     return { changes, replaces: [] };
@@ -149,6 +157,9 @@ export interface SecretMigrationArgs {
   destinationCredentials: pulumi.Input<DestinationCredentials>;
   fingerprintKey: pulumi.Input<string>;
   pending: pulumi.Input<PendingChanges>;
+  planId?: pulumi.Input<string>;
+  notices?: pulumi.Input<PendingChanges>;
+  inSync?: pulumi.Input<number>;
   reportPath?: pulumi.Input<string>;
   onDestroy?: pulumi.Input<"keep" | "delete">;
 }

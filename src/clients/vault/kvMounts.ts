@@ -9,7 +9,7 @@ export interface VaultMountError extends Error {
   name: "VaultMountError";
   mount: string;
   /** `mount_not_found`, `not_kv`, `not_a_mount` or `mount_unknown` (the token can see neither `sys/mounts` nor the UI mounts endpoint). */
-  code: "mount_not_found" | "not_kv" | "not_a_mount" | "mount_unknown";
+  code: "mount_not_found" | "not_kv" | "not_a_mount" | "mount_unknown" | "token_rejected";
 }
 
 export function vaultMountError(mount: string, code: VaultMountError["code"], message: string): VaultMountError {
@@ -89,6 +89,15 @@ export async function detectKvMount(client: VaultClient, mount: string): Promise
     if (!(isVaultApiError(e) && (e.statusCode === 403 || e.statusCode === 400))) throw e;
   }
   if (!info?.type) {
+    // Every valid token may look itself up (the default policy): a 403 here means Vault rejected the
+    // token itself, which is the likelier cause and the one the user must hear about.
+    try {
+      await client.read("auth/token/lookup-self");
+    } catch (e) {
+      if (isVaultApiError(e) && e.statusCode === 403) {
+        throw vaultMountError(m, "token_rejected", `Vault rejected the token (403 permission denied on auth/token/lookup-self): it is wrong, expired or revoked; cannot inspect mount "${m}"`);
+      }
+    }
     throw vaultMountError(
       m,
       "mount_unknown",
