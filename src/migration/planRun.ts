@@ -45,11 +45,14 @@ export async function planRun(
   const mapper = mapperFor(destination, settings);
   const mappingHash = settingsMappingHash(destination.kind, settings, destination.shaping);
   const expiry = settings.expiryKey ? { metadataKey: settings.expiryKey } : undefined;
+  // The source inventory and the destination listing are both network-bound and independent: run
+  // them at once. Both hold metadata only (no value), a few hundred bytes per secret.
+  const [sources, entries] = await Promise.all([collect(source.inventory(mapper, fingerprintKey)), collect(destination.entries())]);
   const plan = await planMigration({
-    source: source.inventory(mapper, fingerprintKey),
+    source: sources,
     // The planner indexes the listing itself (properties only); unmarked entries a source maps to
     // are inspected lazily, to tell our copy edited by hand from a stranger's secret.
-    destination: { get: () => undefined, values: () => destination.entries() },
+    destination: { get: () => undefined, values: () => entries },
     inspectUnmarked: (e) => destination.inspectUnmarked(e),
     mapper,
     options: {
@@ -75,4 +78,10 @@ export async function planRun(
     }
   }
   return { plan, mappingHash, problems };
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
 }
