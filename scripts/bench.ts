@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { VaultClient } from "../src/clients/vault/VaultClient";
 import { inventoryKv } from "../src/clients/vault/kv";
 import { KeyVaultMigration } from "../src/components/KeyVaultMigration";
+import { VaultMigration } from "../src/components/VaultMigration";
 import { VaultPolicy } from "../src/resources/VaultPolicy";
 import { startKeyVaultDouble, type KeyVaultDouble } from "../test/doubles/keyvault";
 import { startOpenBaoDev } from "../test/support/openbao";
@@ -167,6 +168,49 @@ async function main(): Promise<void> {
     } finally {
       await t.remove();
     }
+
+    // Vault → OpenBao: a second real server as the destination.
+    const bao2 = await startOpenBaoDev();
+    try {
+      const dest = (prefix: string) => ({ address: bao2.address, token: bao2.rootToken, mount: "secret", prefix });
+      const rawV = await child({ ...base, mode: "raw", prefix: "bench/", dest: dest("raw/") });
+      results.vaultRawRate = rawV.secrets / (rawV.ms / 1000);
+      row(`Vault → OpenBao raw floor: concurrent read + write, no Pulumi (${rawV.secrets})`, rawV.ms / 1000, `${results.vaultRawRate.toFixed(0)}/s`);
+      const smallV = await child({ ...base, mode: "migrate", prefix: "small/", dest: dest("m-small/") });
+      const largeV = await child({ ...base, mode: "migrate", prefix: "bench/", dest: dest("m-large/") });
+      results.vaultRssSmallMb = smallV.maxRssMb;
+      results.vaultRssLargeMb = largeV.maxRssMb;
+      row(`Vault → OpenBao peak RSS of the migration runner at ${SMALL} / ${N}`, undefined, `${smallV.maxRssMb.toFixed(0)} MB / ${largeV.maxRssMb.toFixed(0)} MB`);
+      const vReport = path.join(repoRoot, ".bench", "report-vault");
+      const tv = await testStack("bench-vault", async () => {
+        const m = new VaultMigration("bench-vault", {
+          source: { connection: { address: bao.address, auth: { method: "token", token: bao.rootToken } }, mount: "secret", prefix: "bench/", kvVersion: 2 },
+          destination: { connection: { address: bao2.address, auth: { method: "token", token: bao2.rootToken } }, mount: "secret", prefix: "migrated/", kvVersion: 2 },
+          fingerprintKey: KEY,
+          concurrency: P,
+          reportPath: vReport,
+          logLimit: 20,
+        });
+        return { summary: m.summary };
+      });
+      try {
+        const [, upV] = await timed(() => tv.up());
+        const report = JSON.parse(fs.readFileSync(`${vReport}.json`, "utf8")) as { durationMs: number; counts: { created: number } };
+        if (report.counts.created !== N) throw new Error(`Vault migration created ${report.counts.created} of ${N}`);
+        results.vaultFullRate = N / upV;
+        results.vaultCopyRate = N / (report.durationMs / 1000);
+        row(`Vault → OpenBao full copy: pulumi up of ${N}`, upV, `${results.vaultFullRate.toFixed(0)}/s`);
+        row("  of which the copy phase (read, CAS write + metadata, read back)", report.durationMs / 1000, `${results.vaultCopyRate.toFixed(0)}/s`);
+        const [againV, againVT] = await timed(() => tv.up());
+        const changedV = Object.entries(againV.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n);
+        results.vaultNoChange = againVT;
+        row(`Vault → OpenBao no-change re-run: pulumi up (${changedV.length ? "CHANGES" : "no changes"})`, againVT);
+      } finally {
+        await tv.remove();
+      }
+    } finally {
+      await bao2.stop();
+    }
   } finally {
     await v.close();
     for (const d of doubles) await d.stop();
@@ -182,6 +226,9 @@ async function main(): Promise<void> {
     ["limits on: ≥ 0.9 of the allowed write rate", results.limitedRateFraction >= 0.9, `${results.limitedRateFraction.toFixed(2)}`],
     ["limits on: no failed secret", results.limitedFailed === 0, `${results.limitedFailed}`],
     ["limits on: 429s under 1% of requests", results.limited429Fraction < 0.01, `${(results.limited429Fraction * 100).toFixed(2)}%`],
+    ["Vault → OpenBao: copy phase ≥ 0.8 × raw floor", results.vaultCopyRate >= 0.8 * results.vaultRawRate, `${(results.vaultCopyRate / results.vaultRawRate).toFixed(2)}`],
+    ["Vault → OpenBao: no-change re-run ≤ engine no-op + 1.5 × listing", results.vaultNoChange <= results.engineNoop + 1.5 * results.listing, `${results.vaultNoChange.toFixed(2)} s vs ${(results.engineNoop + 1.5 * results.listing).toFixed(2)} s`],
+    [`Vault → OpenBao: RSS at ${N} ≤ 1.5 × RSS at ${SMALL}`, results.vaultRssLargeMb <= 1.5 * results.vaultRssSmallMb, `${(results.vaultRssLargeMb / results.vaultRssSmallMb).toFixed(2)}`],
   ];
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\n${"measure".padEnd(width)}  seconds   result`);

@@ -3,11 +3,12 @@
 //   raw        the same clients, read-from-source + write-to-destination concurrently; no planning, no verification
 //   sequential one secret after another, read then write, like seed 003's scripts
 //   migrate    the migration runner (plan + apply + verify) without Pulumi
+// With `dest` set, the destination is a second Vault/OpenBao (KV v2) instead of the Key Vault.
 // Input: JSON in argv[2]. Output: one JSON line {"ms":…, "secrets":…, "maxRssMb":…, "writes":…}.
 import { keyVaultCredential } from "../../src/clients/keyvault/credentials";
 import { KeyVaultSecretsClient } from "../../src/clients/keyvault/KeyVaultSecretsClient";
 import { VaultClient } from "../../src/clients/vault/VaultClient";
-import { readKvSecret, walkKv } from "../../src/clients/vault/kv";
+import { readKvSecret, walkKv, writeKvSecret } from "../../src/clients/vault/kv";
 import { mapConcurrent, shapeValue } from "../../src/engine";
 import { applyRun } from "../../src/migration/applyRun";
 import { openDestination } from "../../src/migration/destinations";
@@ -21,7 +22,9 @@ interface Job {
   mount: string;
   prefix: string;
   limit?: number;
-  keyVault: { vaultUrl: string; caCertPem: string; token: string };
+  keyVault?: { vaultUrl: string; caCertPem: string; token: string };
+  /** A Vault/OpenBao destination instead of the Key Vault. */
+  dest?: { address: string; token: string; mount: string; prefix: string };
   concurrency: number;
 }
 
@@ -34,12 +37,14 @@ async function main(): Promise<void> {
     const settings = withDefaults({ mount: job.mount, prefix: job.prefix, kvVersion: 2, concurrency: job.concurrency });
     const source = await VaultSource.open(conn, settings);
     const key = "bench-fingerprint-key-0123456789";
-    const dest = openDestination(
-      { kind: "azure-keyvault", vaultUrl: job.keyVault.vaultUrl, caCertPem: job.keyVault.caCertPem, disableChallengeResourceVerification: true, pacing: false },
-      { kind: "azure-keyvault", credential: { type: "accessToken", token: job.keyVault.token } },
-      key,
-      settings,
-    );
+    const dest = job.dest
+      ? openDestination({ kind: "vault", address: job.dest.address, mount: job.dest.mount, prefix: job.dest.prefix, kvVersion: 2 }, { kind: "vault", auth: { method: "token", token: job.dest.token } }, key, settings)
+      : openDestination(
+          { kind: "azure-keyvault", vaultUrl: job.keyVault!.vaultUrl, caCertPem: job.keyVault!.caCertPem, disableChallengeResourceVerification: true, pacing: false },
+          { kind: "azure-keyvault", credential: { type: "accessToken", token: job.keyVault!.token } },
+          key,
+          settings,
+        );
     const { plan, mappingHash } = await planRun(source, dest, settings, key);
     const report = await applyRun({ items: plan.items, source, destination: dest, fingerprintKey: key, mappingHash, concurrency: job.concurrency });
     secrets = report.counts.created + report.counts.updated;
@@ -47,13 +52,21 @@ async function main(): Promise<void> {
     await Promise.all([source.close(), dest.close()]);
   } else {
     const vault = VaultClient.connect(conn, { connections: job.concurrency });
-    const kv = new KeyVaultSecretsClient({ vaultUrl: job.keyVault.vaultUrl, credential: keyVaultCredential({ type: "accessToken", token: job.keyVault.token }), caCertPem: job.keyVault.caCertPem, disableChallengeResourceVerification: true, pacing: false });
+    const d = job.dest;
+    const destVault = d ? VaultClient.connect({ address: d.address, auth: { method: "token", token: d.token } }, { connections: job.concurrency }) : undefined;
+    const kv = job.keyVault
+      ? new KeyVaultSecretsClient({ vaultUrl: job.keyVault.vaultUrl, credential: keyVaultCredential({ type: "accessToken", token: job.keyVault.token }), caCertPem: job.keyVault.caCertPem, disableChallengeResourceVerification: true, pacing: false })
+      : undefined;
     const copy = async (path: string): Promise<void> => {
       const v = await readKvSecret(vault, job.mount, 2, path);
       if (!v) return;
-      const shaped = shapeValue(path, v.data);
-      if (!shaped.ok) throw shaped.error;
-      await kv.setSecret(`${job.mode}-${path.replace(/[^0-9a-zA-Z-]/g, "-")}`, shaped.value, { contentType: shaped.contentType });
+      if (d && destVault) {
+        await writeKvSecret(destVault, d.mount, 2, `${d.prefix}${job.mode}/${path}`, v.data);
+      } else {
+        const shaped = shapeValue(path, v.data);
+        if (!shaped.ok) throw shaped.error;
+        await kv!.setSecret(`${job.mode}-${path.replace(/[^0-9a-zA-Z-]/g, "-")}`, shaped.value, { contentType: shaped.contentType });
+      }
       secrets++;
     };
     let n = 0;
@@ -68,7 +81,7 @@ async function main(): Promise<void> {
     } else {
       for await (const r of mapConcurrent(paths, job.concurrency, copy)) if (!r.ok) throw r.error;
     }
-    await Promise.all([vault.close(), kv.close()]);
+    await Promise.all([vault.close(), kv?.close(), destVault?.close()]);
   }
   const ms = performance.now() - started;
   console.log(JSON.stringify({ ms, secrets, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
