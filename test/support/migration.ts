@@ -19,10 +19,9 @@ import type { OpenBaoServer } from "./openbao";
 // language host), which need neither the double nor OpenBao's process management.
 const doubles = (): typeof import("../doubles/keyvault") => require("../doubles/keyvault") as typeof import("../doubles/keyvault");
 const openbao = (): typeof import("./openbao") => require("./openbao") as typeof import("./openbao");
-import { execFileSync } from "node:child_process";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { engineBinDir, engineEnv } from "../../scripts/lib/engine";
-import type { TestStack } from "./pulumi";
+import { wrapStack, type TestStack } from "./pulumi";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -199,24 +198,7 @@ export async function migrationStack(env: MigrationEnv, name: string, params: Mi
   writeInput();
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
   const stack = await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir }, { workDir, pulumiHome: e.PULUMI_HOME, envVars: e, pulumiCommand, secretsProvider: "passphrase" });
-  const output: string[] = [];
-  const onOutput = (s: string): void => void output.push(s);
-  const t: TestStack = {
-    stack,
-    output,
-    up: () => (writeInput(), stack.up({ onOutput, color: "never" })),
-    preview: (diff = true) => (writeInput(), stack.preview({ onOutput, diff, color: "never" })),
-    refresh: () => (writeInput(), stack.refresh({ onOutput, color: "never" })),
-    destroy: async () => {
-      writeInput();
-      await stack.destroy({ onOutput, color: "never" });
-    },
-    exportState: async () => execFileSync(path.join(engineBinDir(), "pulumi"), ["stack", "export", "--stack", "test", "--non-interactive"], { cwd: workDir, env: { ...process.env, ...e }, encoding: "utf8", maxBuffer: 1 << 30 }),
-    remove: async () => {
-      await stack.workspace.removeStack("test", { force: true }).catch(() => undefined);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const t = wrapStack(stack, { workDir, env: e, dir, beforeEach: writeInput });
   env.stacks.push(t);
   return t;
 }

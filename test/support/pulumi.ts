@@ -45,24 +45,33 @@ export async function testStack(name: string, program: PulumiFn): Promise<TestSt
       projectSettings: { name: "vmtest", runtime: "nodejs", backend: { url: env.PULUMI_BACKEND_URL } },
     },
   );
+  return wrapStack(stack, { workDir, env, dir });
+}
+
+/**
+ * The {@link TestStack} operations over a stack of the real engine. `beforeEach` runs before every
+ * engine operation (programs that read their parameters from a file rewrite it there).
+ */
+export function wrapStack(stack: Stack, o: { workDir: string; env: Record<string, string>; dir: string; beforeEach?: () => void }): TestStack {
   const output: string[] = [];
-  const onOutput = (s: string): void => {
-    output.push(s);
-  };
+  const onOutput = (s: string): void => void output.push(s);
+  const before = o.beforeEach ?? ((): void => undefined);
   return {
     stack,
     output,
-    up: () => stack.up({ onOutput, color: "never" }),
-    preview: (diff = true) => stack.preview({ onOutput, diff, color: "never" }),
-    refresh: () => stack.refresh({ onOutput, color: "never" }),
+    up: () => (before(), stack.up({ onOutput, color: "never" })),
+    preview: (diff = true) => (before(), stack.preview({ onOutput, diff, color: "never" })),
+    refresh: () => (before(), stack.refresh({ onOutput, color: "never" })),
     destroy: async () => {
+      before();
       await stack.destroy({ onOutput, color: "never" });
     },
     // Not `stack.exportStack()`: the Automation API exports with --show-secrets.
-    exportState: async () => execFileSync(path.join(engineBinDir(), "pulumi"), ["stack", "export", "--stack", "test", "--non-interactive"], { cwd: workDir, env: { ...process.env, ...env }, encoding: "utf8", maxBuffer: 1 << 30 }),
+    exportState: async () =>
+      execFileSync(path.join(engineBinDir(), "pulumi"), ["stack", "export", "--stack", stack.name, "--non-interactive"], { cwd: o.workDir, env: { ...process.env, ...o.env }, encoding: "utf8", maxBuffer: 1 << 30 }),
     remove: async () => {
-      await stack.workspace.removeStack("test", { force: true }).catch(() => undefined);
-      fs.rmSync(dir, { recursive: true, force: true });
+      await stack.workspace.removeStack(stack.name, { force: true }).catch(() => undefined);
+      fs.rmSync(o.dir, { recursive: true, force: true });
     },
   };
 }

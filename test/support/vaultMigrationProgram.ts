@@ -2,14 +2,13 @@
 // an inline program: under mocha (tsx) the inline program's code is minified esbuild output that
 // Pulumi's closure serializer cannot parse (see test/support/migration.ts). The program reads its
 // arguments from `params.json` next to it before every operation.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { VaultMigration, type VaultMigrationArgs } from "../../src/components/VaultMigration";
 import { engineBinDir, engineEnv, repoRoot } from "../../scripts/lib/engine";
-import type { TestStack } from "./pulumi";
+import { wrapStack, type TestStack } from "./pulumi";
 
 /** Migrations of one program, arguments as plain JSON (connections with their tokens, the key as a string). */
 export type VaultMigrationParams = { name: string; args: VaultMigrationArgs }[];
@@ -38,22 +37,5 @@ export async function vaultMigrationStack(name: string, params: () => VaultMigra
   writeInput();
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
   const stack = await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir }, { workDir, pulumiHome: e.PULUMI_HOME, envVars: e, pulumiCommand, secretsProvider: "passphrase" });
-  const output: string[] = [];
-  const onOutput = (s: string): void => void output.push(s);
-  return {
-    stack,
-    output,
-    up: () => (writeInput(), stack.up({ onOutput, color: "never" })),
-    preview: (diff = true) => (writeInput(), stack.preview({ onOutput, diff, color: "never" })),
-    refresh: () => (writeInput(), stack.refresh({ onOutput, color: "never" })),
-    destroy: async () => {
-      writeInput();
-      await stack.destroy({ onOutput, color: "never" });
-    },
-    exportState: async () => execFileSync(path.join(engineBinDir(), "pulumi"), ["stack", "export", "--stack", "test", "--non-interactive"], { cwd: workDir, env: { ...process.env, ...e }, encoding: "utf8", maxBuffer: 1 << 30 }),
-    remove: async () => {
-      await stack.workspace.removeStack("test", { force: true }).catch(() => undefined);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return wrapStack(stack, { workDir, env: e, dir, beforeEach: writeInput });
 }
