@@ -204,6 +204,24 @@ function row(s: SecretRow): string {
   return `| ${s.action}${version} | ${escapeCell(s.migration)} | \`${escapeCell(s.sourcePath).replace(/`/g, "")}\` | \`${escapeCell(s.destinationName)}\` | ${escapeCell(reason)} |`;
 }
 
+/**
+ * What to do about an error that has a known way out. A deploy that was killed (a cancelled CI job)
+ * leaves the stack locked and its interrupted operation pending; the migration re-plans against the
+ * destination's markers, so after clearing both the next run converges.
+ */
+export function recoveryHint(r: CiReport): string | undefined {
+  if (!r.errors.some((l) => /stack is currently locked/.test(l))) return undefined;
+  const s = r.stack.replace(/[^A-Za-z0-9._/-]/g, "");
+  return [
+    "**The stack is locked by an earlier run.** If no other deploy of this stack is running (it was cancelled or killed), clear the lock and the interrupted operation, then run again:",
+    "",
+    "```sh",
+    `pulumi cancel --yes --stack ${s}`,
+    `pulumi refresh --clear-pending-creates --yes --stack ${s}`,
+    "```",
+  ].join("\n");
+}
+
 /** The Markdown: title, status, refusals and errors first, counts, then the secrets table and other resource changes. */
 export function buildMarkdown(r: CiReport): string {
   const code = exitCode(r);
@@ -222,6 +240,8 @@ export function buildMarkdown(r: CiReport): string {
     // A fence inside the block would end it early.
     for (const l of r.errors) out.push(l.replace(/```/g, "'''"));
     out.push("```", "");
+    const hint = recoveryHint(r);
+    if (hint) out.push(hint, "");
   }
 
   const s = c.secrets;

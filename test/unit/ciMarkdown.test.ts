@@ -7,6 +7,7 @@ import {
   exitCode,
   parsePendingEntry,
   parsePlanLogLine,
+  recoveryHint,
   refusalsFromError,
   rowsFromPending,
   type CiReport,
@@ -67,6 +68,15 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
       assert.ok(lines.every((l) => !/\bat\s.*:\d+:\d+/.test(l)), lines.join("\n"));
       assert.ok(lines.some((l) => l.includes("nothing was written")));
       assert.ok(!lines.join("\n").includes("\u001b"));
+    });
+  });
+
+  describe("recovery hint", () => {
+    it("a locked stack (a killed deploy) gets the commands that clear the lock and the interrupted operation", () => {
+      const locked: CiReport = { mode: "up", stack: "prod", failed: true, errors: ["error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`."], refusals: [], secrets: [], steps: [] };
+      const md = buildMarkdown(locked);
+      assert.match(md, /pulumi cancel --yes --stack prod\npulumi refresh --clear-pending-creates --yes --stack prod/);
+      assert.equal(recoveryHint({ ...locked, errors: ["error: something else"] }), undefined);
     });
   });
 

@@ -1,0 +1,130 @@
+// A `pulumi up` killed with SIGKILL in the middle of the copy (the engine, the language host and
+// the provider all at once, as when a CI runner cancels a job), then run again.
+import * as assert from "node:assert/strict";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import * as path from "node:path";
+import { engineBinDir } from "../../scripts/lib/engine";
+import { destinationValues, leakTexts, migrationStack, newMount, putKv2, secretValue, startEnv, stopEnv, type MigrationEnv, type MigrationParams } from "../support/migration";
+import { assertNoSecrets, changes, type TestStack } from "../support/pulumi";
+
+/** Starts `pulumi up` of the stack as a CI job would (the CLI, not the Automation API, so its pid is known). */
+function startUp(t: TestStack): { pid: number; exited: Promise<number | null>; output: () => string } {
+  let out = "";
+  const child = spawn(path.join(engineBinDir(), "pulumi"), ["up", "--yes", "--skip-preview", "--non-interactive", "--stack", t.stack.name], {
+    cwd: t.stack.workspace.workDir,
+    env: { ...process.env, ...t.stack.workspace.envVars },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.on("data", (b: Buffer) => (out += b.toString()));
+  child.stderr.on("data", (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { pid: child.pid as number, exited, output: () => out };
+}
+
+/** Runs the CLI on the stack; resolves to `exit <code>` and what it printed. */
+function runPulumi(t: TestStack, args: string[]): Promise<string> {
+  return new Promise((resolve) =>
+    execFile(path.join(engineBinDir(), "pulumi"), [...args, "--non-interactive"], { cwd: t.stack.workspace.workDir, env: { ...process.env, ...t.stack.workspace.envVars } }, (err, stdout, stderr) =>
+      resolve(`exit ${err ? (err as { code?: number }).code : 0}\n${stdout}${stderr}`),
+    ),
+  );
+}
+
+async function waitFor(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every process under `pid`, deepest last (the engine starts its plugins in process groups of their own). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const line of execFileSync("ps", ["-e", "-o", "pid=,ppid="], { encoding: "utf8" }).trim().split("\n")) {
+    const [p, pp] = line.trim().split(/\s+/).map(Number);
+    children.set(pp, [...(children.get(pp) ?? []), p]);
+  }
+  const out: number[] = [];
+  for (let queue = [pid]; queue.length; ) {
+    const next = queue.shift() as number;
+    for (const c of children.get(next) ?? []) (out.push(c), queue.push(c));
+  }
+  return out;
+}
+
+/** SIGKILL to the CLI and everything it started, at once: nothing gets to clean up. */
+function killTree(pid: number): number {
+  const all = [pid, ...descendants(pid)];
+  for (const p of all) {
+    try {
+      process.kill(p, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  return all.length;
+}
+
+/** Kills `pulumi up` once `writes` setSecret requests reached the double, and checks what landed by then. */
+async function killMidCopy(env: MigrationEnv, t: TestStack, writes: number, total: number, prefix: string, expected: Record<string, string>, previous: Record<string, string>): Promise<string> {
+  env.kv.resetCounters();
+  const up = startUp(t);
+  await waitFor(`${writes} writes`, () => env.kv.counters().setSecret >= writes, 120_000);
+  const killed = killTree(up.pid);
+  assert.ok(killed >= 3, `the CLI, the language host and the provider were killed (${killed} processes)`);
+  await up.exited;
+  const landed = await destinationValues(env.client, prefix);
+  const done = [...landed].filter(([n, value]) => expected[n] === value).length;
+  assert.ok(done > 0 && done < total, `killed mid-copy: ${done} of ${total} copied`);
+  // A write is whole (value and marker tags in one request): each copy holds the new value or the previous one.
+  for (const [n, value] of landed) assert.ok(value === expected[n] || value === previous[n], `${n} holds the new or the previous value`);
+  return up.output();
+}
+
+describe("KeyVaultMigration killed mid-copy (OpenBao → Key Vault double)", function () {
+  let env: MigrationEnv;
+  before(async () => {
+    env = await startEnv();
+  });
+  after(async () => stopEnv(env));
+
+  it("SIGKILL of up mid-copy (first copy, then an update): after `pulumi cancel` the re-run copies the rest and converges", async () => {
+    await newMount(env, "kill", 2);
+    const names = Array.from({ length: 30 }, (_, i) => `s${String(i).padStart(2, "0")}`);
+    const v: Record<string, string> = {};
+    for (const n of names) await putKv2(env, "kill", n, { v: (v[`kill-${n}`] = secretValue(env, `kill-${n}`)) });
+    // Paced to 5 writes a second, so the copy is still running when the kill comes.
+    const params: MigrationParams = { mount: "kill", concurrency: 2, destinationExtra: { pacing: { writeLimit: 5, otherLimit: 400, windowMs: 1000 } } };
+    const t = await migrationStack(env, "kill", params);
+
+    const converge = async (): Promise<void> => {
+      // The killed run's lock is left behind: the CLI refuses to run until it is removed.
+      await assert.rejects(t.up(), /the stack is currently locked/);
+      assert.match(await runPulumi(t, ["cancel", "--yes", "--stack", t.stack.name]), /^exit 0\n[\s\S]*canceled/);
+      // A killed create stays a pending operation until a refresh drops it; that is safe here: the
+      // migration's create re-plans against the destination's markers, so nothing is lost or doubled.
+      const refresh = await runPulumi(t, ["refresh", "--clear-pending-creates", "--yes", "--skip-preview", "--stack", t.stack.name]);
+      assert.match(refresh, /^exit 0\n/);
+      const again = await t.up();
+      // A long copy reports progress (the provider's stderr, which the engine shows under the stack).
+      assert.match(again.stdout, /copying \d+\/\d+ \(\d+%\) [\d.]+\/s ETA \d+s/, "progress with an ETA");
+      const final = await destinationValues(env.client, "kill-");
+      assert.deepEqual(Object.fromEntries([...final].sort()), Object.fromEntries(Object.entries(v).sort()), "every secret, with its current source value");
+      const third = await t.up();
+      assert.deepEqual(changes(third.summary.resourceChanges), {}, "converged: nothing left to do");
+      assert.doesNotMatch(third.stdout, /pending operations/, "the interrupted operation is gone from the state");
+      assert.deepEqual(third.outputs.pending.value, {}, "nothing pending");
+    };
+
+    const killedOutput = [await killMidCopy(env, t, 6, names.length, "kill-", v, {})];
+    await converge();
+
+    // Every source secret changes; the update is killed half-way.
+    const previous = { ...v };
+    for (const n of names) await putKv2(env, "kill", n, { v: (v[`kill-${n}`] = secretValue(env, `kill2-${n}`)) });
+    killedOutput.push(await killMidCopy(env, t, 6, names.length, "kill-", v, previous));
+    await converge();
+    assertNoSecrets({ ...(await leakTexts(env)), "output of the killed runs": killedOutput.join("") }, env.seeded);
+  });
+});
