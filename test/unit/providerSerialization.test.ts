@@ -3,33 +3,8 @@
 // generator methods cannot be re-created). This deserializes every provider the way the provider
 // host does and runs code through it, so such code cannot slip in.
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
-
-/**
- * Calls one method of a serialized provider in a plain `node` process, as the dynamic-provider host
- * does (not in this process: tsx's compile hook would rewrite the generated code).
- */
-async function callProvider(text: string, method: string, args: unknown[]): Promise<{ ok: boolean; value?: unknown; error?: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
-  const file = path.join(dir, "provider.js");
-  fs.writeFileSync(file, text);
-  const script = `
-    const p = require(${JSON.stringify(require.resolve("require-from-string"))})(require("fs").readFileSync(${JSON.stringify(file)}, "utf8")).handler();
-    p[${JSON.stringify(method)}](...${JSON.stringify(args)}).then(
-      (value) => console.log(JSON.stringify({ ok: true, value })),
-      (e) => console.log(JSON.stringify({ ok: false, error: String(e && e.message) })));`;
-  try {
-    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: process.cwd(), encoding: "utf8" });
-    return JSON.parse(stdout.trim().split("\n").pop() as string) as { ok: boolean; value?: unknown; error?: string };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { callProvider } from "../support/providerHost";
 
 class CaptureMocks implements pulumi.runtime.Mocks {
   readonly providers = new Map<string, string>();
