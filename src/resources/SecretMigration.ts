@@ -7,6 +7,7 @@ import { decodePending, encodePending, type PendingChanges } from "../migration/
 import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
 import { verifyRun } from "../migration/verifyRun";
+import { exitWhenEngineGone } from "./engineConnection";
 
 /** Inputs of the migration resource, as stored in state (credentials are secrets). */
 export interface SecretMigrationProps {
@@ -50,6 +51,7 @@ function configKey(p: Partial<SecretMigrationProps>): string {
 }
 
 async function withRun<T>(p: SecretMigrationProps, fn: (source: VaultSource, settings: MigrationSettings, dest: ReturnType<typeof openDestination>) => Promise<T>): Promise<T> {
+  exitWhenEngineGone();
   const settings = withDefaults(p.settings);
   const source = await VaultSource.open({ ...p.sourceEndpoint, auth: p.sourceAuth }, settings);
   const dest = openDestination(p.destination, p.destinationCredentials, p.fingerprintKey, settings);
