@@ -5,7 +5,7 @@ import { validateDestinationSpec, type KeyVaultDestinationSpec } from "../migrat
 import type { PendingChanges } from "../migration/pendingChanges";
 import type { MigrationSettings } from "../migration/settings";
 import type { MigrationSummary } from "../resources/SecretMigration";
-import { planAndMigrate, validateMigrationArgs, type MigrationCommonArgs } from "./migrationPlanning";
+import { asComponentError, componentError, type MigrationCommonArgs, planAndMigrate, validateMigrationArgs } from "./migrationPlanning";
 
 export interface KeyVaultMigrationArgs extends MigrationCommonArgs {
   destination: pulumi.Input<Omit<KeyVaultDestinationSpec, "kind">>;
@@ -36,11 +36,11 @@ export class KeyVaultMigration extends pulumi.ComponentResource {
 
   constructor(name: string, args: KeyVaultMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vault-migration:migration:KeyVaultMigration", name, {}, opts);
-    const settings = validateKeyVaultMigrationArgs(args);
+    const settings = asComponentError(this, () => validateKeyVaultMigrationArgs(args));
     const destination = pulumi.output(args.destination).apply((d): KeyVaultDestinationSpec => {
       const spec = JSON.parse(JSON.stringify({ kind: "azure-keyvault", ...d })) as KeyVaultDestinationSpec;
       const problems = validateDestinationSpec(spec);
-      if (problems.length) throw new Error(`KeyVaultMigration ${name}: ${problems.join("; ")}`);
+      if (problems.length) throw componentError(this, `KeyVaultMigration ${name}: ${problems.join("; ")}`);
       return spec;
     });
     const credentials = pulumi.output(args.credential).apply((credential) => ({ kind: "azure-keyvault" as const, credential }));

@@ -5,7 +5,7 @@ import type { PendingChanges } from "../migration/pendingChanges";
 import type { MigrationSettings } from "../migration/settings";
 import type { MigrationSummary } from "../resources/SecretMigration";
 import { vaultConnectionInputs, type VaultConnectionArgs } from "../resources/vaultResourceInputs";
-import { planAndMigrate, validateMigrationArgs, type MigrationCommonArgs } from "./migrationPlanning";
+import { asComponentError, componentError, type MigrationCommonArgs, planAndMigrate, validateMigrationArgs } from "./migrationPlanning";
 
 export interface VaultMigrationArgs extends MigrationCommonArgs {
   destination: {
@@ -46,13 +46,13 @@ export class VaultMigration extends pulumi.ComponentResource {
 
   constructor(name: string, args: VaultMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vault-migration:migration:VaultMigration", name, {}, opts);
-    const settings = validateVaultMigrationArgs(args);
+    const settings = asComponentError(this, () => validateVaultMigrationArgs(args));
     const { connection, ...rest } = args.destination;
     const conn = vaultConnectionInputs(connection);
     const destination = conn.endpoint.apply((e): VaultDestinationSpec => {
       const spec = JSON.parse(JSON.stringify({ kind: "vault", ...e, ...rest })) as VaultDestinationSpec;
       const problems = validateDestinationSpec(spec);
-      if (problems.length) throw new Error(`VaultMigration ${name}: ${problems.join("; ")}`);
+      if (problems.length) throw componentError(this, `VaultMigration ${name}: ${problems.join("; ")}`);
       return spec;
     });
     const credentials = conn.auth.apply((auth) => ({ kind: "vault" as const, auth }));

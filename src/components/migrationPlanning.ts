@@ -8,7 +8,30 @@ import { planRun } from "../migration/planRun";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
 import { SecretMigration, type MigrationSummary } from "../resources/SecretMigration";
+import type { VaultConnection } from "../clients/vault/connection";
 import { vaultConnectionInputs, type VaultConnectionArgs } from "../resources/vaultResourceInputs";
+
+/**
+ * A user-facing error of a component: shown under it, message only, and with no stack frames. A
+ * stack adds nothing for a user, and formatting one is slow here: the language host passes every
+ * unhandled error to util.inspect, and Node 20.20's util.inspect loops (until a RangeError, 20–40 s
+ * of CPU) on the SDK's source-mapped frames such as `node_modules/@pulumi/resource.ts`.
+ */
+export function componentError(resource: pulumi.Resource, e: unknown): pulumi.ResourceError {
+  const message = e instanceof Error ? e.message : String(e);
+  const error = new pulumi.ResourceError(message, resource, true);
+  error.stack = `Error: ${message}`;
+  return error;
+}
+
+/** Runs `fn`, turning what it throws into a {@link componentError} of `resource`. */
+export function asComponentError<T>(resource: pulumi.Resource, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw componentError(resource, e);
+  }
+}
 
 /** Arguments every migration component takes besides its destination. */
 export interface MigrationCommonArgs {
@@ -108,32 +131,41 @@ export function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output
   // The plan holds paths, names and reasons only, so it is safe to show although it was computed with secrets.
   const planned = pulumi.unsecret(
     pulumi.all([pulumi.output(planConn), i.destination, i.credentials, pulumi.output(args.fingerprintKey)]).apply(async ([conn, dest, creds, key]) => {
-      const source = await VaultSource.open(conn, settings);
-      const d = openDestination(dest, creds, key, settings);
       try {
-        // Values are read only at preview, to fail oversize ones before anything is written; in `up`
-        // the provider validates each value right before writing it.
-        const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
-        const refused = plan.items.filter((x) => x.action === "refuse");
-        if (refused.length || problems.length) {
-          const lines = [...refused.map((x) => `${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`), ...problems];
-          throw new Error(`${label} ${name}: nothing was written; ${lines.length} problem(s):\n  - ${lines.join("\n  - ")}`);
-        }
-        pulumi.log.info(summaryLine(plan), parent);
-        const shown = [...plan.items, ...plan.skipped, ...plan.orphaned].slice(0, limit);
-        for (const x of shown) pulumi.log.info(`${x.action} ${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`, parent);
-        const more = plan.items.length + plan.skipped.length + plan.orphaned.length - shown.length;
-        if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
-        const pending = encodePending(plan.items);
-        // A fresh id for every non-empty plan: the same lines planned again (a copy deleted by hand
-        // after its creation) are new work, not the plan already applied.
-        const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
-        return { pending, planId, notices: encodeNotices([...plan.skipped, ...plan.orphaned]), inSync: plan.inSync };
-      } finally {
-        await Promise.all([source.close(), d.close()]);
+        return await planOnce(conn, dest, creds, key);
+      } catch (e) {
+        throw componentError(parent, e);
       }
     }),
   );
+
+  /** The plan of this run (paths, names, reasons; no value), logged line by line; throws on refusals. */
+  async function planOnce(conn: VaultConnection, dest: DestinationSpec, creds: DestinationCredentials, key: string): Promise<{ pending: PendingChanges; planId: string; notices: PendingChanges; inSync: number }> {
+    const source = await VaultSource.open(conn, settings);
+    const d = openDestination(dest, creds, key, settings);
+    try {
+      // Values are read only at preview, to fail oversize ones before anything is written; in `up`
+      // the provider validates each value right before writing it.
+      const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
+      const refused = plan.items.filter((x) => x.action === "refuse");
+      if (refused.length || problems.length) {
+        const lines = [...refused.map((x) => `${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`), ...problems];
+        throw new Error(`${label} ${name}: nothing was written; ${lines.length} problem(s):\n  - ${lines.join("\n  - ")}`);
+      }
+      pulumi.log.info(summaryLine(plan), parent);
+      const shown = [...plan.items, ...plan.skipped, ...plan.orphaned].slice(0, limit);
+      for (const x of shown) pulumi.log.info(`${x.action} ${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`, parent);
+      const more = plan.items.length + plan.skipped.length + plan.orphaned.length - shown.length;
+      if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
+      const pending = encodePending(plan.items);
+      // A fresh id for every non-empty plan: the same lines planned again (a copy deleted by hand
+      // after its creation) are new work, not the plan already applied.
+      const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
+      return { pending, planId, notices: encodeNotices([...plan.skipped, ...plan.orphaned]), inSync: plan.inSync };
+    } finally {
+      await Promise.all([source.close(), d.close()]);
+    }
+  }
 
   const pending = planned.apply((p) => p.pending);
   const src = vaultConnectionInputs(args.source.connection);
