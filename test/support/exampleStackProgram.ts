@@ -7,13 +7,13 @@
 // resources (`pulumi-nodejs:dynamic/vault-migration:*`) are either left to the engine's preview behaviour
 // (outputs unknown) or, in an `up`, run for real: their serialized provider's `check` and `create`
 // in a plain node process, as the dynamic-provider host does.
-import * as diagnostics from "node:diagnostics_channel";
 import { readFileSync } from "node:fs";
-import * as net from "node:net";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureNativeMocks } from "./azureNativeMocks";
 import { callProvider } from "./providerHost";
+
+export { NetworkProbe } from "./networkProbe";
 
 // js-yaml ships without types (it comes with @pulumi/pulumi); this is the one function used.
 const yaml = require("js-yaml") as { load(text: string): unknown };
@@ -320,48 +320,6 @@ export async function runExampleProgram(o: RunOptions): Promise<StackExports> {
       else process.env[k] = v;
     }
   }
-}
-
-/**
- * Every outgoing connection this process starts while recording (net, tls, https, undici all end in
- * `net.Socket.prototype.connect`), as `host:port`, and every undici request (before any socket).
- */
-export class NetworkProbe {
-  readonly attempts: string[] = [];
-  private original: ((...args: unknown[]) => unknown) | undefined;
-  private readonly onRequest = (message: unknown): void => {
-    const request = (message as { request?: { origin?: unknown; path?: string } }).request;
-    this.attempts.push(`request ${String(request?.origin)}${request?.path ?? ""}`);
-  };
-
-  start(): this {
-    const proto = net.Socket.prototype as unknown as { connect: (...args: unknown[]) => unknown };
-    const original = proto.connect;
-    this.original = original;
-    const attempts = this.attempts;
-    proto.connect = function (this: net.Socket, ...args: unknown[]): unknown {
-      attempts.push(`connect ${connectTarget(args)}`);
-      return original.apply(this, args);
-    };
-    diagnostics.subscribe("undici:request:create", this.onRequest);
-    return this;
-  }
-
-  stop(): void {
-    if (this.original) (net.Socket.prototype as unknown as { connect: unknown }).connect = this.original;
-    this.original = undefined;
-    diagnostics.unsubscribe("undici:request:create", this.onRequest);
-  }
-}
-
-/** `host:port` (or the pipe path) of a Socket#connect call, in any of its call forms. */
-function connectTarget(args: unknown[]): string {
-  const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
-  if (first !== null && typeof first === "object") {
-    const o = first as { host?: string; port?: string | number; path?: string };
-    return o.path ?? `${o.host ?? "localhost"}:${String(o.port)}`;
-  }
-  return typeof args[1] === "string" ? `${args[1]}:${String(first)}` : `localhost:${String(first)}`;
 }
 
 /** The value of an output (resolves only once the output is known). */

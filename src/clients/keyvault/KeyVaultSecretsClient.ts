@@ -128,13 +128,24 @@ const TRANSIENT_STATUS: readonly number[] = [408, 429, 500, 502, 503, 504];
 // Connection failures that a retry cannot fix (trust, DNS) fail at once.
 const PERMANENT_NETWORK = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ENOTFOUND|EAI_AGAIN|ERR_INVALID_URL/i;
 
-/** Transient: worth retrying an idempotent call (our calls are: GET, PUT of the same value, DELETE). */
-function isTransient(e: unknown): boolean {
+// Nothing listening: a wrong address or port, or a firewall, far more often than a blip (the
+// service's front ends do not refuse), so a preview with a mistyped URL fails in about a second, not
+// after the full backoff of about a minute.
+const REFUSED = /ECONNREFUSED/;
+const REFUSED_RETRIES = 2;
+
+/**
+ * Transient: worth retrying an idempotent call (our calls are: GET, PUT of the same value, DELETE).
+ * `attempt` counts the retries already made.
+ */
+function isTransient(e: unknown, attempt = 0): boolean {
   if (isKeyVaultError(e)) return false;
   const f = errorFacts(e);
   if (f.statusCode) return TRANSIENT_STATUS.includes(f.statusCode);
   // No status: only the SDK's own request errors count, not credential or programming errors.
-  return (e as { name?: unknown } | null)?.name === "RestError" && !PERMANENT_NETWORK.test(`${f.code} ${f.message}`);
+  const text = `${f.code} ${f.message}`;
+  if ((e as { name?: unknown } | null)?.name !== "RestError" || PERMANENT_NETWORK.test(text)) return false;
+  return !REFUSED.test(text) || attempt < REFUSED_RETRIES;
 }
 
 function info(p: SecretProperties): KeyVaultSecretInfo {
@@ -445,7 +456,7 @@ async function* pagedList(ctx: PagingContext, open: () => AsyncIterableIterator<
         }
       }
     } catch (e) {
-      if (!isTransient(e) || attempt >= ctx.retries) throw ctx.fail(e);
+      if (!isTransient(e, attempt) || attempt >= ctx.retries) throw ctx.fail(e);
       await ctx.onTransient(e, attempt);
     }
   }
