@@ -43,17 +43,23 @@ export function engineError(code: EngineErrorCode, message: string): EngineError
  * Builds an engine error of a specific kind on a real `Error`: sets `name`, `code` and the
  * kind's own fields. Used by the factories of the engine modules.
  */
+/**
+ * An `Error` named `name` that carries `fields`: the one factory every error family of this project
+ * is built with (see the top of this file for why not a subclass).
+ */
+export function namedError<E extends Error>(name: string, message: string, fields: Omit<E, keyof Error>): E {
+  const e = new Error(message);
+  e.name = name;
+  return Object.assign(e, fields) as E;
+}
+
 export function buildEngineError<E extends EngineError>(
   name: E["name"],
   code: E["code"],
   message: string,
   fields: Omit<E, keyof EngineError>,
 ): E {
-  const e = new Error(message) as Error & Record<string, unknown>;
-  e.name = name;
-  e.code = code;
-  Object.assign(e, fields);
-  return e as unknown as E;
+  return namedError<E>(name, message, { ...fields, code } as Omit<E, keyof Error>);
 }
 
 /** True when `err` is an {@link EngineError} of any kind, optionally with the given code. */

@@ -2,6 +2,8 @@
 // serializer rewrites subclass constructors as `Error.call(this, msg)`, which drops the message, and
 // dynamic providers run serialized code (same pattern as ../vault/errors.ts).
 
+import { namedError } from "../../engine/errors";
+
 /** Key Vault operations this client performs, as named in messages. */
 export type KeyVaultOperation =
   | "setSecret"
@@ -51,13 +53,7 @@ export interface KeyVaultError extends Error {
 export function keyVaultError(op: KeyVaultOperation, name: string, statusCode: number, code: string, message: string): KeyVaultError {
   const subject = name ? `secret '${name}'` : "the vault";
   const status = statusCode ? `${statusCode} ${code}` : code;
-  const e = new Error(`Key Vault ${op} on ${subject} failed (${status})${message ? `: ${message}` : ""}`) as KeyVaultError;
-  e.name = "KeyVaultError";
-  e.operation = op;
-  e.secretName = name;
-  e.statusCode = statusCode;
-  e.code = code;
-  return e;
+  return namedError<KeyVaultError>("KeyVaultError", `Key Vault ${op} on ${subject} failed (${status})${message ? `: ${message}` : ""}`, { operation: op, secretName: name, statusCode, code });
 }
 
 export function isKeyVaultError(e: unknown, code?: string): e is KeyVaultError {

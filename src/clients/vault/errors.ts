@@ -2,6 +2,8 @@
 // serializer rewrites subclass constructors as `Error.call(this, msg)`, which drops the message, and
 // dynamic providers run serialized code.
 
+import { namedError } from "../../engine/errors";
+
 /**
  * A Vault/OpenBao API call answered with an error status. The message names the method, the API
  * path, the status and Vault's own error strings (e.g. "permission denied"); it never carries a
@@ -29,23 +31,18 @@ export function vaultApiError(method: string, path: string, statusCode: number, 
   const where = namespace ? `${path} (namespace ${namespace})` : path;
   const why = errors.length ? `: ${errors.join("; ")}` : "";
   const hint = statusCode === 403 ? " (the token's policies do not allow this, or the token is invalid or expired)" : "";
-  const e = new Error(`Vault ${method} ${where} failed with ${statusCode}${why}${hint}`) as VaultApiError;
-  e.name = "VaultApiError";
-  e.method = method;
-  e.path = path;
-  e.statusCode = statusCode;
-  e.errors = errors;
-  if (namespace) e.namespace = namespace;
-  e.code = codeFor(statusCode);
-  return e;
+  return namedError<VaultApiError>("VaultApiError", `Vault ${method} ${where} failed with ${statusCode}${why}${hint}`, {
+    method,
+    path,
+    statusCode,
+    errors,
+    ...(namespace ? { namespace } : {}),
+    code: codeFor(statusCode),
+  });
 }
 
 export function vaultConnectionError(address: string, path: string, cause: unknown): VaultConnectionError {
-  const e = new Error(`cannot reach Vault at ${address} (${path}): ${describeCause(cause)}`) as VaultConnectionError;
-  e.name = "VaultConnectionError";
-  e.address = address;
-  e.path = path;
-  return e;
+  return namedError<VaultConnectionError>("VaultConnectionError", `cannot reach Vault at ${address} (${path}): ${describeCause(cause)}`, { address, path });
 }
 
 export function isVaultApiError(e: unknown): e is VaultApiError {

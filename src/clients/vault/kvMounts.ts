@@ -1,6 +1,7 @@
 import type { KvVersion } from "../../engine/types";
 import { isVaultApiError } from "./errors";
 import type { VaultClient } from "./VaultClient";
+import { namedError } from "../../engine/errors";
 
 // Factory, not `class extends Error`: Pulumi's closure serializer drops subclass messages (see errors.ts).
 
@@ -13,11 +14,7 @@ export interface VaultMountError extends Error {
 }
 
 export function vaultMountError(mount: string, code: VaultMountError["code"], message: string): VaultMountError {
-  const e = new Error(message) as VaultMountError;
-  e.name = "VaultMountError";
-  e.mount = mount;
-  e.code = code;
-  return e;
+  return namedError<VaultMountError>("VaultMountError", message, { mount, code });
 }
 
 export function isVaultMountError(e: unknown): e is VaultMountError {

@@ -22,6 +22,7 @@ import {
   type SizeUnit,
 } from "../../engine";
 import type { DestinationWrite, MigrationDestination } from "../destination";
+import { namedError } from "../../engine/errors";
 
 export interface KeyVaultDestinationOptions {
   /** `https://<name>.vault.azure.net`. */
@@ -55,13 +56,8 @@ export interface KeyVaultDestinationOptions {
   readonly pollIntervalMs?: number;
 }
 
-// Factory, not a subclass of Error: see src/clients/vault/errors.ts (Pulumi closure serialization).
 function destinationError(name: string, code: string, message: string): Error & { code: string; secretName: string } {
-  const e = new Error(message) as Error & { code: string; secretName: string };
-  e.name = "KeyVaultDestinationError";
-  e.code = code;
-  e.secretName = name;
-  return e;
+  return namedError("KeyVaultDestinationError", message, { code, secretName: name });
 }
 
 function entryOf(p: KeyVaultSecretInfo): DestinationEntry {

@@ -32,6 +32,7 @@ import {
   type SecretData,
 } from "../../engine";
 import type { DestinationWrite, MigrationDestination, SourceKvDetails } from "../destination";
+import { namedError } from "../../engine/errors";
 
 export interface VaultDestinationOptions {
   /** Where to write: address, namespace (`X-Vault-Namespace`), token or AppRole, CA bundle. */
@@ -55,13 +56,8 @@ export interface VaultDestinationOptions {
   readonly concurrency?: number;
 }
 
-// Factory, not a subclass of Error: see src/clients/vault/errors.ts (Pulumi closure serialization).
 function destinationError(name: string, code: string, message: string): Error & { code: string; secretName: string } {
-  const e = new Error(message) as Error & { code: string; secretName: string };
-  e.name = "VaultDestinationError";
-  e.code = code;
-  e.secretName = name;
-  return e;
+  return namedError("VaultDestinationError", message, { code, secretName: name });
 }
 
 function trimSlashes(p: string | undefined): string {
