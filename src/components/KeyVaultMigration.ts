@@ -1,11 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { KeyVaultCredentialSpec } from "../clients/keyvault/credentials";
 import { keyVaultNaming } from "../engine";
-import { validateDestinationSpec, type KeyVaultDestinationSpec } from "../migration/destinations";
-import type { PendingChanges } from "../migration/pendingChanges";
+import type { KeyVaultDestinationSpec } from "../migration/destinations";
 import type { MigrationSettings } from "../migration/settings";
-import type { MigrationSummary } from "../resources/SecretMigration";
-import { asComponentError, componentError, type MigrationCommonArgs, planAndMigrate, validateMigrationArgs } from "./migrationPlanning";
+import { asComponentError, checkedDestination, MigrationComponent, type MigrationCommonArgs, validateMigrationArgs } from "./migrationPlanning";
 
 export interface KeyVaultMigrationArgs extends MigrationCommonArgs {
   destination: pulumi.Input<Omit<KeyVaultDestinationSpec, "kind">>;
@@ -29,25 +27,13 @@ export function validateKeyVaultMigrationArgs(args: KeyVaultMigrationArgs): Migr
  * exactly the pending secrets, verifies each and writes a report; with nothing pending it writes
  * nothing.
  */
-export class KeyVaultMigration extends pulumi.ComponentResource {
-  readonly pending: pulumi.Output<PendingChanges>;
-  readonly summary: pulumi.Output<MigrationSummary>;
-  readonly drift: pulumi.Output<PendingChanges>;
-
+export class KeyVaultMigration extends MigrationComponent {
   constructor(name: string, args: KeyVaultMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vault-migration:migration:KeyVaultMigration", name, {}, opts);
+    const label = "KeyVaultMigration";
     const settings = asComponentError(this, () => validateKeyVaultMigrationArgs(args));
-    const destination = pulumi.output(args.destination).apply((d): KeyVaultDestinationSpec => {
-      const spec = JSON.parse(JSON.stringify({ kind: "azure-keyvault", ...d })) as KeyVaultDestinationSpec;
-      const problems = validateDestinationSpec(spec);
-      if (problems.length) throw componentError(this, `KeyVaultMigration ${name}: ${problems.join("; ")}`);
-      return spec;
-    });
+    const destination = pulumi.output(args.destination).apply((d) => checkedDestination<KeyVaultDestinationSpec>(this, label, name, { kind: "azure-keyvault", ...d }));
     const credentials = pulumi.output(args.credential).apply((credential) => ({ kind: "azure-keyvault" as const, credential }));
-    const out = planAndMigrate({ label: "KeyVaultMigration", name, parent: this, args, settings, destination, credentials });
-    this.pending = out.pending;
-    this.summary = out.summary;
-    this.drift = out.drift;
-    this.registerOutputs({ pending: this.pending, summary: this.summary, drift: this.drift });
+    this.migrate({ label, name, args, settings, destination, credentials });
   }
 }

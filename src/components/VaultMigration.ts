@@ -1,11 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { vaultKvNaming } from "../engine";
 import { validateDestinationSpec, type VaultDestinationSpec } from "../migration/destinations";
-import type { PendingChanges } from "../migration/pendingChanges";
 import type { MigrationSettings } from "../migration/settings";
-import type { MigrationSummary } from "../resources/SecretMigration";
 import { vaultConnectionInputs, type VaultConnectionArgs } from "../resources/vaultResourceInputs";
-import { asComponentError, componentError, type MigrationCommonArgs, planAndMigrate, validateMigrationArgs } from "./migrationPlanning";
+import { asComponentError, checkedDestination, MigrationComponent, type MigrationCommonArgs, validateMigrationArgs } from "./migrationPlanning";
 
 export interface VaultMigrationArgs extends MigrationCommonArgs {
   destination: {
@@ -39,27 +37,15 @@ export function validateVaultMigrationArgs(args: VaultMigrationArgs): MigrationS
  * settings and optionally its version history. Plans at `pulumi preview` like `KeyVaultMigration`;
  * `pulumi up` writes with check-and-set, verifies each copy and writes a report.
  */
-export class VaultMigration extends pulumi.ComponentResource {
-  readonly pending: pulumi.Output<PendingChanges>;
-  readonly summary: pulumi.Output<MigrationSummary>;
-  readonly drift: pulumi.Output<PendingChanges>;
-
+export class VaultMigration extends MigrationComponent {
   constructor(name: string, args: VaultMigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vault-migration:migration:VaultMigration", name, {}, opts);
+    const label = "VaultMigration";
     const settings = asComponentError(this, () => validateVaultMigrationArgs(args));
     const { connection, ...rest } = args.destination;
     const conn = vaultConnectionInputs(connection);
-    const destination = conn.endpoint.apply((e): VaultDestinationSpec => {
-      const spec = JSON.parse(JSON.stringify({ kind: "vault", ...e, ...rest })) as VaultDestinationSpec;
-      const problems = validateDestinationSpec(spec);
-      if (problems.length) throw componentError(this, `VaultMigration ${name}: ${problems.join("; ")}`);
-      return spec;
-    });
+    const destination = conn.endpoint.apply((e) => checkedDestination<VaultDestinationSpec>(this, label, name, { kind: "vault", ...e, ...rest }));
     const credentials = conn.auth.apply((auth) => ({ kind: "vault" as const, auth }));
-    const out = planAndMigrate({ label: "VaultMigration", name, parent: this, args, settings, destination, credentials });
-    this.pending = out.pending;
-    this.summary = out.summary;
-    this.drift = out.drift;
-    this.registerOutputs({ pending: this.pending, summary: this.summary, drift: this.drift });
+    this.migrate({ label, name, args, settings, destination, credentials });
   }
 }

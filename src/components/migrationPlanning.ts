@@ -2,7 +2,7 @@
 // the `pending` input of the SecretMigration resource) and the resource wiring. Destination-generic.
 import * as pulumi from "@pulumi/pulumi";
 import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule, type Plan } from "../engine";
-import { openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
+import { openDestination, validateDestinationSpec, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
 import { planRun } from "../migration/planRun";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
@@ -17,7 +17,7 @@ import { vaultConnectionInputs, type VaultConnectionArgs } from "../resources/va
  * unhandled error to util.inspect, and Node 20.20's util.inspect loops (until a RangeError, 20–40 s
  * of CPU) on the SDK's source-mapped frames such as `node_modules/@pulumi/resource.ts`.
  */
-export function componentError(resource: pulumi.Resource, e: unknown): pulumi.ResourceError {
+function componentError(resource: pulumi.Resource, e: unknown): pulumi.ResourceError {
   const message = e instanceof Error ? e.message : String(e);
   const error = new pulumi.ResourceError(message, resource, true);
   error.stack = `Error: ${message}`;
@@ -106,6 +106,17 @@ function summaryLine(plan: Plan): string {
   return `plan: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${plan.inSync} in sync, ${c.skip} skipped, ${c.orphan} orphaned, ${c.excluded} excluded`;
 }
 
+/**
+ * A destination spec once its inputs are known: undefined dropped (it is a resource input) and
+ * checked, a problem being an error of the component.
+ */
+export function checkedDestination<T extends DestinationSpec>(parent: pulumi.Resource, label: string, name: string, spec: T): T {
+  const clean = JSON.parse(JSON.stringify(spec)) as T;
+  const problems = validateDestinationSpec(clean);
+  if (problems.length) throw componentError(parent, `${label} ${name}: ${problems.join("; ")}`);
+  return clean;
+}
+
 /** Input of {@link planAndMigrate}. */
 export interface PlanAndMigrateInput {
   /** Component type name for messages, e.g. `KeyVaultMigration`. */
@@ -123,7 +134,7 @@ export interface PlanAndMigrateInput {
  * the destination's markers), fails the preview on refusals and value problems before anything is
  * written, logs the plan, and creates the SecretMigration resource that applies it.
  */
-export function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<PendingChanges>; summary: pulumi.Output<MigrationSummary>; drift: pulumi.Output<PendingChanges> } {
+function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<PendingChanges>; summary: pulumi.Output<MigrationSummary>; drift: pulumi.Output<PendingChanges> } {
   const { args, settings, name, label, parent } = i;
   const planConn = args.planConnection ?? args.source.connection;
   const limit = args.logLimit ?? 200;
@@ -188,4 +199,18 @@ export function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output
     { parent },
   );
   return { pending, summary: run.summary, drift: run.drift };
+}
+
+/** What every migration component is: a planned run with its pending changes, summary and drift as outputs. */
+export abstract class MigrationComponent extends pulumi.ComponentResource {
+  declare readonly pending: pulumi.Output<PendingChanges>;
+  declare readonly summary: pulumi.Output<MigrationSummary>;
+  declare readonly drift: pulumi.Output<PendingChanges>;
+
+  /** Plans and creates the run (see {@link planAndMigrate}); call once, at the end of the constructor. */
+  protected migrate(i: Omit<PlanAndMigrateInput, "parent">): void {
+    const { pending, summary, drift } = planAndMigrate({ ...i, parent: this });
+    Object.assign(this, { pending, summary, drift });
+    this.registerOutputs({ pending, summary, drift });
+  }
 }
