@@ -18,7 +18,7 @@ export { NetworkProbe } from "./networkProbe";
 // js-yaml ships without types (it comes with @pulumi/pulumi); this is the one function used.
 const yaml = require("js-yaml") as { load(text: string): unknown };
 
-export const EXAMPLE_STACK_FILE = path.join(__dirname, "..", "..", "stacks", "Pulumi.azure-example.yaml");
+const EXAMPLE_STACK_FILE = path.join(__dirname, "..", "..", "stacks", "Pulumi.azure-example.yaml");
 const PROGRAM = path.join(__dirname, "..", "..", "index.ts");
 export const SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 const TENANT = "00000000-0000-0000-0000-0000000000aa";
@@ -35,7 +35,7 @@ const isDynamic = (type: string): boolean => /^pulumi-nodejs:dynamic(\/[^:]+)?:/
 // What the engine sends for a value not known yet, and how it wraps a secret
 // (node_modules/@pulumi/pulumi/runtime/rpc.js: `unknownValue`, `specialSigKey`, `specialSecretSig`).
 // During a dry run `deserializeProperty` turns the unknown sentinel into an unknown output value.
-export const UNKNOWN = pulumi.runtime.unknownValue; // "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+const UNKNOWN = pulumi.runtime.unknownValue; // "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 const SIG_KEY = pulumi.runtime.specialSigKey;
 const SECRET_SIG = pulumi.runtime.specialSecretSig; // "1b47061264138c4ac30d75fd1eb44270"
 

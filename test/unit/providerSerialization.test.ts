@@ -21,6 +21,16 @@ class CaptureMocks implements pulumi.runtime.Mocks {
 describe("dynamic providers survive the closure serializer", function () {
   const mocks = new CaptureMocks();
   const conn = { address: "http://127.0.0.1:1", auth: { method: "token" as const, token: "t0ken-for-serialization" } };
+  /** The SecretMigration inputs: registered once, then fed to the serialized provider's methods. */
+  const migrationProps = {
+    sourceEndpoint: { address: conn.address },
+    sourceAuth: conn.auth,
+    settings: { mount: "secret", existing: "fail" as const, deletionPolicy: "keep" as const, concurrency: 4 },
+    destination: { kind: "azure-keyvault" as const, vaultUrl: "https://127.0.0.1:1", disableChallengeResourceVerification: true },
+    destinationCredentials: { kind: "azure-keyvault" as const, credential: { type: "accessToken" as const, token: "kv-token-for-serialization" } },
+    fingerprintKey: "serialization-fingerprint-key-0123",
+    pending: {},
+  };
 
   before(async () => {
     pulumi.runtime.setMocks(mocks, "project", "stack", false);
@@ -33,15 +43,7 @@ describe("dynamic providers survive the closure serializer", function () {
     new VaultAuthMount("m", { connection: conn, path: "approle", type: "approle" });
     new VaultAppRole("r", { connection: conn, roleName: "r", tokenPolicies: ["p"] });
     new VaultAppRoleSecretId("s", { connection: conn, roleName: "r" });
-    new SecretMigration("mig", {
-      sourceEndpoint: { address: conn.address },
-      sourceAuth: conn.auth,
-      settings: { mount: "secret", existing: "fail", deletionPolicy: "keep", concurrency: 4 },
-      destination: { kind: "azure-keyvault", vaultUrl: "https://127.0.0.1:1", disableChallengeResourceVerification: true },
-      destinationCredentials: { kind: "azure-keyvault", credential: { type: "accessToken", token: "kv-token-for-serialization" } },
-      fingerprintKey: "serialization-fingerprint-key-0123",
-      pending: {},
-    });
+    new SecretMigration("mig", migrationProps);
     // Registrations are asynchronous: wait until all five providers were seen.
     for (let i = 0; i < 200 && mocks.providers.size < 5; i++) await new Promise((r) => setTimeout(r, 10));
   });
@@ -66,15 +68,7 @@ describe("dynamic providers survive the closure serializer", function () {
 
   it("the migration provider's diff runs, and an unreachable source fails with a clear message", async () => {
     const text = mocks.providers.get("SecretMigration") as string;
-    const props = {
-      sourceEndpoint: { address: conn.address },
-      sourceAuth: conn.auth,
-      settings: { mount: "secret", existing: "fail", deletionPolicy: "keep", concurrency: 4 },
-      destination: { kind: "azure-keyvault", vaultUrl: "https://127.0.0.1:1", disableChallengeResourceVerification: true },
-      destinationCredentials: { kind: "azure-keyvault", credential: { type: "accessToken", token: "kv-token-for-serialization" } },
-      fingerprintKey: "serialization-fingerprint-key-0123",
-      pending: {},
-    };
+    const props = migrationProps;
     assert.deepEqual((await callProvider(text, "diff", ["id", props, props])).value, { changes: false, replaces: [] });
     const pending = { ...props, pending: { "secret/a → a": "create: new in source" } };
     assert.equal(((await callProvider(text, "diff", ["id", props, pending])).value as pulumi.dynamic.DiffResult).changes, true);
