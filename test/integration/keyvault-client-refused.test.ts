@@ -18,12 +18,8 @@ async function closedPort(): Promise<number> {
 
 /** Counts the connections this process starts to `port` while `fn` runs. */
 async function countConnections(port: number, fn: () => Promise<void>): Promise<number> {
-  const probe = new NetworkProbe().start();
-  try {
-    await fn();
-  } finally {
-    probe.stop();
-  }
+  const probe = new NetworkProbe();
+  await probe.record(fn);
   return probe.attempts.filter((a) => a === `connect 127.0.0.1:${port}`).length;
 }
 

@@ -100,22 +100,23 @@ describe("stack program with the azure-example stack's configuration: an up agai
 
     // The deployed vault reports the double's URL, with the trailing slash Azure's vaultUri has.
     mocks = new ExampleStackMocks({ preview: false, vaultUri: `${kv.vaultUrl}/`, migrationRoleDelayMs: ROLE_DELAY_MS });
-    probe.start();
+    const rootToken = bao.rootToken;
     try {
-      program = await runExampleProgram({
-        config,
-        secretConfig: { fingerprintKey: `fp-${randomBytes(16).toString("hex")}` },
-        env: { VAULT_TOKEN: bao.rootToken },
-        mocks,
-        preview: false,
+      await probe.record(async () => {
+        program = await runExampleProgram({
+          config,
+          secretConfig: { fingerprintKey: `fp-${randomBytes(16).toString("hex")}` },
+          env: { VAULT_TOKEN: rootToken },
+          mocks,
+          preview: false,
+        });
+        let known: Record<string, MigrationSummary> | undefined;
+        void valueOf<Record<string, MigrationSummary>>(program.migrationSummaries).then((v) => (known = v));
+        await mocks.until("the migration's summary", () => known !== undefined);
+        summaries = known as Record<string, MigrationSummary>;
+        await mocks.settled();
       });
-      let known: Record<string, MigrationSummary> | undefined;
-      void valueOf<Record<string, MigrationSummary>>(program.migrationSummaries).then((v) => (known = v));
-      await mocks.until("the migration's summary", () => known !== undefined);
-      summaries = known as Record<string, MigrationSummary>;
-      await mocks.settled();
     } finally {
-      probe.stop();
       mocks.detach();
     }
   });

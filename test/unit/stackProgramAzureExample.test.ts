@@ -32,23 +32,23 @@ describe("stack program with the azure-example stack's configuration: first prev
   let programError: unknown;
 
   before(async () => {
-    probe.start();
     try {
-      program = await runExampleProgram({
+      program = await probe.record(() => runExampleProgram({
         config,
         // What the user adds before the first run (the file says how); the token as a CI job passes it.
         secretConfig: { fingerprintKey: "example-fingerprint-key-0123456789" },
         env: { VAULT_TOKEN: "placeholder-admin-token" },
         mocks,
         preview: true,
-      });
-      // Serializing the dynamic providers takes a moment: wait for the last registration, then for quiet.
-      await mocks.until("the SecretMigration's registration", () => mocks.find(SECRET_MIGRATION, migrationName).some((r) => r.finished !== undefined));
-      await mocks.settled();
+      }).then(async (exports) => {
+        // Serializing the dynamic providers takes a moment: wait for the last registration, then for quiet.
+        await mocks.until("the SecretMigration's registration", () => mocks.find(SECRET_MIGRATION, migrationName).some((r) => r.finished !== undefined));
+        await mocks.settled();
+        return exports;
+      }));
     } catch (e) {
       programError = e;
     } finally {
-      probe.stop();
       mocks.detach();
     }
   });
