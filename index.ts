@@ -2,9 +2,8 @@
 // everything it calls is in src/.
 import * as pulumi from "@pulumi/pulumi";
 import { KeyVaultDeployment } from "./src/components/KeyVaultDeployment";
-import { KeyVaultMigration } from "./src/components/KeyVaultMigration";
+import { Migration } from "./src/components/Migration";
 import { MigrationReader } from "./src/components/MigrationReader";
-import { VaultMigration } from "./src/components/VaultMigration";
 import { keyVaultDeploymentArgsFromConfig } from "./src/program/keyVaultDeploymentConfig";
 import { readMigrations } from "./src/program/migrationConfig";
 import { readStackSettings } from "./src/program/stackConfig";
@@ -56,7 +55,7 @@ if (keyVaultConfig !== undefined) {
   Object.assign(outputs, { keyVaultId: deployment.vaultId, keyVaultUri: deployment.vaultUri, keyVaultPrivateEndpointIp: deployment.privateEndpointIp });
 }
 
-const migrations = readMigrations(config.getObject<unknown>("migrations"), process.env, config.get("keyVaultAccessToken"), config.get("destinationVaultToken"));
+const migrations = readMigrations(config.getObject<unknown>("migrations"), process.env, (key) => config.get(key));
 if (migrations.length) {
   // The copy reads with the least-privilege reader when the stack has one.
   const source = readerConnection ?? adminConnection;
@@ -64,24 +63,26 @@ if (migrations.length) {
   const keyText = config.get("fingerprintKey") ?? process.env.VAULT_MIGRATION_FINGERPRINT_KEY;
   if (!keyText) throw new Error("[vault-migration:fingerprintKey] is required for migrations: pulumi config set --secret fingerprintKey \"$(openssl rand -base64 32)\"");
   const fingerprintKey = pulumi.secret(keyText);
+  // What a destination's config may leave to the stack (`fromStack`), and what writing into it waits for.
+  const stackOutputs: Record<string, { value: pulumi.Input<string>; dependsOn: pulumi.Resource[] }> = {};
+  if (deployment) stackOutputs.keyVaultUri = { value: deployment.vaultUri, dependsOn: [deployment.migrationRoleAssignment] };
   const summaries: Record<string, pulumi.Output<unknown>> = {};
   const pending: Record<string, pulumi.Output<unknown>> = {};
   for (const m of migrations) {
-    if (m.kind === "vault") {
-      const { caCertPem, insecureSkipTlsVerify, address, namespace, ...rest } = m.destination;
-      const connection = pulumi.secret({ address, auth: m.auth, ...(namespace ? { namespace } : {}), ...(caCertPem ? { caCertPem } : {}), ...(insecureSkipTlsVerify ? { insecureSkipTlsVerify } : {}) });
-      const migration = new VaultMigration(m.name, { ...m.args, source: { ...m.args.source, connection: source }, destination: { ...rest, connection }, fingerprintKey });
-      summaries[m.name] = migration.summary;
-      pending[m.name] = migration.pending.apply((p) => Object.keys(p).length);
-      continue;
+    const fill: Record<string, pulumi.Input<string>> = {};
+    const dependsOn: pulumi.Resource[] = [];
+    for (const [key, output] of Object.entries(m.fromStack ?? {})) {
+      const from = stackOutputs[output];
+      if (!from) throw new Error(`[vault-migration:migrations] ${m.name}: [destination.${key}] is required (or configure the stack resource that provides ${output})`);
+      fill[key] = from.value;
+      dependsOn.push(...from.dependsOn);
     }
-    const vaultUrl = m.destination.vaultUrl ?? deployment?.vaultUri;
-    if (!vaultUrl) throw new Error(`[vault-migration:migrations] ${m.name}: [destination.vaultUrl] is required (or configure [vault-migration:keyVaultDeployment])`);
-    const migration = new KeyVaultMigration(
+    const spec = pulumi.all(fill).apply((f) => ({ ...m.destination, ...f }));
+    const migration = new Migration(
       m.name,
-      { ...m.args, source: { ...m.args.source, connection: source }, destination: pulumi.output(vaultUrl).apply((u) => ({ ...m.destination, vaultUrl: u })), credential: pulumi.secret(m.credential), fingerprintKey },
-      // Writes wait for the migration identity's role assignment on a vault deployed here.
-      deployment && !m.destination.vaultUrl ? { dependsOn: [deployment.migrationRoleAssignment] } : undefined,
+      { ...m.args, source: { ...m.args.source, connection: source }, destination: { kind: m.kind, spec, credentials: pulumi.secret(m.credentials) }, fingerprintKey },
+      // Writes wait for what the destination needs from the stack (a vault's role assignment).
+      dependsOn.length ? { dependsOn } : undefined,
     );
     summaries[m.name] = migration.summary;
     pending[m.name] = migration.pending.apply((p) => Object.keys(p).length);

@@ -34,19 +34,23 @@ async function main(): Promise<void> {
   const started = performance.now();
   let secrets = 0;
   if (job.mode === "migrate") {
-    const settings = withDefaults({ mount: job.mount, prefix: job.prefix, kvVersion: 2, concurrency: job.concurrency });
+    const settings = withDefaults({ migrationId: "bench/copy", mount: job.mount, prefix: job.prefix, kvVersion: 2, concurrency: job.concurrency });
     const source = await VaultSource.open(conn, settings);
     const key = "bench-fingerprint-key-0123456789";
     const dest = job.dest
-      ? openDestination({ kind: "vault", address: job.dest.address, mount: job.dest.mount, prefix: job.dest.prefix, kvVersion: 2 }, { kind: "vault", auth: { method: "token", token: job.dest.token } }, key, settings)
+      ? openDestination(
+          { spec: { kind: "vault", address: job.dest.address, mount: job.dest.mount, prefix: job.dest.prefix, kvVersion: 2 }, credentials: { auth: { method: "token", token: job.dest.token } } },
+          { fingerprintKey: key, settings, source },
+        )
       : openDestination(
-          { kind: "azure-keyvault", vaultUrl: job.keyVault!.vaultUrl, caCertPem: job.keyVault!.caCertPem, disableChallengeResourceVerification: true, pacing: false },
-          { kind: "azure-keyvault", credential: { type: "accessToken", token: job.keyVault!.token } },
-          key,
-          settings,
+          {
+            spec: { kind: "azure-keyvault", vaultUrl: job.keyVault!.vaultUrl, caCertPem: job.keyVault!.caCertPem, disableChallengeResourceVerification: true, pacing: false },
+            credentials: { credential: { type: "accessToken", token: job.keyVault!.token } },
+          },
+          { fingerprintKey: key, settings, source },
         );
     const { plan, mappingHash } = await planRun(source, dest, settings, key);
-    const report = await applyRun({ items: plan.items, source, destination: dest, fingerprintKey: key, mappingHash, concurrency: job.concurrency });
+    const report = await applyRun({ items: plan.items, source, destination: dest, fingerprintKey: key, mappingHash, migrationId: settings.migrationId, concurrency: job.concurrency });
     secrets = report.counts.created + report.counts.updated;
     if (report.counts.failed) throw new Error(`${report.counts.failed} failed`);
     await Promise.all([source.close(), dest.close()]);

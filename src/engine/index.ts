@@ -13,5 +13,3 @@ export * from "./plan";
 export * from "./concurrency";
 export * from "./report";
 export * from "./progress";
-export * from "./kvmarkers";
-export * from "./vaultnaming";

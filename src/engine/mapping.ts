@@ -47,36 +47,6 @@ export interface DestinationNaming {
   isValid(name: string): boolean;
 }
 
-/** Key Vault secret names: 1–127 characters of `0-9a-zA-Z-` (fact sheet §4). */
-export const KEY_VAULT_NAME_PATTERN = /^[0-9a-zA-Z-]{1,127}$/;
-
-/** Maximum Key Vault secret name length. */
-export const KEY_VAULT_NAME_MAX = 127;
-
-/**
- * Seed 003's `sanitize_name`, kept byte-for-byte compatible so `existing: adopt`
- * finds secrets made by the manual script: `/` and `_` → `-`, any other character
- * outside `0-9a-zA-Z-` → `-`, collapse runs of `-`, strip leading/trailing `-`,
- * then truncate to 127 (the seed truncates after stripping, so a trailing `-` can
- * survive truncation; Key Vault accepts it). Returns `''` when nothing is left.
- */
-export function sanitizeKeyVaultName(raw: string): string {
-  return raw
-    .replace(/[/_]/g, "-")
-    .replace(/[^a-zA-Z0-9-]/g, "-")
-    .replace(/-+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, KEY_VAULT_NAME_MAX);
-}
-
-/** Azure Key Vault naming: seed 003's sanitiser, case-insensitive names. */
-export const keyVaultNaming: DestinationNaming = {
-  id: "azure-key-vault",
-  caseSensitive: false,
-  sanitize: sanitizeKeyVaultName,
-  isValid: (name) => KEY_VAULT_NAME_PATTERN.test(name),
-};
-
 /** Lookup key of a destination name: lower-cased when the destination ignores case. */
 export function nameKey(naming: DestinationNaming, name: string): string {
   return naming.caseSensitive ? name : name.toLowerCase();
@@ -115,46 +85,6 @@ export function isMappingConfigError(err: unknown): err is MappingConfigError {
   return isEngineError(err, "MAPPING_CONFIG") && err.name === "MappingConfigError";
 }
 
-/** A name shared by several source paths. */
-export interface Collision {
-  readonly name: string;
-  readonly paths: readonly string[];
-}
-
-/** A path that cannot be given a valid destination name. */
-export interface InvalidName {
-  readonly path: string;
-  readonly message: string;
-}
-
-/** Thrown by {@link mapAll}; lists ALL collisions and invalid names at once. */
-export interface MappingError extends EngineError {
-  name: "MappingError";
-  readonly code: "MAPPING";
-  /** Every name shared by two or more paths. */
-  readonly collisions: readonly Collision[];
-  /** Every path without a valid name. */
-  readonly invalid: readonly InvalidName[];
-}
-
-/** Builds a {@link MappingError}. */
-export function mappingError(collisions: readonly Collision[], invalid: readonly InvalidName[]): MappingError {
-  const lines = [
-    ...collisions.map((c) => `${c.paths.map((p) => `[${p}]`).join(", ")} all map to destination name [${c.name}]`),
-    ...invalid.map((i) => i.message),
-  ];
-  return buildEngineError<MappingError>(
-    "MappingError",
-    "MAPPING",
-    `${lines.length} mapping problem(s):\n - ${lines.join("\n - ")}`,
-    { collisions, invalid },
-  );
-}
-
-/** True when `err` is a {@link MappingError}. */
-export function isMappingError(err: unknown): err is MappingError {
-  return isEngineError(err, "MAPPING") && err.name === "MappingError";
-}
 
 /** Outcome of mapping one path. */
 export type MapOutcome =
@@ -318,32 +248,3 @@ export function createMapper(options: MapperOptions): Mapper {
   };
 }
 
-/**
- * Maps every path at once and checks the result. Returns `mount/path` → name for
- * mapped paths (excluded ones are absent). Throws a {@link MappingError} listing
- * ALL collisions (two or more paths onto one name, compared case-insensitively
- * when the destination ignores case) and all invalid names.
- */
-export function mapAll(sources: Iterable<SourceRef>, mapperOrOptions: Mapper | MapperOptions): Map<string, string> {
-  const mapper = "map" in mapperOrOptions ? mapperOrOptions : createMapper(mapperOrOptions);
-  const result = new Map<string, string>();
-  const byKey = new Map<string, { name: string; paths: string[] }>();
-  const invalid: InvalidName[] = [];
-  for (const ref of sources) {
-    const path = fullSourcePath(ref);
-    const out = mapper.map(ref);
-    if (out.kind === "excluded") continue;
-    if (out.kind === "invalid") {
-      invalid.push({ path, message: out.message });
-      continue;
-    }
-    result.set(path, out.name);
-    const key = mapper.key(out.name);
-    const group = byKey.get(key);
-    if (group) group.paths.push(path);
-    else byKey.set(key, { name: out.name, paths: [path] });
-  }
-  const collisions = [...byKey.values()].filter((g) => g.paths.length > 1);
-  if (collisions.length > 0 || invalid.length > 0) throw mappingError(collisions, invalid);
-  return result;
-}

@@ -9,10 +9,14 @@
  * by items + destination index).
  *
  * Ownership: a destination secret is OURS when its markers carry a mapping hash
- * (only this tool writes one) and its `vault-path` is this source's path or lies
- * under one of `options.scope`. Anything else that exists — foreign secrets,
- * copies made by seed 003's script, copies from another migration's scope — is
- * refused unless `existing` is `adopt` or `overwrite`.
+ * (only this tool writes one), this migration's id, and a `vault-path` that is
+ * this source's path or lies under one of `options.scope` (with a `/` boundary:
+ * `secret/apps2` is not under `secret/apps`). Only such copies are ever orphaned
+ * or deleted. A copy written before migration ids existed (a mapping hash, no id,
+ * in scope) is updated in place to carry the id when a source maps to it, never
+ * deleted. Anything else that exists — foreign secrets, copies made by seed 003's
+ * script, another migration's copies — is refused unless `existing` is `adopt` or
+ * `overwrite`.
  */
 import { buildEngineError, isEngineError, type EngineError } from "./errors";
 import { fullSourcePath, normalizeMount } from "./mapping";
@@ -34,6 +38,8 @@ export interface PlanOptions {
   readonly mappingHash: string;
   /** Mounts or `mount/prefix`es this migration owns in the destination; must not be empty. */
   readonly scope: readonly string[];
+  /** This migration's identity, as written in the `migration-id` marker; must not be empty. */
+  readonly migrationId: string;
   /** Expected metadata hash of a source (e.g. `s => sourceMetadataHash(s, expiry)`); omit to ignore metadata. */
   readonly metadataHash?: (secret: SourceSecret) => string;
   /** Length at which markers truncate `vault-path`; default 512 (Key Vault tag value limit). */
@@ -115,48 +121,6 @@ export function isPlanInputError(err: unknown): err is PlanInputError {
   return isEngineError(err, "PLAN_INPUT") && err.name === "PlanInputError";
 }
 
-/** Thrown by {@link assertNoRefusals}; lists every refused path. */
-export interface PlanRefusedError extends EngineError {
-  name: "PlanRefusedError";
-  readonly code: "PLAN_REFUSED";
-  /** Every refused item. */
-  readonly refused: readonly PlanItem[];
-}
-
-/** Builds a {@link PlanRefusedError}. */
-export function planRefusedError(refused: readonly PlanItem[]): PlanRefusedError {
-  const lines = refused.map(
-    (i) => `[${i.sourcePath}]${i.destinationName ? ` -> [${i.destinationName}]` : ""}: ${i.reason}${i.detail ? ` (${i.detail})` : ""}`,
-  );
-  return buildEngineError<PlanRefusedError>(
-    "PlanRefusedError",
-    "PLAN_REFUSED",
-    `${refused.length} secret(s) refused:\n - ${lines.join("\n - ")}`,
-    { refused },
-  );
-}
-
-/** True when `err` is a {@link PlanRefusedError}. */
-export function isPlanRefusedError(err: unknown): err is PlanRefusedError {
-  return isEngineError(err, "PLAN_REFUSED") && err.name === "PlanRefusedError";
-}
-
-/** The refused items of a plan. */
-export function refusals(plan: Plan): PlanItem[] {
-  return plan.items.filter((i) => i.action === "refuse");
-}
-
-/** Throws a {@link PlanRefusedError} listing every refusal; lets a caller fail at preview. */
-export function assertNoRefusals(plan: Plan): void {
-  const refused = refusals(plan);
-  if (refused.length > 0) throw planRefusedError(refused);
-}
-
-/** True for items that change the destination. */
-export function isPending(item: PlanItem): boolean {
-  return item.action === "create" || item.action === "update" || item.action === "delete";
-}
-
 interface Claim {
   readonly path: string;
   readonly mount: string;
@@ -165,6 +129,15 @@ interface Claim {
 
 function inScope(path: string, scope: readonly string[]): boolean {
   return scope.some((s) => path === s || path.startsWith(`${s}/`));
+}
+
+/**
+ * Whether a destination copy was written by this migration: our mapping-hash marker, this
+ * migration's id, and a source path inside its scope with a `/` boundary. The one rule for
+ * orphan detection, `deletionPolicy: delete`, `onDestroy: delete` and re-verification.
+ */
+export function ownsCopy(markers: Markers | undefined, migrationId: string, scope: readonly string[]): markers is Markers {
+  return markers !== undefined && markers.mappingHash !== undefined && migrationId !== "" && markers.migrationId === migrationId && inScope(markers.sourcePath, scope.map(normalizeMount));
 }
 
 function compareItems(a: PlanItem, b: PlanItem): number {
@@ -189,6 +162,8 @@ function staleReason(secret: SourceSecret, markers: Markers, storedPath: string,
     return "source value changed";
   }
   if (markers.mappingHash !== options.mappingHash) return "mapping changed";
+  // Written before migration ids existed: stamp the id, so removal can later prove ownership.
+  if (markers.migrationId !== options.migrationId) return "destination markers incomplete";
   if (options.metadataHash) {
     if (markers.metadataHash === undefined) return "destination markers incomplete";
     if (markers.metadataHash !== options.metadataHash(secret)) return "source metadata changed";
@@ -219,10 +194,13 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
   const { mapper, options } = input;
   const scope = options.scope.map(normalizeMount).filter((s) => s.length > 0);
   if (scope.length === 0) throw planInputError("plan option [scope] must name at least one mount or mount/prefix");
+  if (!options.migrationId) throw planInputError("plan option [migrationId] is required");
   const limit = options.sourcePathLimit ?? 512;
-  const owned = (e: DestinationEntry, storedPath?: string): e is DestinationEntry & { markers: Markers } =>
+  // A source may claim our copy, or a copy written before ids existed (no id: stamped on update).
+  const owned = (e: DestinationEntry, storedPath: string): e is DestinationEntry & { markers: Markers } =>
     e.markers !== undefined &&
     e.markers.mappingHash !== undefined &&
+    (e.markers.migrationId === options.migrationId || e.markers.migrationId === undefined) &&
     (e.markers.sourcePath === storedPath || inScope(e.markers.sourcePath, scope));
 
   // Destination pass: index by normalised key and remember our copies for orphan search.
@@ -236,7 +214,7 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     for await (const e of listing) {
       const key = mapper.key(e.name);
       index.set(key, e);
-      if (owned(e)) {
+      if (ownsCopy(e.markers, options.migrationId, scope)) {
         ours.set(key, { name: e.name, sourcePath: e.markers.sourcePath });
         ourPaths.add(e.markers.sourcePath);
       }
@@ -268,7 +246,7 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
       case "overwrite":
         return make("update", "overwriting existing destination secret");
       default: {
-        const from = entry.markers ? `it carries markers of [${entry.markers.sourcePath}] without this migration's mapping hash or scope` : undefined;
+        const from = entry.markers ? `it carries markers of [${entry.markers.sourcePath}] without this migration's mapping hash, id or scope` : undefined;
         return make("refuse", "destination exists and was not created by this migration", from);
       }
     }

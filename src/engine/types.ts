@@ -27,7 +27,7 @@ export interface SourceSecret extends SourceRef {
   readonly state: SourceState;
   /** KV v2 `custom_metadata` (empty for KV v1). Not secret: it is copied as tags. */
   readonly customMetadata: Readonly<Record<string, string>>;
-  /** KV v2 metadata `updated_time` (ISO 8601); the base of relative expiries. */
+  /** KV v2: when the current version was written (ISO 8601); the base of relative expiries. */
   readonly updatedTime?: string;
   /**
    * Keyed fingerprint (`fingerprint(key, data)`) of the value. Required for KV v1,
@@ -60,6 +60,11 @@ export interface Markers {
   readonly mappingHash?: string;
   /** Hash of the source custom metadata (and derived expiry) when written. */
   readonly metadataHash?: string;
+  /**
+   * The migration that wrote the copy (stack and resource name, or a configured id). Removal and
+   * orphan detection act only on copies carrying this migration's id.
+   */
+  readonly migrationId?: string;
   /** Date of the write (`YYYY-MM-DD`), informational only. */
   readonly migratedOn?: string;
 }

@@ -1,12 +1,15 @@
-// The one interface a migration destination implements. Azure Key Vault is the first; Vault/OpenBao,
-// Infisical and ScaiVault follow on the same runner. Implementations live in ./destinations/.
-import type { DestinationEntry, DestinationNaming, SecretData, SourceSecret } from "../engine";
+// The contracts of a migration destination: the driver a registry lists (spec validation,
+// location, open) and the MigrationDestination it opens. One folder per driver under
+// ./destinations/<kind>/; nothing else in the run code knows which destination it talks to.
+import type { DestinationEntry, DestinationNaming, FingerprintKey, SecretData, SourceSecret } from "../engine";
+import type { MigrationSettings } from "./settings";
+import type { MigrationSource } from "./source";
 
 /** One secret to write: the source's metadata, its data (in memory only) and the migration's markers. */
 export interface DestinationWrite {
   /** Destination name, already mapped and sanitised. */
   readonly name: string;
-  /** The source secret's metadata (path, version, custom_metadata). */
+  /** The source secret's metadata (path, version, custom_metadata, updated time). */
   readonly source: SourceSecret;
   /** The value as read from the source. Never logged, reported or stored. */
   readonly data: SecretData;
@@ -14,28 +17,28 @@ export interface DestinationWrite {
   readonly fingerprint: string;
   /** Hash of the settings that shape what is written, written as a marker. */
   readonly mappingHash: string;
-  /**
-   * KV v2 sources only, called lazily by destinations that copy metadata or history (Vault): the
-   * source secret's settings and the versions that can still be read.
-   */
-  readonly sourceDetails?: () => Promise<SourceKvDetails | undefined>;
-  /** KV v2 sources only: the data of one older source version (version replay); undefined when gone. */
-  readonly readSourceVersion?: (version: number) => Promise<SecretData | undefined>;
-  /**
-   * Check-and-set (Vault KV v2 destinations): the destination version this write must replace
-   * (0 = must be absent). Default: the current version read just before writing.
-   */
-  readonly expectedDestinationVersion?: number;
+  /** The migration's identity, written as a marker. */
+  readonly migrationId: string;
 }
 
-/** A KV v2 source secret's metadata settings and readable versions (no value). */
-export interface SourceKvDetails {
-  readonly maxVersions: number;
-  readonly casRequired: boolean;
-  /** Go duration, `0s` = never. */
-  readonly deleteVersionAfter: string;
-  /** Versions neither deleted nor destroyed, oldest first. */
-  readonly liveVersions: readonly number[];
+/** What a write could not carry as asked (tags dropped past a limit, an expiry not resolved…). */
+export interface WriteResult {
+  /** Messages naming paths and keys, never values. */
+  readonly warnings: readonly string[];
+}
+
+/** What a destination can do, declared so the conformance suite tests exactly that. */
+export interface DestinationCapabilities {
+  /** A removed secret can be brought back (Key Vault soft delete, KV v2 delete of a version). */
+  readonly softDelete: boolean;
+  /** Each write adds a version. */
+  readonly versions: boolean;
+  /** Writes refuse to overwrite a concurrent writer. */
+  readonly checkAndSet: boolean;
+  /** Source custom_metadata is carried to the copy. */
+  readonly metadata: boolean;
+  /** Largest value accepted, in bytes; undefined = no limit the driver knows. */
+  readonly maxValueBytes?: number;
 }
 
 /**
@@ -49,6 +52,8 @@ export interface MigrationDestination {
   readonly location: string;
   /** Naming rules (sanitisation, case-sensitivity) the mapping applies. */
   readonly naming: DestinationNaming;
+  /** What it can do (may ask the server once, e.g. a mount's KV version). */
+  capabilities(): Promise<DestinationCapabilities>;
   /** Lists what exists: properties and parsed markers only, never values. */
   entries(): AsyncIterable<DestinationEntry>;
   /**
@@ -58,8 +63,8 @@ export interface MigrationDestination {
   inspectUnmarked(entry: DestinationEntry): Promise<DestinationEntry>;
   /** Checks without writing that the value fits (size, shape); a message naming the path, or undefined. */
   validate(write: DestinationWrite): string | undefined;
-  /** Writes one secret with its markers. Safe to repeat. Recovers a soft-deleted name when configured to. */
-  write(write: DestinationWrite): Promise<void>;
+  /** Writes one secret with its markers. Safe to repeat. Returns what it could not carry. */
+  write(write: DestinationWrite): Promise<WriteResult>;
   /** Keyed fingerprint of what `write` would store for this data, comparable with `storedFingerprint`. */
   expectedFingerprint(write: DestinationWrite): string;
   /** Keyed fingerprint of what is stored under `name` now (reads the value), or undefined if absent. */
@@ -73,4 +78,47 @@ export interface MigrationDestination {
   readonly shaping?: Readonly<Record<string, unknown>>;
   /** Releases connections. */
   close(): Promise<void>;
+}
+
+/** A destination spec as it travels in Pulumi inputs: plain JSON, no credential, `kind` first. */
+export interface DestinationSpecBase {
+  readonly kind: string;
+}
+
+/**
+ * A destination connection: the spec and its credentials, one pair from the stack config to the
+ * provider. `credentials` is a Pulumi secret wherever it is stored.
+ */
+export interface DestinationConnection<S extends DestinationSpecBase = DestinationSpecBase, C = unknown> {
+  readonly spec: S;
+  readonly credentials: C;
+}
+
+/** What a driver gets to open a destination besides its connection. */
+export interface DestinationContext {
+  readonly fingerprintKey: FingerprintKey;
+  readonly settings: MigrationSettings;
+  /** The run's source: destinations that copy settings or history ask its `history`. */
+  readonly source?: MigrationSource;
+}
+
+/**
+ * A destination kind: its naming, spec checks and how to open it. Drivers are plain objects of
+ * functions (the closure serializer re-creates them in the provider process).
+ */
+export interface DestinationDriver<S extends DestinationSpecBase = DestinationSpecBase, C = unknown> {
+  readonly kind: S["kind"];
+  /** Component name for messages, e.g. `KeyVaultMigration`. */
+  readonly label: string;
+  /** Pulumi type token of the migration component, e.g. `vault-migration:migration:KeyVaultMigration`. */
+  readonly componentType: string;
+  readonly naming: DestinationNaming;
+  /** Checks a spec without any network call; each problem names `[prefix.key]`. */
+  validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): string[];
+  /** Checks credentials without any network call and without echoing them. */
+  validateCredentials(credentials: unknown, prefix: string): string[];
+  /** Where a spec writes (no credentials), for ids and messages. */
+  location(spec: S): string;
+  /** Opens the destination; no request is made until a method is called. */
+  open(connection: DestinationConnection<S, C>, context: DestinationContext): MigrationDestination;
 }

@@ -2,18 +2,17 @@
 // Runs in the Pulumi program during preview and up, so `pulumi preview --diff` shows each secret.
 import {
   createMapper,
-  fingerprint,
   mapConcurrent,
   planMigration,
   sourceMetadataHash,
   type FingerprintKey,
   type Mapper,
   type Plan,
-  type PlanItem,
 } from "../engine";
 import type { MigrationDestination } from "./destination";
 import { settingsMappingHash, type MigrationSettings } from "./settings";
-import type { VaultSource } from "./vaultSource";
+import type { MigrationSource } from "./source";
+import { destinationWrite, readPlanned } from "./writes";
 
 export interface RunPlan {
   plan: Plan;
@@ -26,17 +25,12 @@ export function mapperFor(destination: MigrationDestination, s: MigrationSetting
   return createMapper({ naming: destination.naming, rules: s.rules, include: s.include, exclude: s.exclude });
 }
 
-/** Path of a plan item relative to the source mount. */
-export function relativePath(item: Pick<PlanItem, "sourcePath">, mount: string): string {
-  return item.sourcePath.startsWith(`${mount}/`) ? item.sourcePath.slice(mount.length + 1) : item.sourcePath;
-}
-
 /**
  * Plans a run. With `checkValues`, each pending create/update value is read (in memory only) and
  * checked against the destination's limits, so an oversize value fails the preview, naming the path.
  */
 export async function planRun(
-  source: VaultSource,
+  source: MigrationSource,
   destination: MigrationDestination,
   settings: MigrationSettings,
   fingerprintKey: FingerprintKey,
@@ -60,18 +54,17 @@ export async function planRun(
       deletionPolicy: settings.deletionPolicy,
       mappingHash,
       scope: [source.scope],
+      migrationId: settings.migrationId,
       metadataHash: (s) => sourceMetadataHash(s, expiry),
     },
   });
   const problems: string[] = [];
   if (opts.checkValues) {
     const writes = plan.items.filter((i) => i.action === "create" || i.action === "update");
+    const ctx = { fingerprintKey, mappingHash, migrationId: settings.migrationId };
     for await (const r of mapConcurrent(writes, settings.concurrency, async (item) => {
-      const path = relativePath(item, source.mount);
-      const v = await source.read(path, item.sourceVersion);
-      if (!v) return undefined;
-      const secret = { mount: source.mount, path, kvVersion: source.kvVersion, currentVersion: v.version, state: "live" as const, customMetadata: v.customMetadata };
-      return destination.validate({ name: item.destinationName, source: secret, data: v.data, fingerprint: fingerprint(fingerprintKey, v.data), mappingHash });
+      const v = await readPlanned(source, item);
+      return v ? destination.validate(destinationWrite(item.destinationName, v, ctx)) : undefined;
     })) {
       if (!r.ok) throw r.error;
       if (r.value) problems.push(r.value);

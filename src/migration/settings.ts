@@ -2,6 +2,11 @@
 import { mappingHash, type DeletionPolicy, type ExistingPolicy, type MappingRule } from "../engine";
 
 export interface MigrationSettings {
+  /**
+   * The migration's identity, written as a marker on every copy: `<stack>/<name>` unless
+   * configured. Removal and orphan detection act only on copies carrying it; keep it stable.
+   */
+  migrationId: string;
   /** Source mount, prefix and KV version (detected when omitted). */
   mount: string;
   prefix?: string;
@@ -25,7 +30,7 @@ export interface MigrationSettings {
 export const DEFAULT_CONCURRENCY = 32;
 
 /** Fills defaults. */
-export function withDefaults(s: Partial<MigrationSettings> & { mount: string }): MigrationSettings {
+export function withDefaults(s: Partial<MigrationSettings> & { mount: string; migrationId: string }): MigrationSettings {
   return { existing: "fail", deletionPolicy: "keep", concurrency: DEFAULT_CONCURRENCY, ...s };
 }
 

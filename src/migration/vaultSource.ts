@@ -2,8 +2,8 @@
 import { detectKvMount, inventoryKv, isLiveKvVersion, readKvMetadata, readKvSecret } from "../clients/vault/kv";
 import type { VaultConnection } from "../clients/vault/connection";
 import { VaultClient } from "../clients/vault/VaultClient";
-import type { FingerprintKey, KvVersion, Mapper, SecretData, SourceSecret } from "../engine";
-import type { SourceKvDetails } from "./destination";
+import type { FingerprintKey, KvVersion, Mapper, SourceSecret } from "../engine";
+import type { MigrationSource, SourceHistory, SourceKvDetails, SourceValue } from "./source";
 
 export interface VaultSourceSettings {
   /** KV mount, e.g. `secret`. */
@@ -17,7 +17,7 @@ export interface VaultSourceSettings {
 }
 
 /** A KV source bound to a connection. Reads values only when asked, and never keeps them. */
-export class VaultSource {
+export class VaultSource implements MigrationSource {
   private constructor(
     private readonly client: VaultClient,
     readonly mount: string,
@@ -56,10 +56,27 @@ export class VaultSource {
     });
   }
 
-  /** One value (at `version` on KV v2), with its custom metadata; undefined when gone. */
-  async read(path: string, version?: number): Promise<{ data: SecretData; version?: number; customMetadata: Record<string, string> } | undefined> {
+  /** One value (at `version` on KV v2), with the metadata of that version; undefined when gone. */
+  async read(path: string, version?: number): Promise<SourceValue | undefined> {
     const v = await readKvSecret(this.client, this.mount, this.kvVersion, path, version ? { version } : {});
-    return v && { data: v.data, version: v.version, customMetadata: v.customMetadata ?? {} };
+    if (!v) return undefined;
+    const secret: SourceSecret = {
+      mount: this.mount,
+      path,
+      kvVersion: this.kvVersion,
+      ...(v.version !== undefined ? { currentVersion: v.version } : {}),
+      state: "live",
+      customMetadata: v.customMetadata ?? {},
+      // The same base of relative expiries as the inventory's (the version's write time).
+      ...(v.createdTime ? { updatedTime: v.createdTime } : {}),
+    };
+    return { secret, data: v.data };
+  }
+
+  /** KV v2 only: settings and older versions, for destinations that copy them. */
+  get history(): SourceHistory | undefined {
+    if (this.kvVersion !== 2) return undefined;
+    return { details: (path) => this.details(path), readVersion: async (path, version) => (await this.read(path, version))?.data };
   }
 
   /**

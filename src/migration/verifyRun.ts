@@ -1,11 +1,12 @@
 // Re-verifies a migrated destination against its source, values included: what `pulumi refresh`
 // runs. Metadata drift comes from re-planning; value drift from comparing keyed fingerprints of
 // the stored value with what the source's value would be written as.
-import { fingerprint, mapConcurrent, type FingerprintKey, type PlanItem } from "../engine";
+import { mapConcurrent, ownsCopy, type FingerprintKey, type PlanItem } from "../engine";
 import type { MigrationDestination } from "./destination";
 import { planRun } from "./planRun";
 import type { MigrationSettings } from "./settings";
-import type { VaultSource } from "./vaultSource";
+import type { MigrationSource } from "./source";
+import { destinationWrite } from "./writes";
 
 export interface Verification {
   /** Everything a new `pulumi up` would do, including copies whose value was edited by hand. */
@@ -14,24 +15,22 @@ export interface Verification {
   verified: number;
 }
 
-export async function verifyRun(source: VaultSource, destination: MigrationDestination, settings: MigrationSettings, fingerprintKey: FingerprintKey): Promise<Verification> {
+export async function verifyRun(source: MigrationSource, destination: MigrationDestination, settings: MigrationSettings, fingerprintKey: FingerprintKey): Promise<Verification> {
   const { plan, mappingHash } = await planRun(source, destination, settings, fingerprintKey);
   const pendingNames = new Set(plan.items.map((i) => i.destinationName.toLowerCase()));
   const ours: { name: string; path: string; version?: number }[] = [];
-  const scope = `${source.scope}/`;
   for await (const e of destination.entries()) {
     const m = e.markers;
-    if (!m?.mappingHash || pendingNames.has(e.name.toLowerCase())) continue;
-    if (!(`${m.sourcePath}/`.startsWith(scope) || m.sourcePath.startsWith(scope))) continue;
+    if (!ownsCopy(m, settings.migrationId, [source.scope]) || pendingNames.has(e.name.toLowerCase())) continue;
     ours.push({ name: e.name, path: m.sourcePath.slice(source.mount.length + 1), version: m.sourceVersion });
   }
+  const ctx = { fingerprintKey, mappingHash, migrationId: settings.migrationId };
   const drift: PlanItem[] = [...plan.items];
   let verified = 0;
   for await (const r of mapConcurrent(ours, settings.concurrency, async (o) => {
     const v = await source.read(o.path, o.version);
     if (!v) return true; // the source moved on: re-planning already reports it
-    const secret = { mount: source.mount, path: o.path, kvVersion: source.kvVersion, currentVersion: v.version, state: "live" as const, customMetadata: v.customMetadata };
-    const expected = destination.expectedFingerprint({ name: o.name, source: secret, data: v.data, fingerprint: fingerprint(fingerprintKey, v.data), mappingHash });
+    const expected = destination.expectedFingerprint(destinationWrite(o.name, v, ctx));
     return (await destination.storedFingerprint(o.name)) === expected;
   })) {
     if (!r.ok) throw r.error;

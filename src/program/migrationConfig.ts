@@ -1,49 +1,33 @@
 // `vault-migration:migrations`: the migration runs of a stack, validated with errors naming the key.
-import * as fs from "node:fs";
-import type { KeyVaultCredentialSpec } from "../clients/keyvault/credentials";
-import type { KeyVaultMigrationArgs } from "../components/KeyVaultMigration";
-import type { VaultAuth } from "../clients/vault/connection";
-import type { VaultMigrationArgs } from "../components/VaultMigration";
-import type { KeyVaultDestinationSpec, VaultDestinationSpec } from "../migration/destinations";
+// Destination-generic: each destination's keys are read by its reader in ./destinations/.
+import type { MigrationCommonArgs } from "../components/migrationArgs";
+import { DEFAULT_DESTINATION_KIND, DESTINATION_CONFIG_READERS } from "./destinations";
+import { isObject } from "./destinations/types";
 
-/** One migration as configured; the program adds the source connection and, if needed, the vault URL. */
-export type MigrationConfig = KeyVaultMigrationConfig | VaultMigrationConfig;
-
-/** A migration into Azure Key Vault (`destination.kind` absent or `azure-keyvault`). */
-export interface KeyVaultMigrationConfig {
-  kind: "azure-keyvault";
+/** One migration as configured; the program adds the source connection and what `fromStack` names. */
+export interface MigrationConfig {
   name: string;
-  args: Omit<KeyVaultMigrationArgs, "source" | "destination" | "credential" | "fingerprintKey"> & {
-    source: Omit<KeyVaultMigrationArgs["source"], "connection">;
-  };
-  /** Destination without `vaultUrl` means: the stack's KeyVaultDeployment. */
-  destination: Omit<KeyVaultDestinationSpec, "kind" | "vaultUrl"> & { vaultUrl?: string };
-  credential: KeyVaultCredentialSpec;
+  /** Destination kind (a registered driver). */
+  kind: string;
+  args: Omit<MigrationCommonArgs, "source" | "fingerprintKey" | "planConnection"> & { source: Omit<MigrationCommonArgs["source"], "connection"> };
+  /** The driver's spec without `kind`. */
+  destination: Record<string, unknown>;
+  /** The driver's credentials (made a Pulumi secret by the program). */
+  credentials: Readonly<Record<string, unknown>>;
+  /** Spec keys the stack fills from its own outputs when the config leaves them out. */
+  fromStack?: Readonly<Record<string, string>>;
 }
 
-/** A migration into another Vault/OpenBao cluster or namespace (`destination.kind: vault`). */
-export interface VaultMigrationConfig {
-  kind: "vault";
-  name: string;
-  args: Omit<VaultMigrationArgs, "source" | "destination" | "fingerprintKey"> & { source: Omit<VaultMigrationArgs["source"], "connection"> };
-  destination: Omit<VaultDestinationSpec, "kind">;
-  /** Token or AppRole of the destination (a Pulumi secret in the program). */
-  auth: VaultAuth;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+/** Keys every migration entry may have, whatever its destination. */
+const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "migrationId"];
+const SOURCE_KEYS = ["mount", "prefix", "kvVersion"];
+const MAPPING_KEYS = ["rules", "include", "exclude"];
 
 /**
- * Parses the list. Environment fallbacks let a local or CI run pass what is not known in advance:
- * `AZURE_KEYVAULT_URL`, `AZURE_KEYVAULT_CA_FILE`, and for `credential: {type: accessToken}` with no
- * token, `AZURE_KEYVAULT_ACCESS_TOKEN` (or the secret config `keyVaultAccessToken`).
- *
- * `destination.kind: vault`: `address` (else `DESTINATION_VAULT_ADDR`, else `VAULT_ADDR`),
- * `namespace`, `mount`, `prefix`, `kvVersion`, `caCertFile`, `insecureSkipTlsVerify`,
- * `copyMetadata`, `replayVersions`; auth: `destination.auth: {method: approle, roleId, secretId,
- * mount?}`, else the token from the secret config `destinationVaultToken` or `DESTINATION_VAULT_TOKEN`.
+ * Parses the list. `secret(key)` gives secret stack config values (`keyVaultAccessToken`,
+ * `destinationVaultToken`, …); `env` the environment fallbacks each destination documents.
  */
-export function readMigrations(raw: unknown, env: Record<string, string | undefined>, accessToken?: string, destinationVaultToken?: string): MigrationConfig[] {
+export function readMigrations(raw: unknown, env: Record<string, string | undefined>, secret: (key: string) => string | undefined = () => undefined): MigrationConfig[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) throw new Error("[vault-migration:migrations] must be a list");
   const problems: string[] = [];
@@ -54,38 +38,25 @@ export function readMigrations(raw: unknown, env: Record<string, string | undefi
     if (typeof m.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(m.name)) problems.push(`${at("name")} must be a name of letters, digits, '-' and '_'`);
     const source = isObject(m.source) ? m.source : {};
     if (typeof source.mount !== "string" || !source.mount) problems.push(`${at("source.mount")} is required`);
-    const dest = isObject(m.destination) ? { ...m.destination } : {};
-    if (dest.kind === "vault") {
-      const v = readVaultDestination(dest, env, destinationVaultToken, at, problems);
-      const { name: _n, source: _s, destination: _d, ...rest } = m;
-      out.push({ kind: "vault", name: m.name as string, args: { ...(rest as Record<string, unknown>), source: source as VaultMigrationConfig["args"]["source"] } as VaultMigrationConfig["args"], ...v });
-      return;
-    }
-    if (dest.kind !== undefined && dest.kind !== "azure-keyvault") problems.push(`${at("destination.kind")} must be "azure-keyvault" or "vault"`);
-    delete dest.kind;
-    dest.vaultUrl ??= env.AZURE_KEYVAULT_URL;
-    const caFile = (dest.caCertFile as string | undefined) ?? env.AZURE_KEYVAULT_CA_FILE;
-    delete dest.caCertFile;
-    if (caFile) {
-      try {
-        dest.caCertPem = fs.readFileSync(caFile, "utf8");
-      } catch (e) {
-        problems.push(`${at("destination.caCertFile")} cannot be read: ${(e as Error).message}`);
-      }
-    }
-    const cred: Record<string, unknown> = isObject(m.credential) ? { ...m.credential } : { type: "default" };
-    if (!["default", "clientSecret", "accessToken"].includes(cred.type as string)) problems.push(`${at("credential.type")} must be "default", "clientSecret" or "accessToken"`);
-    if (cred.type === "accessToken") {
-      cred.token ??= accessToken ?? env.AZURE_KEYVAULT_ACCESS_TOKEN;
-      if (!cred.token) problems.push(`${at("credential")}: an access token is needed (config secret keyVaultAccessToken or AZURE_KEYVAULT_ACCESS_TOKEN)`);
-    }
-    const { name: _n, source: _s, destination: _d, credential: _c, ...rest } = m;
+    const destination = isObject(m.destination) ? { ...m.destination } : {};
+    const kind = typeof destination.kind === "string" ? destination.kind : DEFAULT_DESTINATION_KIND;
+    const reader = DESTINATION_CONFIG_READERS.find((r) => r.kind === kind);
+    if (!reader) return void problems.push(`${at("destination.kind")} must be one of ${DESTINATION_CONFIG_READERS.map((r) => `"${r.kind}"`).join(", ")}`);
+    // A misplaced key would be ignored silently (and, say for `exclude`, copy more than meant).
+    unknownKeys(m, [...COMMON_KEYS, ...reader.entryKeys], (k) => at(k), problems);
+    unknownKeys(source, SOURCE_KEYS, (k) => at(`source.${k}`), problems);
+    if (isObject(m.mapping)) unknownKeys(m.mapping, MAPPING_KEYS, (k) => at(`mapping.${k}`), problems);
+    delete destination.kind;
+    const read = reader.read(m, destination, { env, secret, at, problem: (p) => problems.push(p) });
+    const args: Record<string, unknown> = {};
+    for (const k of COMMON_KEYS) if (!["name", "destination"].includes(k) && m[k] !== undefined) args[k] = m[k];
     out.push({
-      kind: "azure-keyvault",
       name: m.name as string,
-      args: { ...(rest as Record<string, unknown>), source: source as MigrationConfig["args"]["source"] } as MigrationConfig["args"],
-      destination: dest as MigrationConfig["destination"],
-      credential: cred as unknown as KeyVaultCredentialSpec,
+      kind,
+      args: args as MigrationConfig["args"],
+      destination: read.spec,
+      credentials: read.credentials,
+      ...(read.fromStack ? { fromStack: read.fromStack } : {}),
     });
   });
   const names = out.map((m) => m.name);
@@ -94,38 +65,35 @@ export function readMigrations(raw: unknown, env: Record<string, string | undefi
   return out;
 }
 
-function readVaultDestination(
-  raw: Record<string, unknown>,
-  env: Record<string, string | undefined>,
-  token: string | undefined,
-  at: (k: string) => string,
-  problems: string[],
-): Pick<VaultMigrationConfig, "destination" | "auth"> {
-  const { kind: _k, auth: rawAuth, caCertFile, ...d } = raw;
-  const dest = { ...d } as Record<string, unknown>;
-  dest.address ??= env.DESTINATION_VAULT_ADDR ?? env.VAULT_ADDR;
-  if (typeof dest.address !== "string" || !dest.address) problems.push(`${at("destination.address")} is required (or DESTINATION_VAULT_ADDR)`);
-  if (typeof dest.mount !== "string" || !dest.mount) problems.push(`${at("destination.mount")} is required`);
-  if (dest.kvVersion !== undefined && dest.kvVersion !== 1 && dest.kvVersion !== 2) problems.push(`${at("destination.kvVersion")} must be 1 or 2`);
-  for (const k of ["copyMetadata", "replayVersions", "insecureSkipTlsVerify"]) {
-    if (dest[k] !== undefined && typeof dest[k] !== "boolean") problems.push(`${at(`destination.${k}`)} must be true or false`);
+function unknownKeys(o: Record<string, unknown>, known: readonly string[], at: (k: string) => string, problems: string[]): void {
+  for (const k of Object.keys(o)) {
+    if (known.includes(k)) continue;
+    const near = nearest(k, known);
+    problems.push(`${at(k)} is not a setting${near ? `; did you mean [${near}]?` : ""}`);
   }
-  if (typeof caCertFile === "string" && caCertFile) {
-    try {
-      dest.caCertPem = fs.readFileSync(caCertFile, "utf8");
-    } catch (e) {
-      problems.push(`${at("destination.caCertFile")} cannot be read: ${(e as Error).message}`);
+}
+
+/** The known key closest to `k` (edit distance ≤ 3), for "did you mean". */
+function nearest(k: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 4;
+  for (const c of known) {
+    const d = editDistance(k.toLowerCase(), c.toLowerCase());
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] as number;
+      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
     }
   }
-  let auth: VaultAuth = { method: "token", token: token ?? env.DESTINATION_VAULT_TOKEN ?? "" };
-  if (isObject(rawAuth) && rawAuth.method === "approle") {
-    if (typeof rawAuth.roleId !== "string" || typeof rawAuth.secretId !== "string") problems.push(`${at("destination.auth")}: approle needs roleId and secretId`);
-    auth = { method: "approle", roleId: String(rawAuth.roleId ?? ""), secretId: String(rawAuth.secretId ?? ""), ...(typeof rawAuth.mount === "string" ? { mount: rawAuth.mount } : {}) };
-  } else if (rawAuth !== undefined && !(isObject(rawAuth) && rawAuth.method === "token")) {
-    problems.push(`${at("destination.auth.method")} must be "token" or "approle"`);
-  } else if (isObject(rawAuth) && typeof rawAuth.token === "string") {
-    auth = { method: "token", token: rawAuth.token };
-  }
-  if (auth.method === "token" && !auth.token) problems.push(`${at("destination")}: a token is needed (secret config destinationVaultToken or DESTINATION_VAULT_TOKEN, or destination.auth approle)`);
-  return { destination: dest as VaultMigrationConfig["destination"], auth };
+  return row[b.length] as number;
 }

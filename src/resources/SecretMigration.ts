@@ -1,10 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth, VaultEndpoint } from "../clients/vault/connection";
 import { toJson, toMarkdown, type MigrationReport } from "../engine";
+import { ownsCopy } from "../engine";
 import { applyRun } from "../migration/applyRun";
-import { destinationLocation, openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
+import type { DestinationConnection, DestinationSpecBase, MigrationDestination } from "../migration/destination";
+import { destinationLocation, openDestination } from "../migration/destinations";
 import { decodePending, encodePending, type PendingChanges } from "../migration/pendingChanges";
 import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
+import type { MigrationSource } from "../migration/source";
 import { VaultSource } from "../migration/vaultSource";
 import { verifyRun } from "../migration/verifyRun";
 import { exitWhenEngineGone } from "./engineConnection";
@@ -14,8 +17,12 @@ export interface SecretMigrationProps {
   sourceEndpoint: VaultEndpoint;
   sourceAuth: VaultAuth;
   settings: MigrationSettings;
-  destination: DestinationSpec;
-  destinationCredentials: DestinationCredentials;
+  /**
+   * The destination's spec, in the clear so the diff shows it. Its credentials are stored apart,
+   * as a secret: Pulumi marks a whole property secret when anything nested in it is.
+   */
+  destination: DestinationSpecBase;
+  destinationCredentials: unknown;
   fingerprintKey: string;
   /** The plan's pending changes: one entry per secret to create, update or delete. */
   pending: PendingChanges;
@@ -50,11 +57,11 @@ function configKey(p: Partial<SecretMigrationProps>): string {
   return JSON.stringify([p.sourceEndpoint?.address, p.sourceEndpoint?.namespace, p.settings, p.destination, p.reportPath ?? null, p.onDestroy ?? "keep"]);
 }
 
-async function withRun<T>(p: SecretMigrationProps, fn: (source: VaultSource, settings: MigrationSettings, dest: ReturnType<typeof openDestination>) => Promise<T>): Promise<T> {
+async function withRun<T>(p: SecretMigrationProps, fn: (source: MigrationSource, settings: MigrationSettings, dest: MigrationDestination) => Promise<T>): Promise<T> {
   exitWhenEngineGone();
   const settings = withDefaults(p.settings);
   const source = await VaultSource.open({ ...p.sourceEndpoint, auth: p.sourceAuth }, settings);
-  const dest = openDestination(p.destination, p.destinationCredentials, p.fingerprintKey, settings);
+  const dest = openDestination({ spec: p.destination, credentials: p.destinationCredentials }, { fingerprintKey: p.fingerprintKey, settings, source });
   try {
     return await fn(source, settings, dest);
   } finally {
@@ -84,8 +91,11 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
       destination: dest,
       fingerprintKey: p.fingerprintKey,
       mappingHash: settingsMappingHash(dest.kind, settings, dest.shaping),
+      migrationId: settings.migrationId,
       concurrency: settings.concurrency,
       onProgress: (line) => console.error(line),
+      // What a destination could not carry (tags past its limit, an unresolvable expiry): shown under the resource.
+      onWarning: (warnings) => warnings.forEach((w) => console.error(`warning: ${w}`)),
       notices: decodePending(p.notices ?? {}, source.mount),
       inSync: p.inSync,
     });
@@ -142,10 +152,12 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
     if (props.onDestroy !== "delete") return; // destination secrets outlive the stack unless asked
     await withRun(props, async (source, settings, dest) => {
       const items = [];
+      // Only this migration's copies, inside its scope: another migration's copies in the same
+      // destination (even of `secret/apps2` beside our `secret/apps`) are never touched.
       for await (const e of dest.entries()) {
-        if (e.markers?.mappingHash && e.markers.sourcePath.startsWith(`${source.scope}`)) items.push({ sourcePath: e.markers.sourcePath, destinationName: e.name, action: "delete" as const, reason: "source deleted (deletionPolicy: delete)" as const });
+        if (ownsCopy(e.markers, settings.migrationId, [source.scope])) items.push({ sourcePath: e.markers.sourcePath, destinationName: e.name, action: "delete" as const, reason: "source deleted (deletionPolicy: delete)" as const });
       }
-      const report = await applyRun({ items, source, destination: dest, fingerprintKey: props.fingerprintKey, mappingHash: "", concurrency: settings.concurrency });
+      const report = await applyRun({ items, source, destination: dest, fingerprintKey: props.fingerprintKey, mappingHash: "", migrationId: settings.migrationId, concurrency: settings.concurrency });
       if (report.counts.failed > 0) throw new Error(`${report.counts.failed} secret(s) could not be deleted on destroy`);
     });
   }
@@ -155,8 +167,8 @@ export interface SecretMigrationArgs {
   sourceEndpoint: pulumi.Input<VaultEndpoint>;
   sourceAuth: pulumi.Input<VaultAuth>;
   settings: pulumi.Input<MigrationSettings>;
-  destination: pulumi.Input<DestinationSpec>;
-  destinationCredentials: pulumi.Input<DestinationCredentials>;
+  /** Spec and credentials; the credentials are stored as a Pulumi secret. */
+  destination: { spec: pulumi.Input<DestinationConnection["spec"]>; credentials: pulumi.Input<Readonly<Record<string, unknown>>> };
   fingerprintKey: pulumi.Input<string>;
   pending: pulumi.Input<PendingChanges>;
   planId?: pulumi.Input<string>;
@@ -183,7 +195,9 @@ export class SecretMigration extends pulumi.dynamic.Resource {
       {
         ...args,
         sourceAuth: pulumi.secret(args.sourceAuth),
-        destinationCredentials: pulumi.secret(args.destinationCredentials),
+        // Split here, and only here (see SecretMigrationProps.destination).
+        destination: args.destination.spec,
+        destinationCredentials: pulumi.secret(args.destination.credentials),
         fingerprintKey: pulumi.secret(args.fingerprintKey),
         summary: undefined,
         drift: undefined,

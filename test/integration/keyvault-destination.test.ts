@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { keyVaultCredential } from "../../src/clients/keyvault";
-import { createKeyVaultDestination, type KeyVaultDestinationOptions } from "../../src/migration/destinations/keyVaultDestination";
+import { createKeyVaultDestination, type KeyVaultDestinationOptions } from "../../src/migration/destinations/keyvault/destination";
 import type { DestinationWrite, MigrationDestination } from "../../src/migration/destination";
 import { fingerprint, mappingHash, mapConcurrent, type SecretData } from "../../src/engine";
 import { doubleSecretClient, startKeyVaultDouble, type KeyVaultDouble } from "../doubles/keyvault";
@@ -56,6 +56,7 @@ function write(name: string, path: string, data: SecretData, customMetadata: Rec
     data,
     fingerprint: fingerprint(KEY, data),
     mappingHash: MAPPING,
+    migrationId: "test/keyvault-destination",
   };
 }
 

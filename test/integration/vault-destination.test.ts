@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { VaultMigrationArgs } from "../../src/components/VaultMigration";
 import { applyRun } from "../../src/migration/applyRun";
-import { createVaultDestination } from "../../src/migration/destinations/vaultDestination";
+import { createVaultDestination } from "../../src/migration/destinations/vault/destination";
 import { planRun } from "../../src/migration/planRun";
 import { settingsMappingHash, withDefaults } from "../../src/migration/settings";
 import { VaultSource } from "../../src/migration/vaultSource";
@@ -158,31 +158,31 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
     await vaultRequest(a, "POST", "secret/data/cas/one", { data: { v: val("cas-one") } });
     await vaultRequest(a, "POST", "secret/data/cas/two", { data: { v: val("cas-two") } });
     await vaultRequest(b, "POST", "kv2/data/cas/cas/one", { data: { v: "someone-else-v1" } });
-    const settings = withDefaults({ mount: "secret", prefix: "cas/", existing: "overwrite", concurrency: 4 });
+    const settings = withDefaults({ migrationId: "test/cas", mount: "secret", prefix: "cas/", existing: "overwrite", concurrency: 4 });
     const source = await VaultSource.open({ address: a.address, auth: { method: "token", token: a.rootToken } }, settings);
-    const dest = createVaultDestination({ connection: { address: b.address, auth: { method: "token", token: b.rootToken } }, mount: "kv2", prefix: "cas", fingerprintKey: key });
-    try {
-      // The source's metadata read happens after the destination's version read and before the CAS
-      // write: a hand write there is a real race with the migration.
-      const racing = Object.create(source) as VaultSource;
-      racing.details = async (path: string) => {
+    // The source's metadata read (asked of its history) happens after the destination's version read
+    // and before the CAS write: a hand write there is a real race with the migration.
+    const history = source.history!;
+    const racing = {
+      details: async (path: string) => {
         if (path === "cas/one") await vaultRequest(b, "POST", "kv2/data/cas/cas/one", { data: { v: "someone-else-v2" } });
-        return source.details(path);
-      };
+        return history.details(path);
+      },
+      readVersion: (path: string, version: number) => history.readVersion(path, version),
+    };
+    const dest = createVaultDestination({ connection: { address: b.address, auth: { method: "token", token: b.rootToken } }, mount: "kv2", prefix: "cas", fingerprintKey: key, sourceHistory: racing });
+    try {
       const items = [
         { sourcePath: "secret/cas/one", mount: "secret", destinationName: "cas/one", action: "update" as const, reason: "overwriting existing destination secret" as const, sourceVersion: 1 },
         { sourcePath: "secret/cas/two", mount: "secret", destinationName: "cas/two", action: "create" as const, reason: "new in source" as const, sourceVersion: 1 },
       ];
-      const report = await applyRun({ items, source: racing, destination: dest, fingerprintKey: key, mappingHash: settingsMappingHash(dest.kind, settings, dest.shaping), concurrency: 2 });
+      const report = await applyRun({ items, source, destination: dest, fingerprintKey: key, mappingHash: settingsMappingHash(dest.kind, settings, dest.shaping), migrationId: settings.migrationId, concurrency: 2 });
       assert.equal(report.counts.failed, 1);
       assert.equal(report.counts.created, 1);
       const failed = report.items.find((i) => i.result === "failed");
       assert.equal(failed?.destinationName, "cas/one");
       assert.match(failed?.error ?? "", /changed concurrently \(check-and-set expected version 1\); nothing was overwritten/);
       assert.deepEqual(await data(b, "kv2/data/cas/cas/one"), { v: "someone-else-v2" }, "the concurrent write survives");
-      // With the caller's expectation (a stale one), nothing is sent at all.
-      const w = { name: "cas/two", source: { mount: "secret", path: "cas/two", kvVersion: 2 as const, currentVersion: 1, state: "live" as const, customMetadata: {} }, data: { v: "x" }, fingerprint: fingerprint(key, { v: "x" }), mappingHash: "m", expectedDestinationVersion: 0 };
-      await assert.rejects(dest.write(w), (e: Error & { code?: string }) => e.code === "CAS_CONFLICT" && /expected version 0, found 1/.test(e.message));
       assertNoSecrets({ report: JSON.stringify(report) }, seeded);
     } finally {
       await Promise.all([source.close(), dest.close()]);
@@ -191,7 +191,7 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
 
   it("refuses a destination path it did not write, naming it (the component fails the preview on it)", async () => {
     await vaultRequest(b, "POST", "kv2/data/foreign/app/api", { data: { token: "not-ours" } });
-    const settings = withDefaults({ mount: "secret", prefix: "app/", rules: [{ match: "**", name: "{path}" }], concurrency: 4 });
+    const settings = withDefaults({ migrationId: "test/foreign", mount: "secret", prefix: "app/", rules: [{ match: "**", name: "{path}" }], concurrency: 4 });
     const source = await VaultSource.open({ address: a.address, auth: { method: "token", token: a.rootToken } }, settings);
     const dest = createVaultDestination({ connection: { address: b.address, auth: { method: "token", token: b.rootToken } }, mount: "kv2", prefix: "foreign", fingerprintKey: key });
     try {

@@ -25,9 +25,9 @@ describe("dynamic providers survive the closure serializer", function () {
   const migrationProps = {
     sourceEndpoint: { address: conn.address },
     sourceAuth: conn.auth,
-    settings: { mount: "secret", existing: "fail" as const, deletionPolicy: "keep" as const, concurrency: 4 },
+    settings: { migrationId: "stack/mig", mount: "secret", existing: "fail" as const, deletionPolicy: "keep" as const, concurrency: 4 },
     destination: { kind: "azure-keyvault" as const, vaultUrl: "https://127.0.0.1:1", disableChallengeResourceVerification: true },
-    destinationCredentials: { kind: "azure-keyvault" as const, credential: { type: "accessToken" as const, token: "kv-token-for-serialization" } },
+    destinationCredentials: { credential: { type: "accessToken" as const, token: "kv-token-for-serialization" } },
     fingerprintKey: "serialization-fingerprint-key-0123",
     pending: {},
   };
@@ -43,7 +43,7 @@ describe("dynamic providers survive the closure serializer", function () {
     new VaultAuthMount("m", { connection: conn, path: "approle", type: "approle" });
     new VaultAppRole("r", { connection: conn, roleName: "r", tokenPolicies: ["p"] });
     new VaultAppRoleSecretId("s", { connection: conn, roleName: "r" });
-    new SecretMigration("mig", migrationProps);
+    new SecretMigration("mig", { ...migrationProps, destination: { spec: migrationProps.destination, credentials: migrationProps.destinationCredentials } });
     // Registrations are asynchronous: wait until all five providers were seen.
     for (let i = 0; i < 200 && mocks.providers.size < 5; i++) await new Promise((r) => setTimeout(r, 10));
   });

@@ -16,11 +16,13 @@ export interface KvSecretValue {
   version?: number;
   /** KV v2 custom metadata (as returned with the data); `undefined` for KV v1. */
   customMetadata?: Record<string, string>;
+  /** KV v2: when the version read was written (ISO 8601); `undefined` for KV v1. */
+  createdTime?: string;
 }
 
 interface KvV2DataResponse {
   data?: SecretData | null;
-  metadata?: { version?: number; custom_metadata?: Record<string, string> | null } | null;
+  metadata?: { version?: number; created_time?: string; custom_metadata?: Record<string, string> | null } | null;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function readKvSecret(
     data: res.data,
     ...(res.metadata?.version !== undefined ? { version: res.metadata.version } : {}),
     customMetadata: { ...(res.metadata?.custom_metadata ?? {}) },
+    ...(res.metadata?.created_time ? { createdTime: res.metadata.created_time } : {}),
   };
 }
 

@@ -106,7 +106,7 @@ interface KvMetadata {
   current_version?: number;
   updated_time?: string;
   custom_metadata?: Record<string, string> | null;
-  versions?: Record<string, { deletion_time?: string; destroyed?: boolean } | undefined>;
+  versions?: Record<string, { created_time?: string; deletion_time?: string; destroyed?: boolean } | undefined>;
 }
 
 /**
@@ -157,7 +157,9 @@ async function inspectV2(client: VaultClient, mount: string, path: string): Prom
     currentVersion: current,
     state: versionState(v),
     customMetadata: { ...(meta.custom_metadata ?? {}) },
-    ...(meta.updated_time ? { updatedTime: meta.updated_time } : {}),
+    // The current version's write time, not the metadata's `updated_time` (which a custom_metadata
+    // edit moves): a read of that version gives the same time, so plan and copy agree on expiries.
+    ...(v?.created_time ? { updatedTime: v.created_time } : {}),
   };
 }
 

@@ -4,29 +4,22 @@ import {
   engineError,
   isEngineError,
   isMappingConfigError,
-  isMappingError,
   isPlanInputError,
-  isPlanRefusedError,
   isValueTooLargeError,
   mappingConfigError,
-  mappingError,
   planInputError,
-  planRefusedError,
   valueTooLargeError,
 } from "../../../src/engine";
-import type { EngineError, EngineErrorCode, PlanItem } from "../../../src/engine";
+import type { EngineError, EngineErrorCode } from "../../../src/engine";
 
 const requireFromString = require("require-from-string") as (code: string) => { handler: (...args: unknown[]) => unknown };
 
-const refusedItem = { sourcePath: "kv/a", destinationName: "a", action: "refuse", reason: "too-large" } as unknown as PlanItem;
 
 /** One builder per engine error kind, with its expected name, code and guard. */
 const kinds: { name: string; code: EngineErrorCode; make: () => EngineError; is: (e: unknown) => boolean }[] = [
   { name: "EngineError", code: "FINGERPRINT_KEY", make: () => engineError("FINGERPRINT_KEY", "fingerprint key too short"), is: (e) => isEngineError(e, "FINGERPRINT_KEY") },
   { name: "MappingConfigError", code: "MAPPING_CONFIG", make: () => mappingConfigError(["bad glob [a/**["]), is: isMappingConfigError },
-  { name: "MappingError", code: "MAPPING", make: () => mappingError([{ name: "x", paths: ["kv/x", "kv/X"] }], [{ path: "kv/?", message: "kv/? has no valid name" }]), is: isMappingError },
   { name: "PlanInputError", code: "PLAN_INPUT", make: () => planInputError("plan option [scope] must name at least one mount or mount/prefix"), is: isPlanInputError },
-  { name: "PlanRefusedError", code: "PLAN_REFUSED", make: () => planRefusedError([refusedItem]), is: isPlanRefusedError },
   { name: "ValueTooLargeError", code: "VALUE_TOO_LARGE", make: () => valueTooLargeError("kv/big", 30000, 25600, "utf8"), is: isValueTooLargeError },
 ];
 

@@ -1,15 +1,11 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import {
-  KEY_VAULT_NAME_PATTERN,
   isMappingConfigError,
-  isMappingError,
   createMapper,
-  keyVaultNaming,
-  mapAll,
-  sanitizeKeyVaultName,
 } from "../../../src/engine";
-import type { DestinationNaming, MapOutcome, SourceRef } from "../../../src/engine";
+import { KEY_VAULT_NAME_PATTERN, keyVaultNaming, sanitizeKeyVaultName } from "../../../src/migration/destinations/keyvault/naming";
+import type { MapOutcome } from "../../../src/engine";
 
 /** Seed 003's sanitize_name, transcribed literally from its Python. */
 function seedSanitize(p: string): string {
@@ -18,13 +14,6 @@ function seedSanitize(p: string): string {
   name = name.replace(/-+/g, "-");
   return name.replace(/^-+/, "").replace(/-+$/, "").slice(0, 127);
 }
-
-const caseSensitiveNaming: DestinationNaming = {
-  id: "test-case-sensitive",
-  caseSensitive: true,
-  sanitize: sanitizeKeyVaultName,
-  isValid: (n) => KEY_VAULT_NAME_PATTERN.test(n),
-};
 
 const segment = fc.stringMatching(/^[A-Za-z0-9_.\- ]{1,12}$/);
 const vaultPath = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => s.join("/"));
@@ -132,75 +121,4 @@ describe("engine/mapping", () => {
     });
   });
 
-  describe("mapAll", () => {
-    it("maps every path and omits excluded ones", () => {
-      const out = mapAll(
-        [
-          { mount: "kv", path: "a" },
-          { mount: "kv", path: "b/c" },
-          { mount: "kv", path: "skip/me" },
-        ],
-        { naming: keyVaultNaming, exclude: ["skip/**"] },
-      );
-      assert.deepEqual([...out], [["kv/a", "kv-a"], ["kv/b/c", "kv-b-c"]]);
-    });
-
-    it("lists ALL collisions, case-insensitively for Key Vault, and invalid names", () => {
-      const refs: SourceRef[] = [
-        { mount: "kv", path: "app/db_pass" },
-        { mount: "kv", path: "app/db-pass" },
-        { mount: "kv", path: "App/DB/pass" },
-        { mount: "kv", path: "x.y" },
-        { mount: "kv", path: "x_y" },
-        { mount: "kv", path: "fine" },
-      ];
-      try {
-        mapAll(refs, { naming: keyVaultNaming, rules: [{ match: "___", name: "{path}" }] });
-        assert.fail("expected an error");
-      } catch (err) {
-        assert.ok(isMappingError(err));
-        assert.deepEqual(
-          err.collisions.map((c) => c.paths),
-          [["kv/app/db_pass", "kv/app/db-pass", "kv/App/DB/pass"], ["kv/x.y", "kv/x_y"]],
-        );
-        assert.ok(err.message.includes("[kv/x.y], [kv/x_y] all map to destination name [kv-x-y]"));
-      }
-      // Case matters only when the destination says so.
-      const cs = mapAll([{ mount: "kv", path: "A" }, { mount: "kv", path: "a" }], { naming: caseSensitiveNaming });
-      assert.equal(cs.size, 2);
-      try {
-        mapAll([{ mount: "kv", path: "___" }, { mount: "kv", path: "ok" }], { naming: keyVaultNaming, rules: [{ match: "*", name: "{path}" }] });
-        assert.fail("expected an error");
-      } catch (err) {
-        assert.ok(isMappingError(err));
-        assert.deepEqual(err.invalid.map((i) => i.path), ["kv/___"]);
-      }
-    });
-
-    it("always detects collisions (property)", () => {
-      fc.assert(
-        fc.property(fc.uniqueArray(vaultPath, { minLength: 1, maxLength: 30 }), (paths) => {
-          const refs = paths.map((path) => ({ mount: "kv", path }));
-          const names = new Map<string, string[]>();
-          const mapper = createMapper({ naming: keyVaultNaming });
-          for (const r of refs) {
-            const out = mapper.map(r);
-            if (out.kind !== "mapped") continue;
-            const k = out.name.toLowerCase();
-            names.set(k, [...(names.get(k) ?? []), `kv/${r.path}`]);
-          }
-          const expected = [...names.values()].filter((p) => p.length > 1);
-          try {
-            const result = mapAll(refs, mapper);
-            assert.equal(expected.length, 0);
-            const lower = [...result.values()].map((n) => n.toLowerCase());
-            assert.equal(new Set(lower).size, lower.length);
-          } catch (err) {
-            assert.ok(isMappingError(err));
-            assert.deepEqual(err.collisions.map((c) => c.paths), expected);
-          }
-        }),
-      );
-    });
-  });
 });

@@ -5,13 +5,11 @@ import {
   type KeyVaultPacing,
   type KeyVaultRetryOptions,
   type KeyVaultSecretInfo,
-} from "../../clients/keyvault";
+} from "../../../clients/keyvault";
 import {
   KEY_VAULT_MAX_VALUE_SIZE,
-  encodeMarkers,
   fingerprintValue,
   fullSourcePath,
-  keyVaultNaming,
   parseMarkers,
   shapeValue,
   type DestinationEntry,
@@ -20,9 +18,11 @@ import {
   type Markers,
   type ShapedValue,
   type SizeUnit,
-} from "../../engine";
-import type { DestinationWrite, MigrationDestination } from "../destination";
-import { namedError } from "../../engine/errors";
+} from "../../../engine";
+import type { DestinationWrite, MigrationDestination } from "../../destination";
+import { namedError } from "../../../engine/errors";
+import { encodeMarkers } from "./markers";
+import { keyVaultNaming } from "./naming";
 
 export interface KeyVaultDestinationOptions {
   /** `https://<name>.vault.azure.net`. */
@@ -105,6 +105,7 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
     kind: "azure-keyvault",
     location,
     naming: keyVaultNaming,
+    capabilities: async () => ({ softDelete: true, versions: true, checkAndSet: false, metadata: true, maxValueBytes: options.maxValueSize ?? KEY_VAULT_MAX_VALUE_SIZE }),
 
     entries: () => entriesOf(client),
 
@@ -132,7 +133,8 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
 
     async write(w) {
       const shaped = shape(w);
-      const encoded = encodeMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, ...(options.expiry ? { expiry: options.expiry } : {}) });
+      const encoded = encodeMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, ...(options.expiry ? { expiry: options.expiry } : {}) });
+      const warnings = { warnings: encoded.warnings.map((x) => `${location}: secret '${w.name}': ${x.message}`) };
       const put = () =>
         client.setSecret(w.name, shaped.value, {
           contentType: shaped.contentType,
@@ -142,7 +144,7 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
         });
       try {
         await put();
-        return;
+        return warnings;
       } catch (e) {
         if (!isKeyVaultError(e, "ObjectIsDeletedButRecoverable")) throw e;
       }
@@ -158,6 +160,7 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
       // Recover keeps the old history; the write then adds our version on top.
       await client.recoverDeletedSecret(w.name);
       await put();
+      return warnings;
     },
 
     expectedFingerprint(w) {

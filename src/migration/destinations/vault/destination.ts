@@ -11,28 +11,16 @@ import {
   writeKvMetadata,
   writeKvSecret,
   type KvMetadataInfo,
-} from "../../clients/vault/kv";
-import type { VaultConnection } from "../../clients/vault/connection";
-import { normalizeMount } from "../../clients/vault/kvMounts";
-import { VaultClient } from "../../clients/vault/VaultClient";
-import {
-  KV_MARKER_KEYS,
-  KV_V1_MARKER_FOLDER,
-  copiedKvMetadata,
-  encodeKvMarkers,
-  fingerprint,
-  fullSourcePath,
-  mapConcurrent,
-  metadataHash,
-  parseKvMarkers,
-  vaultKvNaming,
-  type DestinationEntry,
-  type FingerprintKey,
-  type KvVersion,
-  type SecretData,
-} from "../../engine";
-import type { DestinationWrite, MigrationDestination, SourceKvDetails } from "../destination";
-import { namedError } from "../../engine/errors";
+} from "../../../clients/vault/kv";
+import type { VaultConnection } from "../../../clients/vault/connection";
+import { normalizeMount } from "../../../clients/vault/kvMounts";
+import { VaultClient } from "../../../clients/vault/VaultClient";
+import { fingerprint, fullSourcePath, mapConcurrent, metadataHash, type DestinationEntry, type FingerprintKey, type KvVersion, type SecretData } from "../../../engine";
+import type { DestinationWrite, MigrationDestination, WriteResult } from "../../destination";
+import type { SourceHistory, SourceKvDetails } from "../../source";
+import { namedError } from "../../../engine/errors";
+import { KV_MARKER_KEYS, copiedKvMetadata, encodeKvMarkers, parseKvMarkers } from "./markers";
+import { KV_V1_MARKER_FOLDER, vaultKvNaming } from "./naming";
 
 export interface VaultDestinationOptions {
   /** Where to write: address, namespace (`X-Vault-Namespace`), token or AppRole, CA bundle. */
@@ -54,6 +42,8 @@ export interface VaultDestinationOptions {
   readonly replayVersions?: boolean;
   /** Requests in flight (walk and metadata reads of `entries()`). Default 16. */
   readonly concurrency?: number;
+  /** The source's history (KV v2 sources): asked for settings and older versions when copying them. */
+  readonly sourceHistory?: SourceHistory;
 }
 
 function destinationError(name: string, code: string, message: string): Error & { code: string; secretName: string } {
@@ -76,7 +66,7 @@ function trimSlashes(p: string | undefined): string {
  * fingerprint, hashes); a stored value whose fingerprint differs from its marker is `handEdited`.
  *
  * Writes — KV v2: check-and-set against the destination's current version (read just before
- * writing, 0 when absent, or `DestinationWrite.expectedDestinationVersion`), so a concurrent
+ * writing, 0 when absent), so a concurrent
  * writer is never overwritten silently: the write fails with code `CAS_CONFLICT`. When our own
  * copy is current and holds the same data (a metadata-only or mapping change) no data version is
  * added, only the metadata is rewritten. KV v1: plain writes (last writer wins; v1 has no CAS).
@@ -153,7 +143,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
 
   /** Source versions to write before the current one: live, older than it, newer than our last copy. */
   function replayVersions(w: DestinationWrite, details: SourceKvDetails | undefined, prev: KvMetadataInfo | undefined): number[] {
-    if (!replay || !details || w.source.currentVersion === undefined || !w.readSourceVersion) return [];
+    if (!replay || !details || w.source.currentVersion === undefined || !options.sourceHistory) return [];
     const { markers } = parseKvMarkers(prev?.customMetadata);
     const sameSource = markers?.mappingHash !== undefined && markers.sourcePath === fullSourcePath(w.source);
     const after = sameSource ? markers.sourceVersion ?? 0 : 0;
@@ -161,14 +151,15 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     return details.liveVersions.filter((v) => v > after && v < current);
   }
 
-  async function writeV2(w: DestinationWrite): Promise<void> {
+  function warningsOf(w: DestinationWrite, list: readonly { message: string }[]): WriteResult {
+    return { warnings: list.map((x) => `${location}: secret '${w.name}': ${x.message}`) };
+  }
+
+  async function writeV2(w: DestinationWrite): Promise<WriteResult> {
     const meta = await readKvMetadata(client, mount, full(w.name));
     const current = meta?.currentVersion ?? 0;
-    const expected = w.expectedDestinationVersion ?? current;
-    if (expected !== current) {
-      throw destinationError(w.name, "CAS_CONFLICT", `${location}: secret '${w.name}' changed concurrently (expected version ${expected}, found ${current}); nothing was overwritten, the next run re-plans it`);
-    }
-    const details = (copyMetadata || replay) && w.sourceDetails ? await w.sourceDetails() : undefined;
+    const path = w.source.path;
+    const details = (copyMetadata || replay) && options.sourceHistory ? await options.sourceHistory.details(path) : undefined;
     const prev = parseKvMarkers(meta?.customMetadata);
     // Our copy is still the current version and holds this data: only the metadata needs writing.
     const unchanged =
@@ -185,19 +176,23 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
       // Settings first when replaying, so max_versions does not prune the versions being replayed.
       if (older.length > 0 && Object.keys(settings).length > 0) await writeKvMetadata(client, mount, full(w.name), settings);
       for (const v of older) {
-        const data = await (w.readSourceVersion as (v: number) => Promise<SecretData | undefined>)(v);
+        const data = await (options.sourceHistory as SourceHistory).readVersion(path, v);
         if (data) version = await casWrite(w.name, data, version); // gone since listing: skipped
       }
       version = await casWrite(w.name, w.data, version);
     }
-    const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, destinationVersion: version, copyCustomMetadata: copyMetadata });
+    const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, destinationVersion: version, copyCustomMetadata: copyMetadata });
     await writeKvMetadata(client, mount, full(w.name), { customMetadata: encoded.customMetadata, ...settings });
+    return warningsOf(w, encoded.warnings);
   }
 
-  async function writeV1(w: DestinationWrite): Promise<void> {
+  async function writeV1(w: DestinationWrite): Promise<WriteResult> {
     await writeKvSecret(client, mount, 1, full(w.name), w.data);
-    const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, copyCustomMetadata: false });
+    const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, copyCustomMetadata: false });
     await writeKvSecret(client, mount, 1, markerPath(w.name), encoded.customMetadata);
+    const dropped = Object.keys(w.source.customMetadata).length;
+    // KV v1 has no metadata to carry the source's custom_metadata: say so rather than drop it silently.
+    return warningsOf(w, dropped ? [{ message: `secret [${fullSourcePath(w.source)}]: ${dropped} custom_metadata key(s) not copied: a KV v1 destination has no metadata` }] : []);
   }
 
   // A free generator, not an object-literal method: the closure serializer cannot re-create those.
@@ -220,6 +215,8 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     kind: "vault",
     location,
     naming: vaultKvNaming,
+    // KV v1 keeps one value per path: no history, no check-and-set, no metadata.
+    capabilities: async () => ((await kvVersion()) === 2 ? { softDelete: true, versions: true, checkAndSet: true, metadata: true } : { softDelete: false, versions: false, checkAndSet: false, metadata: false }),
     shaping: { copyMetadata, replayVersions: replay },
 
     entries,
@@ -236,8 +233,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
 
     async write(w) {
       checkName(w.name);
-      if ((await kvVersion()) === 2) await writeV2(w);
-      else await writeV1(w);
+      return (await kvVersion()) === 2 ? writeV2(w) : writeV1(w);
     },
 
     expectedFingerprint: (w) => fingerprint(key, w.data),

@@ -2,7 +2,7 @@
  * Naming rules of Vault/OpenBao KV destinations: a name is a secret path (relative to the
  * destination's mount and prefix), kept as rendered. Paths are case-sensitive in Vault.
  */
-import type { DestinationNaming } from "./mapping";
+import type { DestinationNaming } from "../../../engine";
 
 /** Folder, under a destination prefix, that holds the markers of KV v1 copies (v1 has no metadata). */
 export const KV_V1_MARKER_FOLDER = ".vault-migration";

@@ -1,16 +1,14 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
 import {
-  KEY_VAULT_TAG_LIMITS,
   MIGRATED_FROM,
-  TAGS,
-  encodeMarkers,
-  expectedMarkers,
+  MARKER_KEYS as TAGS,
   fullSourcePath,
   parseMarkers,
   resolveExpiry,
   sourceMetadataHash,
 } from "../../../src/engine";
+import { KEY_VAULT_TAG_LIMITS, encodeMarkers, expectedMarkers } from "../../../src/migration/destinations/keyvault/markers";
 import type { SourceSecret } from "../../../src/engine";
 
 function v2(over: Partial<SourceSecret> = {}): SourceSecret {

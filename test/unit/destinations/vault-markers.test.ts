@@ -1,15 +1,11 @@
 import * as assert from "node:assert/strict";
 import {
-  KV_METADATA_LIMITS,
-  copiedKvMetadata,
-  encodeKvMarkers,
-  isValidVaultPath,
   metadataHash,
-  parseKvMarkers,
   sourceMetadataHash,
-  vaultKvNaming,
   type SourceSecret,
 } from "../../../src/engine";
+import { KV_METADATA_LIMITS, copiedKvMetadata, encodeKvMarkers, parseKvMarkers } from "../../../src/migration/destinations/vault/markers";
+import { isValidVaultPath, vaultKvNaming } from "../../../src/migration/destinations/vault/naming";
 
 const secret = (customMetadata: Record<string, string>, extra: Partial<SourceSecret> = {}): SourceSecret => ({ mount: "secret", path: "app/db", kvVersion: 2, currentVersion: 4, state: "live", customMetadata, ...extra });
 

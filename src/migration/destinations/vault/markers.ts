@@ -4,7 +4,8 @@
  *
  * Budget rule (Vault: at most 64 keys, keys ≤128 characters, values ≤512 characters):
  * 1. Reserved keys first — the tag names of `markers.ts` (`migrated-from`, `vault-path`,
- *    `original-version`, `migration-fingerprint`, `migration-mapping`, `migration-metadata`)
+ *    `original-version`, `migration-fingerprint`, `migration-mapping`, `migration-metadata`,
+ *    `migration-id`)
  *    plus `migration-dest-version` (the destination version our write created; a different
  *    `current_version` means someone wrote after us) and, when something was dropped,
  *    `migration-dropped-keys`.
@@ -15,16 +16,13 @@
  * 3. Nothing is lost silently: dropped keys are listed (comma-separated, truncated to 512) in
  *    `migration-dropped-keys`, and every drop or truncation is returned in `warnings`.
  */
-import { metadataHash } from "./fingerprint";
-import { fullSourcePath } from "./mapping";
-import { parseMarkers, TAGS, truncateSourcePath, type MarkerWarning } from "./markers";
-import { MIGRATED_FROM, type Markers, type SourceSecret } from "./types";
+import { MARKER_KEYS, MIGRATED_FROM, fullSourcePath, metadataHash, parseMarkers, truncateSourcePath, type MarkerWarning, type Markers, type SourceSecret } from "../../../engine";
 
 /** Vault KV v2 custom_metadata limits. */
 export const KV_METADATA_LIMITS = { maxKeys: 64, maxKeyLength: 128, maxValueLength: 512 } as const;
 
 /** Reserved custom_metadata keys beyond the tag names. */
-export const KV_MARKER_KEYS = { ...TAGS, destinationVersion: "migration-dest-version", droppedKeys: "migration-dropped-keys" } as const;
+export const KV_MARKER_KEYS = { ...MARKER_KEYS, destinationVersion: "migration-dest-version", droppedKeys: "migration-dropped-keys" } as const;
 
 const RESERVED: readonly string[] = Object.values(KV_MARKER_KEYS);
 
@@ -33,6 +31,8 @@ export interface EncodeKvMarkersInput {
   readonly secret: SourceSecret;
   readonly fingerprint: string;
   readonly mappingHash: string;
+  /** The migration's identity (`migration-id`). */
+  readonly migrationId?: string;
   /** KV v2 destination version the write created. */
   readonly destinationVersion?: number;
   /** Copy the source custom_metadata (default true); the metadata hash marker is written either way. */
@@ -65,6 +65,7 @@ export function encodeKvMarkers(input: EncodeKvMarkersInput): EncodedKvMarkers {
   out[KV_MARKER_KEYS.mappingHash] = input.mappingHash;
   // Same hash the planner expects (no expiry: Vault destinations have none).
   out[KV_MARKER_KEYS.metadataHash] = metadataHash(secret.customMetadata);
+  if (input.migrationId) out[KV_MARKER_KEYS.migrationId] = input.migrationId;
   if (input.destinationVersion !== undefined) out[KV_MARKER_KEYS.destinationVersion] = String(input.destinationVersion);
   if (input.copyCustomMetadata === false) return { customMetadata: out, warnings };
 

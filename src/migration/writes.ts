@@ -1,0 +1,28 @@
+// The one constructor of a DestinationWrite: planning's value checks, the copy and the
+// re-verification all build what they hand a destination here, so nothing the source said about
+// a secret (its version, custom_metadata, updated time) is lost between plan and apply.
+import { fingerprint, type FingerprintKey, type PlanItem } from "../engine";
+import type { DestinationWrite } from "./destination";
+import type { MigrationSource, SourceValue } from "./source";
+
+/** What a run writes with every copy besides the value. */
+export interface WriteContext {
+  readonly fingerprintKey: FingerprintKey;
+  readonly mappingHash: string;
+  readonly migrationId: string;
+}
+
+/** The write of one planned secret, from the value just read. */
+export function destinationWrite(name: string, value: SourceValue, ctx: WriteContext): DestinationWrite {
+  return { name, source: value.secret, data: value.data, fingerprint: fingerprint(ctx.fingerprintKey, value.data), mappingHash: ctx.mappingHash, migrationId: ctx.migrationId };
+}
+
+/** Path of a plan item relative to the source mount. */
+export function relativePath(item: Pick<PlanItem, "sourcePath">, mount: string): string {
+  return item.sourcePath.startsWith(`${mount}/`) ? item.sourcePath.slice(mount.length + 1) : item.sourcePath;
+}
+
+/** Reads the value a plan item pinned (its version on KV v2); undefined when gone since planning. */
+export function readPlanned(source: MigrationSource, item: Pick<PlanItem, "sourcePath" | "sourceVersion">): Promise<SourceValue | undefined> {
+  return source.read(relativePath(item, source.mount), item.sourceVersion);
+}

@@ -1,0 +1,9 @@
+// The stack-config readers of the destinations, one per driver kind (see src/migration/destinations).
+import { keyVaultConfigReader } from "./keyvault";
+import type { DestinationConfigReader } from "./types";
+import { vaultConfigReader } from "./vault";
+
+export const DESTINATION_CONFIG_READERS: readonly DestinationConfigReader[] = [keyVaultConfigReader, vaultConfigReader];
+
+/** The kind a migration entry without `destination.kind` has. */
+export const DEFAULT_DESTINATION_KIND = "azure-keyvault";
