@@ -1,34 +1,73 @@
+// `vault-migration:keyVaultDeployment`: the stack's destination Key Vault, read into the
+// KeyVaultDeployment component's arguments. Like the other config readers it collects every problem,
+// each naming its key (`[vault-migration:keyVaultDeployment.<key>]`), and the caller throws them together.
+// It imports the component's pure modules, not the component, so reading config loads no azure-native.
 import {
     KEY_VAULT_PRINCIPAL_TYPES,
-    KeyVaultDeploymentArgs,
-    KeyVaultDeploymentArgsError,
-    KeyVaultDiagnosticsArgs,
-    KeyVaultMigrationIdentity,
-    KeyVaultNetworkAclArgs,
-    KeyVaultPrincipal,
-    KeyVaultPrincipalType,
-    KeyVaultPrivateDnsArgs,
-    KeyVaultPrivateEndpointArgs,
-    validateKeyVaultDeploymentArgs,
-} from "../components/KeyVaultDeployment";
+    KEY_VAULT_SKU_NAMES,
+    type KeyVaultDeploymentArgs,
+    type KeyVaultDiagnosticsArgs,
+    type KeyVaultMigrationIdentity,
+    type KeyVaultNetworkAclArgs,
+    type KeyVaultPrincipal,
+    type KeyVaultPrivateDnsArgs,
+    type KeyVaultPrivateEndpointArgs,
+} from "../components/keyVaultDeployment/args";
+import { KeyVaultDeploymentArgsError, validateKeyVaultDeploymentArgs } from "../components/keyVaultDeployment/validation";
 
-/** Stack config key holding the component's settings (`config.requireObject("keyVaultDeployment")`). */
+/** Stack config key holding the component's settings (`config.getObject("keyVaultDeployment")`). */
 export const KEY_VAULT_DEPLOYMENT_CONFIG_KEY = "keyVaultDeployment";
 
-type Json = Record<string, unknown>;
+/** What {@link readKeyVaultDeploymentConfig} found: the arguments when there is no problem. */
+export interface KeyVaultDeploymentConfig {
+    /** Set exactly when `problems` is empty. */
+    readonly args?: KeyVaultDeploymentArgs;
+    /** Every problem found, each naming its key in brackets. */
+    readonly problems: string[];
+}
 
 /**
- * Turns the plain JSON object read from stack config `vault-migration:keyVaultDeployment` into
- * {@link KeyVaultDeploymentArgs}. Checks types and unknown keys (a typo must not silently drop, say, a private
- * endpoint), then runs {@link validateKeyVaultDeploymentArgs}, so every mistake is reported at preview with its
- * config path, e.g. `[keyVaultDeployment.privateEndpoint.subnetId] must be a string`.
+ * Reads the plain JSON object of stack config `vault-migration:keyVaultDeployment` into
+ * {@link KeyVaultDeploymentArgs}. Checks types and unknown keys (a typo must not silently drop, say, a
+ * private endpoint), all at once; when they are right, the component's own rules
+ * ({@link validateKeyVaultDeploymentArgs}) run too and report the first one broken, so every mistake
+ * shows at preview with its key, e.g. `[vault-migration:keyVaultDeployment.privateEndpoint.subnetId] must be a string`.
+ */
+export function readKeyVaultDeploymentConfig(raw: unknown): KeyVaultDeploymentConfig {
+    const problems: string[] = [];
+    const problem: Problem = (path, message) => void problems.push(`[vault-migration:${path}] ${message}`);
+    const args = required(raw, KEY_VAULT_DEPLOYMENT_CONFIG_KEY, problem, deployment);
+    if (args === undefined || problems.length > 0) return { problems };
+    try {
+        // The semantic rules live in the component; the prefix makes their messages name the config key.
+        validateKeyVaultDeploymentArgs(args, { pathPrefix: `vault-migration:${KEY_VAULT_DEPLOYMENT_CONFIG_KEY}.` });
+    } catch (e) {
+        if (!(e instanceof KeyVaultDeploymentArgsError)) throw e;
+        return { problems: [e.message] };
+    }
+    return { args, problems };
+}
+
+/**
+ * {@link readKeyVaultDeploymentConfig}, for the stack program.
  *
- * @throws KeyVaultDeploymentArgsError naming the config path in brackets
+ * @throws Error listing every problem, as the other config readers do
  */
 export function keyVaultDeploymentArgsFromConfig(raw: unknown): KeyVaultDeploymentArgs {
-    const root = KEY_VAULT_DEPLOYMENT_CONFIG_KEY;
-    const o = object(raw, root);
-    only(o, root, [
+    const { args, problems } = readKeyVaultDeploymentConfig(raw);
+    if (args === undefined) throw new Error(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+    return args;
+}
+
+// --- the readers: each takes the raw value and its config path, records what is wrong, and returns
+// undefined only when the value is absent or it recorded a problem --------------------------------
+
+type Json = Record<string, unknown>;
+type Problem = (path: string, message: string) => void;
+type Read<T> = (raw: unknown, path: string, problem: Problem) => T | undefined;
+
+function deployment(raw: unknown, path: string, problem: Problem): KeyVaultDeploymentArgs | undefined {
+    const o = object(raw, path, problem, [
         "vaultName",
         "resourceGroupName",
         "location",
@@ -46,190 +85,174 @@ export function keyVaultDeploymentArgsFromConfig(raw: unknown): KeyVaultDeployme
         "diagnostics",
         "tags",
     ]);
-
-    const args: KeyVaultDeploymentArgs = {
-        vaultName: string(o.vaultName, `${root}.vaultName`),
-        resourceGroupName: string(o.resourceGroupName, `${root}.resourceGroupName`),
-        location: optional(o.location, `${root}.location`, string),
-        tenantId: optional(o.tenantId, `${root}.tenantId`, string),
-        sku: optional(o.sku, `${root}.sku`, (v, path) => oneOf(v, path, ["standard", "premium"] as const)),
-        softDeleteRetentionInDays: optional(o.softDeleteRetentionInDays, `${root}.softDeleteRetentionInDays`, integer),
-        purgeProtection: optional(o.purgeProtection, `${root}.purgeProtection`, boolean),
-        allowPurgeProtectionOff: optional(o.allowPurgeProtectionOff, `${root}.allowPurgeProtectionOff`, boolean),
-        publicNetworkAccess: optional(o.publicNetworkAccess, `${root}.publicNetworkAccess`, (v, path) =>
-            oneOf(v, path, ["Enabled", "Disabled"] as const),
-        ),
-        networkAcls: optional(o.networkAcls, `${root}.networkAcls`, networkAcls),
-        privateEndpoint: optional(o.privateEndpoint, `${root}.privateEndpoint`, privateEndpoint),
-        migrationIdentity: migrationIdentity(o.migrationIdentity, `${root}.migrationIdentity`),
-        consumers: optional(o.consumers, `${root}.consumers`, (v, path) => list(v, path, principal)),
-        admins: optional(o.admins, `${root}.admins`, (v, path) => list(v, path, principal)),
-        diagnostics: optional(o.diagnostics, `${root}.diagnostics`, diagnostics),
-        tags: optional(o.tags, `${root}.tags`, stringMap),
+    if (o === undefined) return undefined;
+    const at = (key: string): string => `${path}.${key}`;
+    const { vaultName, resourceGroupName, migrationIdentity, ...rest } = {
+        vaultName: required(o.vaultName, at("vaultName"), problem, string),
+        resourceGroupName: required(o.resourceGroupName, at("resourceGroupName"), problem, string),
+        location: optional(o.location, at("location"), problem, string),
+        tenantId: optional(o.tenantId, at("tenantId"), problem, string),
+        sku: optional(o.sku, at("sku"), problem, oneOf(KEY_VAULT_SKU_NAMES)),
+        softDeleteRetentionInDays: optional(o.softDeleteRetentionInDays, at("softDeleteRetentionInDays"), problem, integer),
+        purgeProtection: optional(o.purgeProtection, at("purgeProtection"), problem, boolean),
+        allowPurgeProtectionOff: optional(o.allowPurgeProtectionOff, at("allowPurgeProtectionOff"), problem, boolean),
+        publicNetworkAccess: optional(o.publicNetworkAccess, at("publicNetworkAccess"), problem, oneOf(["Enabled", "Disabled"] as const)),
+        networkAcls: optional(o.networkAcls, at("networkAcls"), problem, networkAcls),
+        privateEndpoint: optional(o.privateEndpoint, at("privateEndpoint"), problem, privateEndpoint),
+        migrationIdentity: required(o.migrationIdentity, at("migrationIdentity"), problem, identity),
+        consumers: optional(o.consumers, at("consumers"), problem, list(principal)),
+        admins: optional(o.admins, at("admins"), problem, list(principal)),
+        diagnostics: optional(o.diagnostics, at("diagnostics"), problem, diagnostics),
+        tags: optional(o.tags, at("tags"), problem, stringMap),
     };
-    dropUndefined(args);
-
-    // Semantic rules live in one place; the prefix makes their messages name the config path.
-    validateKeyVaultDeploymentArgs(args, { pathPrefix: `${root}.` });
-    return args;
+    if (vaultName === undefined || resourceGroupName === undefined || migrationIdentity === undefined) return undefined;
+    return dropUndefined({ vaultName, resourceGroupName, migrationIdentity, ...rest });
 }
 
-function networkAcls(raw: unknown, path: string): KeyVaultNetworkAclArgs {
-    const o = object(raw, path);
-    only(o, path, ["defaultAction", "bypass", "ipRules", "virtualNetworkSubnetIds"]);
+function networkAcls(raw: unknown, path: string, problem: Problem): KeyVaultNetworkAclArgs | undefined {
+    const o = object(raw, path, problem, ["defaultAction", "bypass", "ipRules", "virtualNetworkSubnetIds"]);
+    if (o === undefined) return undefined;
     return dropUndefined({
-        defaultAction: optional(o.defaultAction, `${path}.defaultAction`, (v, p) => oneOf(v, p, ["Deny", "Allow"] as const)),
-        bypass: optional(o.bypass, `${path}.bypass`, (v, p) => oneOf(v, p, ["AzureServices", "None"] as const)),
-        ipRules: optional(o.ipRules, `${path}.ipRules`, (v, p) => list(v, p, string)),
-        virtualNetworkSubnetIds: optional(o.virtualNetworkSubnetIds, `${path}.virtualNetworkSubnetIds`, (v, p) => list(v, p, string)),
+        defaultAction: optional(o.defaultAction, `${path}.defaultAction`, problem, oneOf(["Deny", "Allow"] as const)),
+        bypass: optional(o.bypass, `${path}.bypass`, problem, oneOf(["AzureServices", "None"] as const)),
+        ipRules: optional(o.ipRules, `${path}.ipRules`, problem, list(string)),
+        virtualNetworkSubnetIds: optional(o.virtualNetworkSubnetIds, `${path}.virtualNetworkSubnetIds`, problem, list(string)),
     });
 }
 
-function privateEndpoint(raw: unknown, path: string): KeyVaultPrivateEndpointArgs {
-    const o = object(raw, path);
-    only(o, path, ["subnetId", "name", "location", "resourceGroupName", "privateDns"]);
+function privateEndpoint(raw: unknown, path: string, problem: Problem): KeyVaultPrivateEndpointArgs | undefined {
+    const o = object(raw, path, problem, ["subnetId", "name", "location", "resourceGroupName", "privateDns"]);
+    if (o === undefined) return undefined;
+    const subnetId = required(o.subnetId, `${path}.subnetId`, problem, string);
+    const rest = {
+        name: optional(o.name, `${path}.name`, problem, string),
+        location: optional(o.location, `${path}.location`, problem, string),
+        resourceGroupName: optional(o.resourceGroupName, `${path}.resourceGroupName`, problem, string),
+        privateDns: optional(o.privateDns, `${path}.privateDns`, problem, privateDns),
+    };
+    return subnetId === undefined ? undefined : dropUndefined({ subnetId, ...rest });
+}
+
+function privateDns(raw: unknown, path: string, problem: Problem): KeyVaultPrivateDnsArgs | false | undefined {
+    // `false`: DNS is registered elsewhere (policy, custom resolver).
+    if (raw === false) return false;
+    if (!isJson(raw)) return void problem(path, "must be an object or false");
+    const o = object(raw, path, problem, ["existingZoneId", "zoneName", "resourceGroupName", "virtualNetworkIds", "linkExistingZone"]);
+    if (o === undefined) return undefined;
     return dropUndefined({
-        subnetId: string(o.subnetId, `${path}.subnetId`),
-        name: optional(o.name, `${path}.name`, string),
-        location: optional(o.location, `${path}.location`, string),
-        resourceGroupName: optional(o.resourceGroupName, `${path}.resourceGroupName`, string),
-        privateDns: optional(o.privateDns, `${path}.privateDns`, privateDns),
+        existingZoneId: optional(o.existingZoneId, `${path}.existingZoneId`, problem, string),
+        zoneName: optional(o.zoneName, `${path}.zoneName`, problem, string),
+        resourceGroupName: optional(o.resourceGroupName, `${path}.resourceGroupName`, problem, string),
+        virtualNetworkIds: optional(o.virtualNetworkIds, `${path}.virtualNetworkIds`, problem, list(string)),
+        linkExistingZone: optional(o.linkExistingZone, `${path}.linkExistingZone`, problem, boolean),
     });
 }
 
-function privateDns(raw: unknown, path: string): KeyVaultPrivateDnsArgs | false {
-    if (raw === false) {
-        return false;
-    }
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-        return fail(path, "must be an object or false");
-    }
-    const o = raw as Json;
-    only(o, path, ["existingZoneId", "zoneName", "resourceGroupName", "virtualNetworkIds", "linkExistingZone"]);
+const PRINCIPAL_KEYS = ["principalId", "principalType", "key"] as const;
+
+function principal(raw: unknown, path: string, problem: Problem): KeyVaultPrincipal | undefined {
+    const o = object(raw, path, problem, PRINCIPAL_KEYS);
+    return o === undefined ? undefined : principalOf(o, path, problem);
+}
+
+function identity(raw: unknown, path: string, problem: Problem): KeyVaultMigrationIdentity | undefined {
+    const o = object(raw, path, problem, [...PRINCIPAL_KEYS, "role"]);
+    if (o === undefined) return undefined;
+    const p = principalOf(o, path, problem);
+    const role = optional(o.role, `${path}.role`, problem, oneOf(["secretsOfficer", "administrator"] as const));
+    return p === undefined ? undefined : dropUndefined({ ...p, role });
+}
+
+function principalOf(o: Json, path: string, problem: Problem): KeyVaultPrincipal | undefined {
+    const principalId = required(o.principalId, `${path}.principalId`, problem, string);
+    const principalType = required(o.principalType, `${path}.principalType`, problem, oneOf(KEY_VAULT_PRINCIPAL_TYPES), ` (one of: ${KEY_VAULT_PRINCIPAL_TYPES.join(", ")})`);
+    const key = optional(o.key, `${path}.key`, problem, string);
+    if (principalId === undefined || principalType === undefined) return undefined;
+    return dropUndefined({ principalId, principalType, key });
+}
+
+function diagnostics(raw: unknown, path: string, problem: Problem): KeyVaultDiagnosticsArgs | undefined {
+    const o = object(raw, path, problem, ["logAnalyticsWorkspaceId", "storageAccountId", "name"]);
+    if (o === undefined) return undefined;
     return dropUndefined({
-        existingZoneId: optional(o.existingZoneId, `${path}.existingZoneId`, string),
-        zoneName: optional(o.zoneName, `${path}.zoneName`, string),
-        resourceGroupName: optional(o.resourceGroupName, `${path}.resourceGroupName`, string),
-        virtualNetworkIds: optional(o.virtualNetworkIds, `${path}.virtualNetworkIds`, (v, p) => list(v, p, string)),
-        linkExistingZone: optional(o.linkExistingZone, `${path}.linkExistingZone`, boolean),
+        logAnalyticsWorkspaceId: optional(o.logAnalyticsWorkspaceId, `${path}.logAnalyticsWorkspaceId`, problem, string),
+        storageAccountId: optional(o.storageAccountId, `${path}.storageAccountId`, problem, string),
+        name: optional(o.name, `${path}.name`, problem, string),
     });
 }
 
-function principal(raw: unknown, path: string): KeyVaultPrincipal {
-    const o = object(raw, path);
-    only(o, path, ["principalId", "principalType", "key"]);
-    return dropUndefined({
-        principalId: string(o.principalId, `${path}.principalId`),
-        principalType: oneOf<KeyVaultPrincipalType>(o.principalType, `${path}.principalType`, KEY_VAULT_PRINCIPAL_TYPES),
-        key: optional(o.key, `${path}.key`, string),
-    });
-}
+// --- primitive readers ----------------------------------------------------------------------------
 
-function migrationIdentity(raw: unknown, path: string): KeyVaultMigrationIdentity {
-    const o = object(raw, path);
-    only(o, path, ["principalId", "principalType", "key", "role"]);
-    return dropUndefined({
-        principalId: string(o.principalId, `${path}.principalId`),
-        principalType: oneOf<KeyVaultPrincipalType>(o.principalType, `${path}.principalType`, KEY_VAULT_PRINCIPAL_TYPES),
-        key: optional(o.key, `${path}.key`, string),
-        role: optional(o.role, `${path}.role`, (v, p) => oneOf(v, p, ["secretsOfficer", "administrator"] as const)),
-    });
-}
+const isJson = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function diagnostics(raw: unknown, path: string): KeyVaultDiagnosticsArgs {
-    const o = object(raw, path);
-    only(o, path, ["logAnalyticsWorkspaceId", "storageAccountId", "name"]);
-    return dropUndefined({
-        logAnalyticsWorkspaceId: optional(o.logAnalyticsWorkspaceId, `${path}.logAnalyticsWorkspaceId`, string),
-        storageAccountId: optional(o.storageAccountId, `${path}.storageAccountId`, string),
-        name: optional(o.name, `${path}.name`, string),
-    });
-}
-
-// --- primitive readers: each names the config path it reads --------------------------------------
-
-function fail(path: string, message: string): never {
-    throw new KeyVaultDeploymentArgsError(path, `[${path}] ${message}`);
-}
-
-function object(raw: unknown, path: string): Json {
-    if (raw === undefined || raw === null) {
-        return fail(path, "is required");
-    }
-    if (typeof raw !== "object" || Array.isArray(raw)) {
-        return fail(path, "must be an object");
-    }
-    return raw as Json;
-}
-
-function only(o: Json, path: string, keys: readonly string[]): void {
-    for (const key of Object.keys(o)) {
-        if (!keys.includes(key)) {
-            fail(`${path}.${key}`, `is not a known setting (expected one of: ${keys.join(", ")})`);
-        }
-    }
-}
-
-function optional<T>(raw: unknown, path: string, read: (raw: unknown, path: string) => T): T | undefined {
-    return raw === undefined || raw === null ? undefined : read(raw, path);
-}
-
-function string(raw: unknown, path: string): string {
-    if (raw === undefined || raw === null) {
-        return fail(path, "is required");
-    }
-    if (typeof raw !== "string") {
-        return fail(path, "must be a string");
+/** An object with only `keys` (or, with no `keys`, any key). */
+function object(raw: unknown, path: string, problem: Problem, keys?: readonly string[]): Json | undefined {
+    if (!isJson(raw)) return void problem(path, "must be an object");
+    for (const key of Object.keys(raw)) {
+        if (keys && !keys.includes(key)) problem(`${path}.${key}`, `is not a known setting (expected one of: ${keys.join(", ")})`);
     }
     return raw;
 }
 
-function boolean(raw: unknown, path: string): boolean {
-    if (typeof raw !== "boolean") {
-        return fail(path, "must be true or false");
-    }
+/** Absent (undefined or null) is a problem; `hint` says what to set. */
+function required<T>(raw: unknown, path: string, problem: Problem, read: Read<T>, hint = ""): T | undefined {
+    if (raw === undefined || raw === null) return void problem(path, `is required${hint}`);
+    return read(raw, path, problem);
+}
+
+/** Absent (undefined or null) is fine: the component's default applies. */
+function optional<T>(raw: unknown, path: string, problem: Problem, read: Read<T>): T | undefined {
+    return raw === undefined || raw === null ? undefined : read(raw, path, problem);
+}
+
+function string(raw: unknown, path: string, problem: Problem): string | undefined {
+    if (typeof raw !== "string") return void problem(path, "must be a string");
     return raw;
 }
 
-function integer(raw: unknown, path: string): number {
-    if (typeof raw !== "number" || !Number.isInteger(raw)) {
-        return fail(path, "must be a whole number");
-    }
+function boolean(raw: unknown, path: string, problem: Problem): boolean | undefined {
+    if (typeof raw !== "boolean") return void problem(path, "must be true or false");
     return raw;
 }
 
-function oneOf<T extends string>(raw: unknown, path: string, values: readonly T[]): T {
-    if (raw === undefined || raw === null) {
-        return fail(path, `is required (one of: ${values.join(", ")})`);
-    }
-    if (typeof raw !== "string" || !(values as readonly string[]).includes(raw)) {
-        return fail(path, `must be one of: ${values.join(", ")}`);
-    }
-    return raw as T;
+function integer(raw: unknown, path: string, problem: Problem): number | undefined {
+    if (typeof raw !== "number" || !Number.isInteger(raw)) return void problem(path, "must be a whole number");
+    return raw;
 }
 
-function list<T>(raw: unknown, path: string, read: (raw: unknown, path: string) => T): T[] {
-    if (!Array.isArray(raw)) {
-        return fail(path, "must be a list");
-    }
-    return raw.map((item, i) => read(item, `${path}[${i}]`));
+function oneOf<T extends string>(values: readonly T[]): Read<T> {
+    return (raw, path, problem) => {
+        if (typeof raw !== "string" || !(values as readonly string[]).includes(raw)) return void problem(path, `must be one of: ${values.join(", ")}`);
+        return raw as T;
+    };
 }
 
-function stringMap(raw: unknown, path: string): Record<string, string> {
-    const o = object(raw, path);
+/** A list whose every item reads; undefined when one does not (its problem is recorded). */
+function list<T>(item: Read<T>): Read<T[]> {
+    return (raw, path, problem) => {
+        if (!Array.isArray(raw)) return void problem(path, "must be a list");
+        const items = raw.map((entry, i) => item(entry, `${path}[${i}]`, problem));
+        return items.every((x): x is T => x !== undefined) ? items : undefined;
+    };
+}
+
+function stringMap(raw: unknown, path: string, problem: Problem): Record<string, string> | undefined {
+    const o = object(raw, path, problem);
+    if (o === undefined) return undefined;
     const out: Record<string, string> = {};
+    let ok = true;
     for (const [key, value] of Object.entries(o)) {
-        out[key] = string(value, `${path}.${key}`);
+        const s = required(value, `${path}.${key}`, problem, string);
+        if (s === undefined) ok = false;
+        else out[key] = s;
     }
-    return out;
+    return ok ? out : undefined;
 }
 
 // Keeps parsed args free of `key: undefined`, so they compare equal to hand-written ones.
 function dropUndefined<T extends object>(o: T): T {
     for (const key of Object.keys(o) as (keyof T)[]) {
-        if (o[key] === undefined) {
-            delete o[key];
-        }
+        if (o[key] === undefined) delete o[key];
     }
     return o;
 }

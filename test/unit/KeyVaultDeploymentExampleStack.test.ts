@@ -5,8 +5,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureNativeMocks, promiseOf, type Inputs } from "../support/azureNativeMocks";
-import { KeyVaultDeployment, KeyVaultDeploymentArgsError, roleAssignmentName } from "../../src/components/KeyVaultDeployment";
-import { keyVaultDeploymentArgsFromConfig } from "../../src/program/keyVaultDeploymentConfig";
+import { KeyVaultDeployment, roleAssignmentName } from "../../src/components/KeyVaultDeployment";
+import { keyVaultDeploymentArgsFromConfig, readKeyVaultDeploymentConfig } from "../../src/program/keyVaultDeploymentConfig";
 
 // js-yaml ships without types (it comes with @pulumi/pulumi); this is the one function used.
 const yaml = require("js-yaml") as { load(text: string): unknown };
@@ -132,15 +132,16 @@ describe("keyVaultDeploymentArgsFromConfig", () => {
         migrationIdentity: { principalId: "00000000-0000-0000-0000-000000000001", principalType: "ServicePrincipal" },
     });
 
-    function rejects(raw: unknown, property: string, message: RegExp): void {
+    /** Asserts that `raw` has exactly one problem, naming `[vault-migration:<key>]`, and that the program's reader throws it. */
+    function rejects(raw: unknown, key: string, message: RegExp): void {
+        const { args, problems } = readKeyVaultDeploymentConfig(raw);
+        assert.equal(args, undefined);
+        assert.equal(problems.length, 1, problems.join("\n"));
+        assert.ok(problems[0].startsWith(`[vault-migration:${key}] `), problems[0]);
+        assert.match(problems[0], message);
         assert.throws(
             () => keyVaultDeploymentArgsFromConfig(raw),
-            (e: unknown) => {
-                assert.ok(e instanceof KeyVaultDeploymentArgsError, String(e));
-                assert.equal(e.property, property);
-                assert.match(e.message, message);
-                return true;
-            },
+            (e: unknown) => e instanceof Error && e.message === `invalid stack configuration:\n  - ${problems[0]}`,
         );
     }
 
@@ -158,9 +159,9 @@ describe("keyVaultDeploymentArgsFromConfig", () => {
     });
 
     it("names the config path of a wrong type", () => {
-        rejects(undefined, "keyVaultDeployment", /^\[keyVaultDeployment\] is required$/);
+        rejects(undefined, "keyVaultDeployment", /^\[vault-migration:keyVaultDeployment\] is required$/);
         rejects([], "keyVaultDeployment", /must be an object/);
-        rejects({ ...minimal(), privateEndpoint: { subnetId: 42 } }, "keyVaultDeployment.privateEndpoint.subnetId", /^\[keyVaultDeployment\.privateEndpoint\.subnetId\] must be a string$/);
+        rejects({ ...minimal(), privateEndpoint: { subnetId: 42 } }, "keyVaultDeployment.privateEndpoint.subnetId", /^\[vault-migration:keyVaultDeployment\.privateEndpoint\.subnetId\] must be a string$/);
         rejects({ ...minimal(), privateEndpoint: {} }, "keyVaultDeployment.privateEndpoint.subnetId", /is required/);
         rejects({ ...minimal(), softDeleteRetentionInDays: "90" }, "keyVaultDeployment.softDeleteRetentionInDays", /whole number/);
         rejects({ ...minimal(), purgeProtection: "yes" }, "keyVaultDeployment.purgeProtection", /true or false/);
@@ -176,13 +177,47 @@ describe("keyVaultDeploymentArgsFromConfig", () => {
 
     it("rejects unknown keys, so a typo cannot silently drop a setting", () => {
         rejects({ ...minimal(), privateEndpoints: {} }, "keyVaultDeployment.privateEndpoints", /not a known setting/);
-        rejects({ ...minimal(), privateEndpoint: { subnetID: "x" } }, "keyVaultDeployment.privateEndpoint.subnetID", /not a known setting/);
+        // A typo of a required key says both what is unknown and what is then missing.
+        assert.deepEqual(
+            readKeyVaultDeploymentConfig({ ...minimal(), privateEndpoint: { subnetID: "x" } }).problems,
+            [
+                "[vault-migration:keyVaultDeployment.privateEndpoint.subnetID] is not a known setting (expected one of: subnetId, name, location, resourceGroupName, privateDns)",
+                "[vault-migration:keyVaultDeployment.privateEndpoint.subnetId] is required",
+            ],
+        );
+    });
+
+    it("reports every type problem at once, each naming its key", () => {
+        const raw = { ...minimal(), sku: "basic", tags: { env: 1 }, privateEndpoints: {}, consumers: [{ principalId: 1 }], migrationIdentity: { role: "owner" } };
+        const { args, problems } = readKeyVaultDeploymentConfig(raw);
+        assert.equal(args, undefined);
+        assert.deepEqual(
+            problems.map((p) => p.replace(/ \(expected one of: .*\)$/, "")),
+            [
+                "[vault-migration:keyVaultDeployment.privateEndpoints] is not a known setting",
+                "[vault-migration:keyVaultDeployment.sku] must be one of: standard, premium",
+                "[vault-migration:keyVaultDeployment.migrationIdentity.principalId] is required",
+                "[vault-migration:keyVaultDeployment.migrationIdentity.principalType] is required (one of: User, Group, ServicePrincipal, ForeignGroup)",
+                "[vault-migration:keyVaultDeployment.migrationIdentity.role] must be one of: secretsOfficer, administrator",
+                "[vault-migration:keyVaultDeployment.consumers[0].principalId] must be a string",
+                "[vault-migration:keyVaultDeployment.consumers[0].principalType] is required (one of: User, Group, ServicePrincipal, ForeignGroup)",
+                "[vault-migration:keyVaultDeployment.tags.env] must be a string",
+            ],
+        );
+        assert.throws(() => keyVaultDeploymentArgsFromConfig(raw), (e: unknown) => e instanceof Error && e.message === `invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+    });
+
+    it("checks the component's rules only once the types are right", () => {
+        // The rules assume well-typed arguments; a bad vault name shows once the sku is fixed.
+        assert.deepEqual(readKeyVaultDeploymentConfig({ ...minimal(), vaultName: "kv--bad", sku: "basic" }).problems, [
+            "[vault-migration:keyVaultDeployment.sku] must be one of: standard, premium",
+        ]);
     });
 
     it("reports the component's semantic rules with the config path", () => {
-        rejects({ ...minimal(), vaultName: "kv--bad" }, "keyVaultDeployment.vaultName", /^\[keyVaultDeployment\.vaultName\] "kv--bad" breaks Azure's rule/);
+        rejects({ ...minimal(), vaultName: "kv--bad" }, "keyVaultDeployment.vaultName", /^\[vault-migration:keyVaultDeployment\.vaultName\] "kv--bad" breaks Azure's rule/);
         rejects({ ...minimal(), softDeleteRetentionInDays: 120 }, "keyVaultDeployment.softDeleteRetentionInDays", /7 to 90/);
-        rejects({ ...minimal(), purgeProtection: false }, "keyVaultDeployment.purgeProtection", /\[keyVaultDeployment\.allowPurgeProtectionOff\]/);
+        rejects({ ...minimal(), purgeProtection: false }, "keyVaultDeployment.purgeProtection", /\[vault-migration:keyVaultDeployment\.allowPurgeProtectionOff\]/);
         rejects({ ...minimal(), privateEndpoint: { subnetId: "not-a-subnet" } }, "keyVaultDeployment.privateEndpoint.subnetId", /must be a subnet id/);
     });
 });
