@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs actionlint (the GitHub Actions workflow linter) from Go modules into .engine/tools,
 # cached: skipped when the binary already reports the pinned version. Prints the binary path on
-# its last line. Used by test/unit/ciWorkflows.test.ts to lint ci/examples/github/*.yml.
+# its last line. Used by test/integration/ci-workflows-actionlint.test.ts to lint ci/examples/github/*.yml.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 VERSION="${ACTIONLINT_VERSION:-1.7.12}"

@@ -5,14 +5,38 @@ import * as path from "node:path";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
+interface PackageJson {
+  engine: EngineVersions;
+  /** The Node.js every script, test and engine process runs under (scripts/setup-node.sh). */
+  node: string;
+}
+
 interface EngineVersions {
   pulumiCli: string;
   nodeLanguageHost: string;
 }
 
+function packageJson(): PackageJson {
+  return JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as PackageJson;
+}
+
 function versions(): EngineVersions {
-  const pkg = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { engine: EngineVersions };
-  return pkg.engine;
+  return packageJson().engine;
+}
+
+/** The pinned Node.js version, package.json's `node` field, e.g. `24.22.3`. */
+export function pinnedNodeVersion(): string {
+  return packageJson().node;
+}
+
+/** The folder with the pinned `node`; installs it (scripts/setup-node.sh) if missing. */
+export function nodeBinDir(): string {
+  const version = pinnedNodeVersion();
+  if (process.version === `v${version}`) return path.dirname(process.execPath);
+  const bin = path.join(repoRoot, ".node", `v${version}`, "bin");
+  if (fs.existsSync(path.join(bin, "node"))) return bin;
+  const out = execFileSync("bash", [path.join(repoRoot, "scripts", "setup-node.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return out.trim().split("\n").pop() ?? bin;
 }
 
 /** The folder with `pulumi`, `pulumi-language-nodejs` and `pulumi-resource-pulumi-nodejs`; builds them if missing. */
@@ -40,7 +64,9 @@ export function engineEnv(o: EngineEnvOptions): Record<string, string> {
   fs.mkdirSync(o.pulumiHome, { recursive: true });
   const bin = engineBinDir();
   return {
-    PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`,
+    // The language host and the dynamic-provider plugin start `node` from PATH: the pinned one
+    // comes first, whichever node runs the caller (`npx mocha` under the machine's node included).
+    PATH: [bin, nodeBinDir(), process.env.PATH ?? ""].join(path.delimiter),
     PULUMI_HOME: o.pulumiHome,
     PULUMI_BACKEND_URL: `file://${o.backendDir}`,
     PULUMI_CONFIG_PASSPHRASE: o.passphrase,
