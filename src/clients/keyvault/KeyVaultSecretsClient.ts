@@ -129,8 +129,9 @@ interface CallOptions {
 }
 
 /**
- * The policy's view of a failed attempt. Every call of this client is safe to repeat (GET, PUT of
- * the same value and tags, DELETE, and recover, whose poller waits for the same end state).
+ * The policy's view of a failed attempt. Every call of this client is safe to repeat: GET, PUT of
+ * the same value and tags, DELETE, and the recover POST (a repeat can do no second recovery; after a
+ * lost answer it fails with 404 instead of succeeding).
  */
 function transientOutcome(e: unknown): AttemptOutcome {
   // Already final (a nested call gave up): never retried again.

@@ -9,7 +9,7 @@ export interface VaultClientOptions {
   connections?: number;
   /** Per-request timeout in milliseconds. Default 30 s. */
   timeoutMs?: number;
-  /** Retries for idempotent calls on 408, 429, 5xx and dropped connections. Default 4. */
+  /** Retries for idempotent calls on 408, 429, 500, 502–504 and dropped connections. Default 4. */
   retries?: number;
   /** The rest of the retry policy (backoff, bounds); see {@link VAULT_RETRY_POLICY}. `retries` wins over `retry.retries`. */
   retry?: Partial<RetryPolicy>;
