@@ -1,5 +1,6 @@
 // The package's public API.
 export * from "./clients/vault";
+export { isClientError, type ClientError, type ClientErrorCode, type ClientService } from "./clients/http/errors";
 export { VaultPolicy, type VaultPolicyArgs } from "./resources/VaultPolicy";
 export { VaultAuthMount, type VaultAuthMountArgs } from "./resources/VaultAuthMount";
 export { VaultAppRole, type VaultAppRoleArgs } from "./resources/VaultAppRole";

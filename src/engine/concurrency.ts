@@ -1,7 +1,7 @@
 /**
- * Bounded concurrency, pacing and retry for executing plan items. Built for a
- * migration where one secret failing must not abort the others: results are
- * per item, and only a failure of the item SOURCE itself ends the run.
+ * Bounded concurrency and pacing for executing plan items. Built for a migration where one secret
+ * failing must not abort the others: results are per item, and only a failure of the item SOURCE
+ * itself ends the run. (Retries live with the service clients: src/clients/http/retry.ts.)
  */
 
 /** Time source and sleeper, injectable so tests need no real delays. */
@@ -188,65 +188,4 @@ export class RateLimiter {
       await this.clock.sleep((this.stamps[0] as number) + this.windowMs - now);
     }
   }
-}
-
-/** Options of {@link retry}. */
-export interface RetryOptions {
-  /** Retries after the first attempt (0 = no retry). */
-  readonly retries: number;
-  /** Backoff base: attempt n waits up to `baseMs * 2^n`, capped by `maxMs`. */
-  readonly baseMs: number;
-  readonly maxMs: number;
-  /** Whether an error may be retried. Required: only the caller knows whether its call is idempotent. */
-  readonly isRetryable: (error: unknown, attempt: number) => boolean;
-  /** Server hint (Retry-After) in ms, used instead of backoff when present. */
-  readonly retryAfterMs?: (error: unknown) => number | undefined;
-  /** A hint above this is not waited for: the error is thrown. Default 60 000. */
-  readonly maxRetryAfterMs?: number;
-  /** Random source in [0, 1); default Math.random. */
-  readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Called before each wait (for logs; receives the error, which must be logged redacted). */
-  readonly onRetry?: (info: { readonly attempt: number; readonly delayMs: number; readonly error: unknown }) => void;
-}
-
-/** Full-jitter backoff: uniform in [0, min(maxMs, baseMs·2^attempt)). */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const cap = Math.min(maxMs, baseMs * 2 ** attempt);
-  return Math.floor(random() * cap);
-}
-
-/**
- * Calls `fn` until it succeeds, an error is not retryable, or `retries` is spent;
- * then throws the last error unchanged. Waits the server's Retry-After hint when
- * there is one (up to `maxRetryAfterMs`), otherwise full-jitter backoff.
- */
-export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
-  const sleep = options.sleep ?? systemClock.sleep;
-  const maxHint = options.maxRetryAfterMs ?? 60_000;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (error) {
-      if (attempt >= options.retries || !options.isRetryable(error, attempt)) throw error;
-      const hint = options.retryAfterMs?.(error);
-      if (hint !== undefined && hint > maxHint) throw error;
-      const delayMs = hint !== undefined ? Math.max(0, hint) : backoffDelay(attempt, options.baseMs, options.maxMs, options.random);
-      options.onRetry?.({ attempt, delayMs, error });
-      await sleep(delayMs);
-    }
-  }
-}
-
-/**
- * Parses an HTTP Retry-After value — delta-seconds or an HTTP date — into ms from
- * `nowMs`. Returns `undefined` when absent or unparseable; past dates give 0.
- */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  if (!/[a-z]/i.test(text)) return undefined;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }

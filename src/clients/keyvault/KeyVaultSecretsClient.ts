@@ -1,6 +1,6 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { SecretClient, type SecretClientOptions, type SecretProperties } from "@azure/keyvault-secrets";
-import { backoffDelay, parseRetryAfter, retry, systemClock } from "../../engine/concurrency";
+import { retryHintMs, retryPolicy, retrySession, systemRetryClock, withRetry, type AttemptOutcome, type RetryPolicy } from "../http/retry";
 import {
   KEY_VAULT_DATA_ACTIONS,
   errorFacts,
@@ -31,7 +31,10 @@ export interface KeyVaultPacing {
   readonly headroom?: number;
 }
 
-/** Our retry of transient failures (429 with or without Retry-After, 5xx, 408, dropped connections). */
+/**
+ * Our retry of transient failures (429 with or without Retry-After, 5xx, 408, dropped connections):
+ * the clients' shared policy (`DEFAULT_RETRY_POLICY` in ../http/retry.ts) with these overrides.
+ */
 export interface KeyVaultRetryOptions {
   /** Retries after the first attempt. Default 8. */
   readonly retries?: number;
@@ -41,6 +44,8 @@ export interface KeyVaultRetryOptions {
   readonly maxMs?: number;
   /** A Retry-After longer than this is not waited for. Default 120,000 ms. */
   readonly maxRetryAfterMs?: number;
+  /** No retry starts later than this after the first attempt. Default 300,000 ms. */
+  readonly maxTotalMs?: number;
 }
 
 export interface KeyVaultSecretsClientOptions {
@@ -123,30 +128,27 @@ interface CallOptions {
   readonly busyCodes?: readonly string[];
 }
 
-// An array, not a Set: module-level Sets do not survive the closure serializer of dynamic providers.
-const TRANSIENT_STATUS: readonly number[] = [408, 429, 500, 502, 503, 504];
-// Connection failures that a retry cannot fix (trust, DNS) fail at once.
-const PERMANENT_NETWORK = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ENOTFOUND|EAI_AGAIN|ERR_INVALID_URL/i;
-
-// Nothing listening: a wrong address or port, or a firewall, far more often than a blip (the
-// service's front ends do not refuse), so a preview with a mistyped URL fails in about a second, not
-// after the full backoff of about a minute.
-const REFUSED = /ECONNREFUSED/;
-const REFUSED_RETRIES = 2;
+/**
+ * The policy's view of a failed attempt. Every call of this client is safe to repeat: GET, PUT of
+ * the same value and tags, DELETE, and the recover POST (a repeat can do no second recovery; after a
+ * lost answer it fails with 404 instead of succeeding).
+ */
+function transientOutcome(e: unknown): AttemptOutcome {
+  // Already final (a nested call gave up): never retried again.
+  if (isKeyVaultError(e)) return { error: e, idempotent: true, retryable: false };
+  const f = errorFacts(e);
+  if (f.statusCode) return { status: f.statusCode, ...(f.headers ? { headers: f.headers } : {}), error: e, idempotent: true };
+  // No status: only the SDK's own request errors can be transient, not credential or programming errors.
+  if ((e as { name?: unknown } | null)?.name !== "RestError") return { error: e, idempotent: true, retryable: false };
+  return { error: e, idempotent: true };
+}
 
 /**
- * Transient: worth retrying an idempotent call (our calls are: GET, PUT of the same value, DELETE).
- * `attempt` counts the retries already made.
+ * The bounded waits for a cause that takes minutes to clear (an RBAC role assignment propagating, a
+ * name being deleted or recovered): backoff from 250 ms to 30 s, each failure kind naming its own
+ * total (`maxTotalMs` of the outcome), none by default.
  */
-function isTransient(e: unknown, attempt = 0): boolean {
-  if (isKeyVaultError(e)) return false;
-  const f = errorFacts(e);
-  if (f.statusCode) return TRANSIENT_STATUS.includes(f.statusCode);
-  // No status: only the SDK's own request errors count, not credential or programming errors.
-  const text = `${f.code} ${f.message}`;
-  if ((e as { name?: unknown } | null)?.name !== "RestError" || PERMANENT_NETWORK.test(text)) return false;
-  return !REFUSED.test(text) || attempt < REFUSED_RETRIES;
-}
+const PROPAGATION_WAIT: RetryPolicy = retryPolicy({ retries: Number.MAX_SAFE_INTEGER, baseMs: 1_000, maxMs: 30_000, minDelayMs: 250, maxTotalMs: 0, maxRetryAfterMs: Number.MAX_SAFE_INTEGER });
 
 function info(p: SecretProperties): KeyVaultSecretInfo {
   const out: { -readonly [K in keyof KeyVaultSecretInfo]: KeyVaultSecretInfo[K] } = {
@@ -173,7 +175,7 @@ export class KeyVaultSecretsClient {
   private readonly client: SecretClient;
   private readonly writes?: Pacer;
   private readonly others?: Pacer;
-  private readonly retries: Required<KeyVaultRetryOptions>;
+  private readonly policy: RetryPolicy;
   private readonly rbacMaxWaitMs: number;
   private readonly conflictMaxWaitMs: number;
   private readonly pollIntervalMs: number;
@@ -199,7 +201,7 @@ export class KeyVaultSecretsClient {
       this.others = new Pacer(scaled(p.otherLimit ?? KEY_VAULT_OTHER_LIMIT), windowMs);
     }
     const r = options.retry ?? {};
-    this.retries = { retries: r.retries ?? 8, baseMs: r.baseMs ?? 500, maxMs: r.maxMs ?? 30_000, maxRetryAfterMs: r.maxRetryAfterMs ?? 120_000 };
+    this.policy = retryPolicy({ retries: r.retries, baseMs: r.baseMs, maxMs: r.maxMs, maxRetryAfterMs: r.maxRetryAfterMs, maxTotalMs: r.maxTotalMs });
     this.rbacMaxWaitMs = options.rbacMaxWaitMs ?? 300_000;
     this.conflictMaxWaitMs = options.conflictMaxWaitMs ?? 120_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 2_000;
@@ -255,7 +257,7 @@ export class KeyVaultSecretsClient {
       if (s.properties.tags) out.tags = s.properties.tags;
       return out;
     } catch (e) {
-      if (isKeyVaultError(e) && e.statusCode === 404) return undefined;
+      if (isKeyVaultError(e) && e.status === 404) return undefined;
       throw e;
     }
   }
@@ -274,7 +276,7 @@ export class KeyVaultSecretsClient {
         await poller.pollUntilDone();
       }, { rbacRetry: true });
     } catch (e) {
-      if (!(isKeyVaultError(e) && e.statusCode === 404)) throw e;
+      if (!(isKeyVaultError(e) && e.status === 404)) throw e;
       existed = false;
     }
     if (options.purge) {
@@ -282,7 +284,7 @@ export class KeyVaultSecretsClient {
         // "Secret is currently being deleted." is a plain 409 Conflict (fact sheet §3).
         await this.call("purgeDeletedSecret", name, "other", () => this.client.purgeDeletedSecret(name), { rbacRetry: true, busyCodes: ["Conflict", "ObjectIsBeingDeleted"] });
       } catch (e) {
-        if (!(isKeyVaultError(e) && e.statusCode === 404)) throw e;
+        if (!(isKeyVaultError(e) && e.status === 404)) throw e;
       }
     }
     return existed;
@@ -301,7 +303,7 @@ export class KeyVaultSecretsClient {
       if (d.properties.tags) out.tags = d.properties.tags;
       return out;
     } catch (e) {
-      if (isKeyVaultError(e) && e.statusCode === 404) return undefined;
+      if (isKeyVaultError(e) && e.status === 404) return undefined;
       throw e;
     }
   }
@@ -329,11 +331,8 @@ export class KeyVaultSecretsClient {
       {
         authenticate: () => this.authenticate(),
         nextPage: (f) => (this.others ? this.others.run(f) : f()),
-        retries: this.retries.retries,
-        onTransient: async (e, attempt) => {
-          this.notePause("other", e);
-          await systemClock.sleep(this.transientDelay(e, attempt));
-        },
+        policy: this.policy,
+        onFailure: (e) => this.notePause("other", e),
         fail: (e) => this.fail(op, name, e, {}),
       },
       open,
@@ -355,49 +354,41 @@ export class KeyVaultSecretsClient {
     return this.challenge;
   }
 
-  /** One paced call with transient retry, then bounded waits for RBAC propagation and busy names. */
+  /**
+   * One paced call under the shared retry policy (each attempt re-paced), inside bounded waits for
+   * RBAC propagation (writes) and busy names.
+   */
   private async call<T>(op: KeyVaultOperation, name: string, pace: Pace, fn: () => Promise<T>, options: CallOptions = {}): Promise<T> {
     await this.authenticate();
     const started = Date.now();
-    for (let attempt = 0; ; attempt++) {
+    const pacer = pace === "write" ? this.writes : this.others;
+    const attempt = async (): Promise<T> => {
       try {
-        return await retry(
-          async () => {
-            const pacer = pace === "write" ? this.writes : this.others;
-            try {
-              return await (pacer ? pacer.run(fn) : fn());
-            } catch (e) {
-              this.notePause(pace, e);
-              throw e;
-            }
-          },
-          {
-            retries: this.retries.retries,
-            baseMs: this.retries.baseMs,
-            maxMs: this.retries.maxMs,
-            maxRetryAfterMs: this.retries.maxRetryAfterMs,
-            isRetryable: isTransient,
-            retryAfterMs: (e) => parseRetryAfter(errorFacts(e).retryAfter, Date.now()),
-          },
-        );
+        return await (pacer ? pacer.run(fn) : fn());
       } catch (e) {
-        const f = errorFacts(e);
-        const waited = Date.now() - started;
-        const rbac = f.statusCode === 403 && f.code === "ForbiddenByRbac";
-        const busy = f.statusCode === 409 && (options.busyCodes ?? []).includes(f.code);
-        const budget = rbac && options.rbacRetry ? this.rbacMaxWaitMs : busy ? this.conflictMaxWaitMs : 0;
-        if (waited < budget) {
-          // Not a fixed sleep: backoff from 1 s to 30 s, never past the budget.
-          await systemClock.sleep(Math.min(budget - waited, Math.max(250, backoffDelay(attempt, 1_000, 30_000))));
-          continue;
-        }
-        throw this.fail(op, name, e, options, rbac ? waited : undefined);
+        this.notePause(pace, e);
+        throw e;
       }
+    };
+    try {
+      return await withRetry(() => withRetry(attempt, { policy: this.policy, classify: transientOutcome }), {
+        policy: PROPAGATION_WAIT,
+        classify: (e): AttemptOutcome => {
+          const f = errorFacts(e);
+          const rbac = options.rbacRetry === true && f.statusCode === 403 && f.code === "ForbiddenByRbac";
+          const busy = f.statusCode === 409 && (options.busyCodes ?? []).includes(f.code);
+          return { error: e, idempotent: true, retryable: rbac || busy, maxTotalMs: rbac ? this.rbacMaxWaitMs : busy ? this.conflictMaxWaitMs : 0 };
+        },
+      });
+    } catch (e) {
+      throw this.fail(op, name, e, options, options.rbacRetry ? Date.now() - started : undefined);
     }
   }
 
   private fail(op: KeyVaultOperation, name: string, e: unknown, options: CallOptions, rbacWaitedMs?: number): Error {
     const f = errorFacts(e);
+    const retryAfterMs = f.statusCode ? retryHintMs(f.statusCode, f.headers, Date.now()) : undefined;
+    const details = { ...(f.requestId ? { requestId: f.requestId } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
     if (f.statusCode === 403 && f.code === "ForbiddenByRbac") {
       const waited = rbacWaitedMs && rbacWaitedMs > 0 ? ` (still denied after retrying for ${(rbacWaitedMs / 1000).toFixed(1)} s for role assignments to propagate)` : "";
       return keyVaultError(
@@ -407,22 +398,18 @@ export class KeyVaultSecretsClient {
         f.code,
         `the caller lacks the Azure RBAC data action ${KEY_VAULT_DATA_ACTIONS[op]} on ${this.vaultUrl}${waited}; ` +
           `assign a role that grants it on the vault (e.g. "Key Vault Secrets Officer")`,
+        details,
       );
     }
-    return toKeyVaultError(op, name, e, options.secrets ?? []);
+    return toKeyVaultError(op, name, e, options.secrets ?? [], details);
   }
 
   /** A 429 with Retry-After holds every caller of that class: the limit is per vault, not per task. */
   private notePause(pace: Pace, e: unknown): void {
     const f = errorFacts(e);
     if (f.statusCode !== 429) return;
-    const ms = parseRetryAfter(f.retryAfter, Date.now());
+    const ms = retryHintMs(429, f.headers, Date.now());
     if (ms !== undefined) (pace === "write" ? this.writes : this.others)?.pauseFor(ms);
-  }
-
-  private transientDelay(e: unknown, attempt: number): number {
-    const hint = parseRetryAfter(errorFacts(e).retryAfter, Date.now());
-    return hint !== undefined ? Math.min(hint, this.retries.maxRetryAfterMs) : backoffDelay(attempt, this.retries.baseMs, this.retries.maxMs);
   }
 }
 
@@ -430,8 +417,9 @@ export class KeyVaultSecretsClient {
 interface PagingContext {
   authenticate(): Promise<void>;
   nextPage<T>(f: () => Promise<T>): Promise<T>;
-  retries: number;
-  onTransient(e: unknown, attempt: number): Promise<void>;
+  policy: RetryPolicy;
+  /** Called on every failed page, before the retry decision (pauses the pacer on a 429). */
+  onFailure(e: unknown): void;
   fail(e: unknown): Error;
 }
 
@@ -442,7 +430,8 @@ async function* pagedList(ctx: PagingContext, open: () => AsyncIterableIterator<
   // Mapped pages lose their continuation token in this SDK version, so resuming means restarting;
   // names are unique per listing (versions per name), which makes skipping exact.
   const seen = new Set<string>();
-  for (let attempt = 0; ; attempt++) {
+  const retries = retrySession(ctx.policy);
+  for (;;) {
     const pages = open();
     try {
       for (;;) {
@@ -456,8 +445,10 @@ async function* pagedList(ctx: PagingContext, open: () => AsyncIterableIterator<
         }
       }
     } catch (e) {
-      if (!isTransient(e, attempt) || attempt >= ctx.retries) throw ctx.fail(e);
-      await ctx.onTransient(e, attempt);
+      ctx.onFailure(e);
+      const d = retries.next(transientOutcome(e));
+      if (!d.retry) throw ctx.fail(e);
+      await systemRetryClock.sleep(d.delayMs);
     }
   }
 }

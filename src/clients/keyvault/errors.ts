@@ -1,8 +1,7 @@
-// Errors are built by factories on a real `Error`, not by `class … extends Error`: Pulumi's closure
-// serializer rewrites subclass constructors as `Error.call(this, msg)`, which drops the message, and
-// dynamic providers run serialized code (same pattern as ../vault/errors.ts).
+// Key Vault failures in the clients' one error shape (../http/errors.ts): a `ClientError` with
+// `service: "keyvault"`, Key Vault's code in `serviceCode`, plus the operation and the secret name.
 
-import { namedError } from "../../engine/errors";
+import { clientError, codeForStatus, isClientError, isTransientTransport, RETRYABLE_STATUSES, transportCode, type ClientError, type ClientErrorCode } from "../http/errors";
 
 /** Key Vault operations this client performs, as named in messages. */
 export type KeyVaultOperation =
@@ -30,34 +29,74 @@ export const KEY_VAULT_DATA_ACTIONS: Readonly<Record<KeyVaultOperation, string>>
   purgeDeletedSecret: "Microsoft.KeyVault/vaults/deletedSecrets/purge/action",
 };
 
+/** HTTP method and REST path of each operation (for `method` and `path` of the errors). */
+const KEY_VAULT_REQUESTS: Readonly<Record<KeyVaultOperation, { method: string; path: (name: string) => string }>> = {
+  setSecret: { method: "PUT", path: (n) => `secrets/${n}` },
+  getSecret: { method: "GET", path: (n) => `secrets/${n}` },
+  listSecrets: { method: "GET", path: () => "secrets" },
+  listSecretVersions: { method: "GET", path: (n) => `secrets/${n}/versions` },
+  deleteSecret: { method: "DELETE", path: (n) => `secrets/${n}` },
+  getDeletedSecret: { method: "GET", path: (n) => `deletedsecrets/${n}` },
+  recoverDeletedSecret: { method: "POST", path: (n) => `deletedsecrets/${n}/recover` },
+  purgeDeletedSecret: { method: "DELETE", path: (n) => `deletedsecrets/${n}` },
+};
+
 /**
  * A Key Vault call that failed. The message names the operation, the secret name and Key Vault's
  * error code; it never carries a secret value, a token or a request body, because the Pulumi host
  * prints `${e}: ${e.stack}`.
  */
-export interface KeyVaultError extends Error {
-  name: "KeyVaultError";
+export interface KeyVaultError extends ClientError {
+  service: "keyvault";
   operation: KeyVaultOperation;
   /** Secret name, or "" for vault-wide calls (listing). */
   secretName: string;
-  /** HTTP status; 0 when no HTTP answer arrived (DNS, TCP, TLS, timeout). */
-  statusCode: number;
   /**
-   * Most specific code: Key Vault's `innererror.code` when present (`ForbiddenByRbac`,
-   * `ObjectIsDeletedButRecoverable`, `SecretDisabled`…), else `error.code`, else a network code.
+   * Most specific code Key Vault gave: its `innererror.code` when present (`ForbiddenByRbac`,
+   * `ObjectIsDeletedButRecoverable`, `SecretDisabled`…), else `error.code`; for a failure without an
+   * answer, the network code (`ECONNREFUSED`…).
    */
-  code: string;
+  serviceCode: string;
 }
 
-/** Builds a {@link KeyVaultError}; `message` must already be free of values (see `describeServiceMessage`). */
-export function keyVaultError(op: KeyVaultOperation, name: string, statusCode: number, code: string, message: string): KeyVaultError {
+export interface KeyVaultErrorDetails {
+  readonly requestId?: string;
+  readonly retryAfterMs?: number;
+}
+
+/**
+ * Builds a {@link KeyVaultError}; `message` must already be free of values (see
+ * `describeServiceMessage`). `status` 0 means no HTTP answer arrived.
+ */
+export function keyVaultError(op: KeyVaultOperation, name: string, status: number, serviceCode: string, message: string, details: KeyVaultErrorDetails = {}): KeyVaultError {
   const subject = name ? `secret '${name}'` : "the vault";
-  const status = statusCode ? `${statusCode} ${code}` : code;
-  return namedError<KeyVaultError>("KeyVaultError", `Key Vault ${op} on ${subject} failed (${status})${message ? `: ${message}` : ""}`, { operation: op, secretName: name, statusCode, code });
+  const shown = status ? `${status} ${serviceCode}` : serviceCode;
+  const req = KEY_VAULT_REQUESTS[op];
+  const transport = status ? undefined : transportCode({ code: serviceCode, message });
+  const code: ClientErrorCode = transport ?? codeForStatus(status);
+  return clientError<KeyVaultError>(
+    {
+      code,
+      service: "keyvault",
+      method: req.method,
+      path: req.path(name),
+      ...(status ? { status } : {}),
+      serviceCode,
+      ...(details.requestId !== undefined ? { requestId: details.requestId } : {}),
+      retryable: transport ? isTransientTransport(transport) : RETRYABLE_STATUSES.includes(status),
+      ...(details.retryAfterMs !== undefined ? { retryAfterMs: details.retryAfterMs } : {}),
+    },
+    `Key Vault ${op} on ${subject} failed (${shown})${message ? `: ${message}` : ""}`,
+    { operation: op, secretName: name },
+  );
 }
 
-export function isKeyVaultError(e: unknown, code?: string): e is KeyVaultError {
-  return e instanceof Error && e.name === "KeyVaultError" && (code === undefined || (e as KeyVaultError).code === code);
+/**
+ * Whether `e` is a {@link KeyVaultError}, optionally with Key Vault's own code (`serviceCode`, e.g.
+ * `ObjectIsDeletedButRecoverable`; for the stable code use `isClientError(e, code)`).
+ */
+export function isKeyVaultError(e: unknown, serviceCode?: string): e is KeyVaultError {
+  return isClientError(e) && e.service === "keyvault" && (serviceCode === undefined || e.serviceCode === serviceCode);
 }
 
 /** Shape of the parts of the SDK's RestError we read; typed locally so nothing else is touched. */
@@ -69,8 +108,19 @@ interface RestErrorLike {
   response?: { headers?: { get(name: string): string | undefined } };
 }
 
-/** Status, most specific code and Retry-After header of any thrown value. Never reads `.request`. */
-export function errorFacts(e: unknown): { statusCode: number; code: string; message: string; retryAfter?: string } {
+/** What {@link errorFacts} reads from a thrown value. */
+export interface ErrorFacts {
+  /** 0 when no HTTP answer arrived. */
+  statusCode: number;
+  code: string;
+  message: string;
+  /** The answer's headers (Retry-After and the like are read by the retry policy). */
+  headers?: { get(name: string): string | undefined };
+  requestId?: string;
+}
+
+/** Status, most specific code and headers of any thrown value. Never reads `.request`. */
+export function errorFacts(e: unknown): ErrorFacts {
   const r = (typeof e === "object" && e !== null ? e : {}) as RestErrorLike;
   const statusCode = typeof r.statusCode === "number" ? r.statusCode : 0;
   const details = r.details as { error?: { code?: unknown; innerError?: { code?: unknown } } } | undefined;
@@ -79,8 +129,9 @@ export function errorFacts(e: unknown): { statusCode: number; code: string; mess
   const causeCode = (r as { cause?: { code?: unknown } }).cause?.code;
   const code = typeof inner === "string" ? inner : typeof outer === "string" ? outer : typeof causeCode === "string" ? causeCode : statusCode ? "Error" : "ConnectionError";
   const message = typeof r.message === "string" ? r.message : String(e);
-  const retryAfter = r.response?.headers?.get("retry-after") ?? undefined;
-  return retryAfter === undefined ? { statusCode, code, message } : { statusCode, code, message, retryAfter };
+  const headers = r.response?.headers;
+  const requestId = headers?.get("x-ms-request-id") ?? undefined;
+  return { statusCode, code, message, ...(headers ? { headers } : {}), ...(requestId ? { requestId } : {}) };
 }
 
 /**
@@ -95,8 +146,8 @@ export function describeServiceMessage(message: string, secrets: readonly string
 }
 
 /** Converts anything the SDK threw into a {@link KeyVaultError}; `secrets` are cut from the text. */
-export function toKeyVaultError(op: KeyVaultOperation, name: string, e: unknown, secrets: readonly string[] = []): KeyVaultError {
+export function toKeyVaultError(op: KeyVaultOperation, name: string, e: unknown, secrets: readonly string[] = [], details: KeyVaultErrorDetails = {}): KeyVaultError {
   if (isKeyVaultError(e)) return e;
   const f = errorFacts(e);
-  return keyVaultError(op, name, f.statusCode, f.code, describeServiceMessage(f.message, secrets));
+  return keyVaultError(op, name, f.statusCode, f.code, describeServiceMessage(f.message, secrets), { ...(f.requestId ? { requestId: f.requestId } : {}), ...details });
 }

@@ -1,15 +1,32 @@
 import { Agent, request, type Dispatcher } from "undici";
+import { isClientError, stripQuery } from "../http/errors";
+import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import type { VaultAuth, VaultConnection, VaultEndpoint } from "./connection";
-import { vaultApiError, vaultConnectionError } from "./errors";
+import { vaultApiError, vaultConnectionError, vaultInvalidResponse } from "./errors";
 
 export interface VaultClientOptions {
   /** Connections kept alive to the server (bounded parallelism lives with the caller). Default 32. */
   connections?: number;
   /** Per-request timeout in milliseconds. Default 30 s. */
   timeoutMs?: number;
-  /** Retries for idempotent calls on 429, 5xx and dropped connections. Default 4. */
+  /** Retries for idempotent calls on 408, 429, 500, 502–504 and dropped connections. Default 4. */
   retries?: number;
+  /** The rest of the retry policy (backoff, bounds); see {@link VAULT_RETRY_POLICY}. `retries` wins over `retry.retries`. */
+  retry?: Partial<RetryPolicy>;
+  /** Time, sleeps and jitter: token lifetimes and retry waits (tests pass a fake clock). */
+  clock?: RetryClock;
+  /**
+   * Sends the requests instead of the client's own keep-alive Agent (tests: undici's MockAgent).
+   * The endpoint's TLS settings are then the dispatcher's business, and `close()` leaves it open.
+   */
+  dispatcher?: Dispatcher;
 }
+
+/**
+ * Vault's retry policy: the shared one with short waits, because a Vault or OpenBao server answers
+ * 429/5xx for short spells (standby forwarding, leader election, rate-limit quotas of seconds).
+ */
+export const VAULT_RETRY_POLICY: RetryPolicy = retryPolicy({ retries: 4, baseMs: 100, maxMs: 5_000, maxRetryAfterMs: 60_000, maxTotalMs: 120_000 });
 
 export interface RequestOptions {
   body?: unknown;
@@ -27,50 +44,54 @@ type Method = "GET" | "PUT" | "POST" | "DELETE";
 
 /**
  * A small Vault/OpenBao HTTP API client on undici: keep-alive connections, namespaces, token or
- * AppRole auth (with re-login before the token's lease runs out), retries with jittered backoff for
+ * AppRole auth (with re-login at 80% of the token's lease), the clients' shared retry policy for
  * idempotent calls, and errors that never carry a token or a body.
  */
 export class VaultClient {
   private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
   private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly policy: RetryPolicy;
+  private readonly clock: RetryClock;
   private token?: string;
-  private tokenExpiresAt = Number.POSITIVE_INFINITY;
+  private tokenExpiresAt: number;
   private login?: Promise<void>;
 
   private constructor(
     private readonly endpoint: VaultEndpoint,
     private readonly auth: VaultAuth | undefined,
-    private readonly options: Required<VaultClientOptions>,
+    options: VaultClientOptions,
+    defaultConnections: number,
   ) {
     this.base = endpoint.address.replace(/\/+$/, "");
-    this.dispatcher = new Agent({
-      connections: options.connections,
-      keepAliveTimeout: 30_000,
-      connect: {
-        ca: endpoint.caCertPem || undefined,
-        // Verification stays on unless the user set the explicit option.
-        rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
-      },
-    });
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.policy = retryPolicy({ ...options.retry, ...(options.retries !== undefined ? { retries: options.retries } : {}) }, VAULT_RETRY_POLICY);
+    this.clock = options.clock ?? systemRetryClock;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Agent({
+        connections: options.connections ?? defaultConnections,
+        keepAliveTimeout: 30_000,
+        connect: {
+          ca: endpoint.caCertPem || undefined,
+          // Verification stays on unless the user set the explicit option.
+          rejectUnauthorized: !endpoint.insecureSkipTlsVerify,
+        },
+      });
+    this.tokenExpiresAt = Number.POSITIVE_INFINITY;
     if (auth?.method === "token") this.token = auth.token;
   }
 
   /** A client for an authenticated connection. AppRole login happens on first use. */
   static connect(conn: VaultConnection, options: VaultClientOptions = {}): VaultClient {
-    return new VaultClient(conn, conn.auth, {
-      connections: options.connections ?? 32,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      retries: options.retries ?? 4,
-    });
+    return new VaultClient(conn, conn.auth, options, 32);
   }
 
   /** A client without credentials (health checks, sys/init). */
   static anonymous(endpoint: VaultEndpoint, options: VaultClientOptions = {}): VaultClient {
-    return new VaultClient(endpoint, undefined, {
-      connections: options.connections ?? 4,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      retries: options.retries ?? 4,
-    });
+    return new VaultClient(endpoint, undefined, options, 4);
   }
 
   get address(): string {
@@ -103,85 +124,115 @@ export class VaultClient {
     await this.request("DELETE", path, { idempotent: true, ...opts, allow: [404, ...(opts.allow ?? [])] });
   }
 
-  /** One API call. `path` is relative to `/v1/`. */
+  /**
+   * One API call. `path` is relative to `/v1/`. Idempotent calls (GET and DELETE by default, or
+   * `opts.idempotent`) are retried under {@link VAULT_RETRY_POLICY}; a failed AppRole login is not.
+   */
   async request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T | undefined> {
     const apiPath = path.replace(/^\/+/, "").replace(/^v1\//, "");
     const idempotent = opts.idempotent ?? (method === "GET" || method === "DELETE");
-    const namespace = opts.namespace ?? this.endpoint.namespace;
-    for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { accept: "application/json" };
-      if (!opts.anonymous && this.auth) {
-        await this.ensureToken();
-        headers["x-vault-token"] = this.token as string;
-      }
-      if (namespace) headers["x-vault-namespace"] = namespace;
-      let body: string | undefined;
-      if (opts.body !== undefined) {
-        body = JSON.stringify(opts.body);
-        headers["content-type"] = "application/json";
-      }
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await request(`${this.base}/v1/${apiPath}`, {
-          method,
-          headers,
-          body,
-          dispatcher: this.dispatcher,
-          headersTimeout: this.options.timeoutMs,
-          bodyTimeout: this.options.timeoutMs,
-        });
-      } catch (e) {
-        if (idempotent && attempt < this.options.retries) {
-          await sleep(backoffMs(attempt));
-          continue;
+    let loginFailed = false;
+    return withRetry(
+      async () => {
+        if (!opts.anonymous && this.auth) {
+          try {
+            await this.ensureToken();
+          } catch (e) {
+            loginFailed = true;
+            throw e;
+          }
         }
-        throw vaultConnectionError(this.base, stripQuery(apiPath), e);
-      }
-      const status = res.statusCode;
-      if (status >= 200 && status < 300) {
-        if (status === 204) {
-          await res.body.dump();
-          return undefined;
-        }
-        const text = await res.body.text();
-        return text ? (JSON.parse(text) as T) : undefined;
-      }
-      const text = await res.body.text();
-      if ((status === 429 || status >= 500) && idempotent && attempt < this.options.retries) {
-        await sleep(retryAfterMs(res.headers["retry-after"]) ?? backoffMs(attempt));
-        continue;
-      }
-      if (opts.allow?.includes(status)) return undefined;
-      throw vaultApiError(method === "GET" && apiPath.endsWith("?list=true") ? "LIST" : method, stripQuery(apiPath), status, parseErrors(text), namespace || undefined);
-    }
+        return this.attempt<T>(method, apiPath, opts);
+      },
+      {
+        policy: this.policy,
+        clock: this.clock,
+        classify: (e): AttemptOutcome =>
+          // A login is not idempotent (a secret_id may have a use count), so its failure ends the call.
+          loginFailed || !isClientError(e)
+            ? { error: e, idempotent, retryable: false }
+            : { ...(e.status !== undefined ? { status: e.status } : {}), ...(e.retryAfterMs !== undefined ? { hintMs: e.retryAfterMs } : {}), error: e, idempotent },
+      },
+    );
   }
 
-  /** Releases the keep-alive connections. */
+  /** Releases the keep-alive connections (an injected dispatcher is left to its owner). */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  /** One HTTP exchange: the parsed 2xx body, `undefined` for 204 and allowed statuses, else a ClientError. */
+  private async attempt<T>(method: Method, apiPath: string, opts: RequestOptions): Promise<T | undefined> {
+    const shownMethod = method === "GET" && apiPath.endsWith("?list=true") ? "LIST" : method;
+    const shownPath = stripQuery(apiPath);
+    const namespace = opts.namespace ?? this.endpoint.namespace;
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (!opts.anonymous && this.auth) headers["x-vault-token"] = this.token as string;
+    if (namespace) headers["x-vault-namespace"] = namespace;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] = "application/json";
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${this.base}/v1/${apiPath}`, {
+        method,
+        headers,
+        body,
+        dispatcher: this.dispatcher,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (e) {
+      throw vaultConnectionError(this.base, shownMethod, shownPath, e);
+    }
+    const status = res.statusCode;
+    if (status >= 200 && status < 300) {
+      if (status === 204) {
+        await res.body.dump();
+        return undefined;
+      }
+      const text = await res.body.text();
+      if (!text) return undefined;
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        // JSON.parse's message quotes the start of the text, which may be a secret: say only what failed.
+        throw vaultInvalidResponse(shownMethod, shownPath, status, "a body that is not JSON");
+      }
+    }
+    const text = await res.body.text();
+    if (opts.allow?.includes(status)) return undefined;
+    const retryAfterMs = retryHintMs(status, res.headers, this.clock.now());
+    throw vaultApiError(shownMethod, shownPath, status, parseErrors(text), {
+      ...(namespace ? { namespace } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
   }
 
   private async ensureToken(): Promise<void> {
     if (this.auth?.method !== "approle") return;
-    if (this.token && Date.now() < this.tokenExpiresAt) return;
+    if (this.token && this.clock.now() < this.tokenExpiresAt) return;
     this.login ??= this.appRoleLogin(this.auth).finally(() => (this.login = undefined));
     await this.login;
   }
 
   private async appRoleLogin(auth: Extract<VaultAuth, { method: "approle" }>): Promise<void> {
     const mount = (auth.mount ?? "approle").replace(/^\/+|\/+$/g, "");
-    const res = await this.request<VaultResponse<unknown>>("PUT", `auth/${mount}/login`, {
+    const loginPath = `auth/${mount}/login`;
+    const res = await this.request<VaultResponse<unknown>>("PUT", loginPath, {
       anonymous: true,
       idempotent: false,
       namespace: auth.namespace ?? this.endpoint.namespace,
       body: { role_id: auth.roleId, secret_id: auth.secretId },
     });
     const token = res?.auth?.client_token;
-    if (!token) throw new Error(`AppRole login at auth/${mount}/login returned no token`);
+    if (!token) throw vaultInvalidResponse("PUT", loginPath, 200, "no client token (AppRole login)");
     this.token = token;
     const lease = res?.auth?.lease_duration ?? 0;
     // Log in again at 80% of the lease so a long run never uses an expired token.
-    this.tokenExpiresAt = lease > 0 ? Date.now() + lease * 800 : Number.POSITIVE_INFINITY;
+    this.tokenExpiresAt = lease > 0 ? this.clock.now() + lease * 800 : Number.POSITIVE_INFINITY;
   }
 }
 
@@ -200,27 +251,4 @@ function parseErrors(text: string): string[] {
     // not JSON: fall through
   }
   return [];
-}
-
-function stripQuery(p: string): string {
-  const i = p.indexOf("?");
-  return i < 0 ? p : p.slice(0, i);
-}
-
-function backoffMs(attempt: number): number {
-  // Full jitter, 100 ms base, capped at 5 s.
-  return Math.random() * Math.min(5_000, 100 * 2 ** attempt);
-}
-
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const v = Array.isArray(header) ? header[0] : header;
-  if (!v) return undefined;
-  const secs = Number(v);
-  if (Number.isFinite(secs)) return Math.max(0, secs * 1000);
-  const date = Date.parse(v);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

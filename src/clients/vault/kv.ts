@@ -2,12 +2,14 @@
 // single-secret read/write the copy phases need. Every call honours the client's namespace.
 import { canonicalJson } from "../../engine/fingerprint";
 import type { KvVersion, SecretData } from "../../engine/types";
-import { isVaultApiError } from "./errors";
+import { isClientError } from "../http/errors";
 import { encodeApiPath, normalizeMount } from "./kvMounts";
+import { kvMetadataFromWire, kvV2DataFromWire, kvVersionState, type KvMetadataInfo, type KvVersionInfo } from "./kvWire";
 import type { VaultClient } from "./VaultClient";
 
 export * from "./kvMounts";
 export * from "./kvInventory";
+export * from "./kvWire";
 
 /** One secret value as read for copying. Lives in memory only. */
 export interface KvSecretValue {
@@ -18,11 +20,6 @@ export interface KvSecretValue {
   customMetadata?: Record<string, string>;
   /** KV v2: when the version read was written (ISO 8601); `undefined` for KV v1. */
   createdTime?: string;
-}
-
-interface KvV2DataResponse {
-  data?: SecretData | null;
-  metadata?: { version?: number; created_time?: string; custom_metadata?: Record<string, string> | null } | null;
 }
 
 /**
@@ -48,14 +45,7 @@ export async function readKvSecret(
   }
   const query = opts.version !== undefined ? `?version=${positiveVersion(opts.version)}` : "";
   // A soft-deleted or destroyed version answers 404 (read() maps it to undefined) or null data.
-  const res = (await client.read<KvV2DataResponse>(`${m}/data/${p}${query}`))?.data;
-  if (!res?.data) return undefined;
-  return {
-    data: res.data,
-    ...(res.metadata?.version !== undefined ? { version: res.metadata.version } : {}),
-    customMetadata: { ...(res.metadata?.custom_metadata ?? {}) },
-    ...(res.metadata?.created_time ? { createdTime: res.metadata.created_time } : {}),
-  };
+  return kvV2DataFromWire((await client.read<unknown>(`${m}/data/${p}${query}`))?.data);
 }
 
 export interface WriteKvOptions {
@@ -119,27 +109,6 @@ export async function writeKvSecret(
   return version !== undefined ? { version } : {};
 }
 
-/** A KV v2 secret's metadata as the API returns it (no value). */
-export interface KvMetadataInfo {
-  currentVersion: number;
-  maxVersions: number;
-  casRequired: boolean;
-  /** Go duration, `0s` = never. */
-  deleteVersionAfter: string;
-  customMetadata: Record<string, string>;
-  /** Version number → state. */
-  versions: Record<string, { deletionTime?: string; destroyed: boolean }>;
-}
-
-interface KvMetadataResponse {
-  current_version?: number;
-  max_versions?: number;
-  cas_required?: boolean;
-  delete_version_after?: string;
-  custom_metadata?: Record<string, string> | null;
-  versions?: Record<string, { deletion_time?: string; destroyed?: boolean } | undefined> | null;
-}
-
 /**
  * Reads a KV v2 secret's metadata.
  *
@@ -149,28 +118,12 @@ interface KvMetadataResponse {
  */
 export async function readKvMetadata(client: VaultClient, mount: string, path: string): Promise<KvMetadataInfo | undefined> {
   const m = normalizeMount(mount);
-  const res = (await client.read<KvMetadataResponse>(`${m}/metadata/${encodeApiPath(path.replace(/^\/+/, ""))}`))?.data;
-  if (!res) return undefined;
-  const versions: KvMetadataInfo["versions"] = {};
-  for (const [k, v] of Object.entries(res.versions ?? {})) {
-    versions[k] = { destroyed: v?.destroyed === true, ...(v?.deletion_time ? { deletionTime: v.deletion_time } : {}) };
-  }
-  return {
-    currentVersion: res.current_version ?? 0,
-    maxVersions: res.max_versions ?? 0,
-    casRequired: res.cas_required === true,
-    deleteVersionAfter: res.delete_version_after ?? "0s",
-    customMetadata: { ...(res.custom_metadata ?? {}) },
-    versions,
-  };
+  return kvMetadataFromWire((await client.read<unknown>(`${m}/metadata/${encodeApiPath(path.replace(/^\/+/, ""))}`))?.data);
 }
 
 /** Whether a KV v2 version can be read: not destroyed, and not deleted (a future deletion time is a schedule). */
-export function isLiveKvVersion(v: { deletionTime?: string; destroyed: boolean } | undefined, now = Date.now()): boolean {
-  if (!v || v.destroyed) return false;
-  if (!v.deletionTime) return true;
-  const t = Date.parse(v.deletionTime);
-  return !Number.isNaN(t) && t > now;
+export function isLiveKvVersion(v: KvVersionInfo | undefined, now = Date.now()): boolean {
+  return v !== undefined && kvVersionState(v, now) === "live";
 }
 
 /**
@@ -207,7 +160,7 @@ export async function deleteKvSecret(client: VaultClient, mount: string, kvVersi
 
 /** Whether `e` is Vault refusing a KV v2 check-and-set write (the version moved). */
 export function isCasMismatch(e: unknown): boolean {
-  return isVaultApiError(e) && e.statusCode === 400 && e.errors.some((s) => /check-and-set/i.test(s));
+  return isClientError(e, "cas_mismatch");
 }
 
 function positiveVersion(v: number): number {

@@ -1,7 +1,8 @@
 import { mapConcurrent } from "../../engine/concurrency";
 import { fingerprint, type FingerprintKey } from "../../engine/fingerprint";
-import type { KvVersion, SecretData, SourceSecret, SourceState } from "../../engine/types";
+import type { KvVersion, SecretData, SourceSecret } from "../../engine/types";
 import { encodeApiPath, normalizeMount } from "./kvMounts";
+import { kvMetadataFromWire, kvVersionState } from "./kvWire";
 import type { VaultClient } from "./VaultClient";
 
 /** Default in-flight LISTs (walk) and in-flight metadata/value reads (inventory). */
@@ -102,13 +103,6 @@ export interface InventoryKvOptions {
   filter?: (path: string) => boolean;
 }
 
-interface KvMetadata {
-  current_version?: number;
-  updated_time?: string;
-  custom_metadata?: Record<string, string> | null;
-  versions?: Record<string, { created_time?: string; deletion_time?: string; destroyed?: boolean } | undefined>;
-}
-
 /**
  * Inventories a KV mount as {@link SourceSecret}s, metadata only.
  *
@@ -146,34 +140,19 @@ async function* filterPaths(paths: AsyncGenerator<string, void, undefined>, filt
 }
 
 async function inspectV2(client: VaultClient, mount: string, path: string): Promise<SourceSecret | undefined> {
-  const meta = (await client.read<KvMetadata>(`${mount}/metadata/${encodeApiPath(path)}`))?.data;
-  const current = meta?.current_version ?? 0;
-  if (!meta || current < 1) return undefined;
-  const v = meta.versions?.[String(current)];
+  const meta = kvMetadataFromWire((await client.read<unknown>(`${mount}/metadata/${encodeApiPath(path)}`))?.data);
+  if (!meta || meta.currentVersion < 1) return undefined;
   return {
     mount,
     path,
     kvVersion: 2,
-    currentVersion: current,
-    state: versionState(v),
-    customMetadata: { ...(meta.custom_metadata ?? {}) },
+    currentVersion: meta.currentVersion,
+    state: kvVersionState(meta.versions[String(meta.currentVersion)]),
+    customMetadata: meta.customMetadata,
     // The current version's write time, not the metadata's `updated_time` (which a custom_metadata
     // edit moves): a read of that version gives the same time, so plan and copy agree on expiries.
-    ...(v?.created_time ? { updatedTime: v.created_time } : {}),
+    ...(meta.versions[String(meta.currentVersion)]?.createdTime ? { updatedTime: meta.versions[String(meta.currentVersion)]?.createdTime } : {}),
   };
-}
-
-/**
- * `destroyed` wins over `deleted` (a destroyed version may also carry a deletion time). A
- * deletion time in the future is a scheduled `delete_version_after`, not a deletion: the value
- * is still readable, so it counts as live.
- */
-function versionState(v: { deletion_time?: string; destroyed?: boolean } | undefined): SourceState {
-  if (v?.destroyed) return "destroyed";
-  const at = v?.deletion_time;
-  if (!at) return "live";
-  const t = Date.parse(at);
-  return Number.isNaN(t) || t <= Date.now() ? "deleted" : "live";
 }
 
 async function inspectV1(client: VaultClient, mount: string, path: string, key: FingerprintKey): Promise<SourceSecret | undefined> {

@@ -1,24 +1,25 @@
 import type { KvVersion } from "../../engine/types";
+import { clientError, isClientError, type ClientError } from "../http/errors";
 import { isVaultApiError } from "./errors";
 import type { VaultClient } from "./VaultClient";
-import { namedError } from "../../engine/errors";
-
-// Factory, not `class extends Error`: Pulumi's closure serializer drops subclass messages (see errors.ts).
 
 /** A KV mount could not be used: missing, not KV, not a mount, or invisible to the token. */
-export interface VaultMountError extends Error {
-  name: "VaultMountError";
+export interface VaultMountError extends ClientError {
+  service: "vault";
   mount: string;
-  /** `mount_not_found`, `not_kv`, `not_a_mount` or `mount_unknown` (the token can see neither `sys/mounts` nor the UI mounts endpoint). */
+  /** `mount_not_found`, `not_kv`, `not_a_mount`, `mount_unknown` (the token can see neither `sys/mounts` nor the UI mounts endpoint) or `token_rejected`. */
   code: "mount_not_found" | "not_kv" | "not_a_mount" | "mount_unknown" | "token_rejected";
 }
 
-export function vaultMountError(mount: string, code: VaultMountError["code"], message: string): VaultMountError {
-  return namedError<VaultMountError>("VaultMountError", message, { mount, code });
+const MOUNT_CODES: readonly string[] = ["mount_not_found", "not_kv", "not_a_mount", "mount_unknown", "token_rejected"] satisfies readonly VaultMountError["code"][];
+
+/** `at` is the call whose answer decided (default: the `sys/mounts` read). */
+export function vaultMountError(mount: string, code: VaultMountError["code"], message: string, at: { method: string; path: string; status?: number } = { method: "GET", path: "sys/mounts" }): VaultMountError {
+  return clientError<VaultMountError>({ code, service: "vault", ...at, retryable: false }, message, { mount });
 }
 
 export function isVaultMountError(e: unknown): e is VaultMountError {
-  return e instanceof Error && e.name === "VaultMountError";
+  return isClientError(e) && e.service === "vault" && MOUNT_CODES.includes(e.code);
 }
 
 /** A detected KV mount. */
@@ -69,7 +70,7 @@ export async function detectKvMount(client: VaultClient, mount: string): Promise
   try {
     all = (await client.read<Record<string, MountInfo>>("sys/mounts"))?.data;
   } catch (e) {
-    if (!(isVaultApiError(e) && e.statusCode === 403)) throw e;
+    if (!(isVaultApiError(e) && e.status === 403)) throw e;
   }
   if (all) {
     const info = all[`${m}/`];
@@ -83,7 +84,7 @@ export async function detectKvMount(client: VaultClient, mount: string): Promise
   try {
     info = (await client.read<MountInfo>(`sys/internal/ui/mounts/${encodeApiPath(m)}`))?.data;
   } catch (e) {
-    if (!(isVaultApiError(e) && (e.statusCode === 403 || e.statusCode === 400))) throw e;
+    if (!(isVaultApiError(e) && (e.status === 403 || e.status === 400))) throw e;
   }
   if (!info?.type) {
     // Every valid token may look itself up (the default policy): a 403 here means Vault rejected the
@@ -91,18 +92,23 @@ export async function detectKvMount(client: VaultClient, mount: string): Promise
     try {
       await client.read("auth/token/lookup-self");
     } catch (e) {
-      if (isVaultApiError(e) && e.statusCode === 403) {
-        throw vaultMountError(m, "token_rejected", `Vault rejected the token (403 permission denied on auth/token/lookup-self): it is wrong, expired or revoked; cannot inspect mount "${m}"`);
+      if (isVaultApiError(e) && e.status === 403) {
+        throw vaultMountError(m, "token_rejected", `Vault rejected the token (403 permission denied on auth/token/lookup-self): it is wrong, expired or revoked; cannot inspect mount "${m}"`, {
+          method: "GET",
+          path: "auth/token/lookup-self",
+          status: 403,
+        });
       }
     }
     throw vaultMountError(
       m,
       "mount_unknown",
       `Vault mount "${m}" does not exist or the token has no access under it (read on sys/mounts is denied, and sys/internal/ui/mounts/${m} did not answer)`,
+      { method: "GET", path: `sys/internal/ui/mounts/${m}` },
     );
   }
   const holder = (info.path ?? `${m}/`).replace(/^\/+|\/+$/g, "");
-  if (holder !== m) throw vaultMountError(m, "not_a_mount", `Vault path "${m}" is not a mount: it lies inside mount "${holder}/"`);
+  if (holder !== m) throw vaultMountError(m, "not_a_mount", `Vault path "${m}" is not a mount: it lies inside mount "${holder}/"`, { method: "GET", path: `sys/internal/ui/mounts/${m}` });
   return toKvMount(m, info);
 }
 

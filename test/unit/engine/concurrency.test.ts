@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { RateLimiter, backoffDelay, mapConcurrent, parseRetryAfter, retry } from "../../../src/engine";
+import { RateLimiter, mapConcurrent } from "../../../src/engine";
 import type { Settled } from "../../../src/engine";
 import { FakeClock } from "./fakeClock";
 
@@ -174,81 +174,6 @@ describe("engine/concurrency", () => {
     it("validates its options", () => {
       assert.throws(() => new RateLimiter({ limit: 0, windowMs: 1 }), RangeError);
       assert.throws(() => new RateLimiter({ limit: 1, windowMs: 0 }), RangeError);
-    });
-  });
-
-  describe("retry", () => {
-    const noSleep = async (): Promise<void> => undefined;
-
-    it("retries retryable errors with full-jitter backoff", async () => {
-      const delays: number[] = [];
-      let calls = 0;
-      const result = await retry(
-        async (attempt) => {
-          calls++;
-          if (attempt < 3) throw new Error("transient");
-          return "ok";
-        },
-        { retries: 5, baseMs: 100, maxMs: 300, isRetryable: () => true, random: () => 0.5, sleep: async (ms) => void delays.push(ms) },
-      );
-      assert.equal(result, "ok");
-      assert.equal(calls, 4);
-      assert.deepEqual(delays, [50, 100, 150]);
-    });
-
-    it("throws non-retryable errors at once and the last error when retries run out", async () => {
-      let calls = 0;
-      const fatal = new Error("fatal");
-      await assert.rejects(retry(async () => { calls++; throw fatal; }, { retries: 5, baseMs: 1, maxMs: 1, isRetryable: () => false, sleep: noSleep }), (e) => e === fatal);
-      assert.equal(calls, 1);
-      calls = 0;
-      await assert.rejects(retry(async () => { calls++; throw new Error(`try ${calls}`); }, { retries: 2, baseMs: 1, maxMs: 1, isRetryable: () => true, sleep: noSleep }), /try 3/);
-      assert.equal(calls, 3);
-    });
-
-    it("honours Retry-After, and gives up on hints above the cap", async () => {
-      const delays: number[] = [];
-      const err = Object.assign(new Error("429"), { retryAfterMs: 2500 });
-      let calls = 0;
-      await retry(
-        async () => {
-          if (calls++ === 0) throw err;
-          return 1;
-        },
-        { retries: 1, baseMs: 1, maxMs: 10, isRetryable: () => true, retryAfterMs: (e) => (e as typeof err).retryAfterMs, sleep: async (ms) => void delays.push(ms) },
-      );
-      assert.deepEqual(delays, [2500]);
-      await assert.rejects(
-        retry(async () => { throw err; }, { retries: 3, baseMs: 1, maxMs: 10, isRetryable: () => true, retryAfterMs: () => 120_000, sleep: noSleep }),
-        (e) => e === err,
-      );
-    });
-
-    it("reports each retry", async () => {
-      const seen: number[] = [];
-      await assert.rejects(
-        retry(async () => { throw new Error("x"); }, { retries: 2, baseMs: 8, maxMs: 8, isRetryable: () => true, random: () => 0, sleep: noSleep, onRetry: (i) => seen.push(i.attempt) }),
-      );
-      assert.deepEqual(seen, [0, 1]);
-    });
-
-    it("keeps backoff within [0, min(max, base·2^n)) (property)", () => {
-      fc.assert(
-        fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 60_000 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (n, base, max, r) => {
-          const d = backoffDelay(n, base, max, () => r);
-          assert.ok(d >= 0 && d <= Math.min(max, base * 2 ** n));
-        }),
-      );
-    });
-
-    it("parses Retry-After seconds and dates", () => {
-      const now = Date.parse("2026-05-01T00:00:00Z");
-      assert.equal(parseRetryAfter("5", now), 5000);
-      assert.equal(parseRetryAfter("Fri, 01 May 2026 00:00:10 GMT", now), 10_000);
-      assert.equal(parseRetryAfter("Thu, 30 Apr 2026 00:00:00 GMT", now), 0);
-      assert.equal(parseRetryAfter("soon", now), undefined);
-      assert.equal(parseRetryAfter("-1", now), undefined);
-      assert.equal(parseRetryAfter(undefined, now), undefined);
     });
   });
 });

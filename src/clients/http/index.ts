@@ -1,0 +1,3 @@
+/** What every service client shares: the retry policy and the error shape. */
+export * from "./errors";
+export * from "./retry";
