@@ -37,6 +37,8 @@ export interface DestinationCapabilities {
   readonly checkAndSet: boolean;
   /** Source custom_metadata is carried to the copy. */
   readonly metadata: boolean;
+  /** Copies carry an expiry (from `expiryKey`); the planner then expects it in the metadata marker. */
+  readonly expiry: boolean;
   /** Largest value accepted, in bytes; undefined = no limit the driver knows. */
   readonly maxValueBytes?: number;
 }

@@ -38,7 +38,8 @@ export async function planRun(
 ): Promise<RunPlan> {
   const mapper = mapperFor(destination, settings);
   const mappingHash = settingsMappingHash(destination.kind, settings, destination.shaping);
-  const expiry = settings.expiryKey ? { metadataKey: settings.expiryKey } : undefined;
+  // Only destinations that set an expiry fold it into their metadata marker (Vault has none).
+  const expiry = settings.expiryKey && (await destination.capabilities()).expiry ? { metadataKey: settings.expiryKey } : undefined;
   // The source inventory and the destination listing are both network-bound and independent: run
   // them at once. Both hold metadata only (no value), a few hundred bytes per secret.
   const [sources, entries] = await Promise.all([collect(source.inventory(mapper, fingerprintKey)), collect(destination.entries())]);

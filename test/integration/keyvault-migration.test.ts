@@ -115,6 +115,7 @@ describe("KeyVaultMigration through the real engine (OpenBao → Key Vault doubl
   describe("4. values, tags and expiry", () => {
     const params: MigrationParams = { mount: "vals", unwrapKey: "value", expiryKey: "expires" };
     const v: Record<string, string> = {};
+    let t: Awaited<ReturnType<typeof migrationStack>>;
 
     before(async () => {
       await newMount(env, "vals", 2);
@@ -126,8 +127,22 @@ describe("KeyVaultMigration through the real engine (OpenBao → Key Vault doubl
       await putKv2(env, "vals", "db/single", { password: v.single }, { owner: "team-a", expires: "2031-01-01" });
       await putKv2(env, "vals", "db/multi", { user: v.user, pass: v.pass });
       await putKv2(env, "vals", "db/wrapped", { value: v.wrapped, note: v.note });
-      const t = await migrationStack(env, "vals", params);
+      v.rotating = secretValue(env, "rotating");
+      await putKv2(env, "vals", "db/rotating", { password: v.rotating }, { expires: "720h" });
+      t = await migrationStack(env, "vals", params);
       await t.up();
+    });
+
+    it("a duration expiry counts from the source version's write time, and a second up changes nothing", async () => {
+      const s = await env.client.getSecret("vals-db-rotating");
+      const meta = (await vaultRequest<{ data: { versions: Record<string, { created_time: string }> } }>(env.bao, "GET", "vals/metadata/db/rotating"))!.data;
+      const written = Date.parse((meta.versions["1"] as { created_time: string }).created_time);
+      assert.equal(s.properties.expiresOn?.getTime(), written + 720 * 3600 * 1000);
+      // The plan's updated time reached the copy: the markers match, so nothing is re-planned.
+      env.kv.resetCounters();
+      const again = await t.up();
+      assert.deepEqual(changes(again.summary.resourceChanges), {});
+      assert.deepEqual(writes(), { setSecret: 0, updateSecret: 0, deleteSecret: 0 });
     });
 
     it("single key → text/plain, with markers, custom_metadata tags and expiry", async () => {

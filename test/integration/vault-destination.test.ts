@@ -154,6 +154,52 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
     });
   });
 
+  describe("two migrations into one destination: each owns only its copies (migration id, scope with a / boundary)", () => {
+    let t: TestStack;
+    let params: { name: string; args: VaultMigrationArgs }[];
+    before(async () => {
+      await vaultRequest(a, "POST", "secret/data/apps/x", { data: { v: val("apps-x") } });
+      await vaultRequest(a, "POST", "secret/metadata/apps/x", { custom_metadata: { expires: "720h" } });
+      await vaultRequest(a, "POST", "secret/data/apps2/y", { data: { v: val("apps2-y") } });
+      const twin = (prefix: string): VaultMigrationArgs => ({
+        source: { connection: conn(a), mount: "secret", prefix },
+        destination: { connection: conn(b), mount: "kv2", prefix: "twin" },
+        mapping: identity,
+        fingerprintKey: key,
+        onDestroy: "delete",
+        // Vault destinations set no expiry: the key must not make every run re-plan the copy.
+        expiryKey: "expires",
+      });
+      params = [
+        { name: "apps", args: twin("apps/") },
+        { name: "apps2", args: twin("apps2/") },
+      ];
+      t = await vaultMigrationStack("twins", () => params);
+      stacks.push(t);
+      await t.up();
+    });
+
+    it("each copy names its migration, and a second up changes nothing", async () => {
+      assert.equal((await meta(b, "kv2/metadata/twin/apps/x")).custom_metadata?.["migration-id"], "test/apps");
+      assert.equal((await meta(b, "kv2/metadata/twin/apps2/y")).custom_metadata?.["migration-id"], "test/apps2");
+      const before = await snapshot(b, ["kv2/metadata/twin/apps/x", "kv2/metadata/twin/apps2/y"]);
+      const again = await t.up();
+      assert.deepEqual(changes(again.summary.resourceChanges), {});
+      assert.equal(await snapshot(b, ["kv2/metadata/twin/apps/x", "kv2/metadata/twin/apps2/y"]), before);
+    });
+
+    it("destroying the secret/apps migration (onDestroy: delete) removes its copies only, not secret/apps2's", async () => {
+      params = params.filter((p) => p.name !== "apps");
+      const res = await t.up();
+      assert.deepEqual(changes(res.summary.resourceChanges), { delete: 2 });
+      const gone = await meta(b, "kv2/metadata/twin/apps/x");
+      assert.ok((gone.versions["1"] as { deletion_time: string }).deletion_time, "our copy is soft-deleted");
+      const kept = await meta(b, "kv2/metadata/twin/apps2/y");
+      assert.equal((kept.versions["1"] as { deletion_time: string }).deletion_time, "", "the other migration's copy is untouched");
+      assert.deepEqual(await data(b, "kv2/data/twin/apps2/y"), await data(a, "secret/data/apps2/y"));
+    });
+  });
+
   it("a concurrent writer between read and check-and-set fails that secret only, and is not overwritten", async () => {
     await vaultRequest(a, "POST", "secret/data/cas/one", { data: { v: val("cas-one") } });
     await vaultRequest(a, "POST", "secret/data/cas/two", { data: { v: val("cas-two") } });

@@ -85,6 +85,7 @@ describe("clients/vault KV v2 wire mapping (recorded OpenBao answers)", () => {
       data: { username: "app", password: "fixture-value-3" },
       version: 3,
       customMetadata: { expires: "2030-01-01T00:00:00Z", owner: "team-web" },
+      createdTime: (fixtureData("kv2-data-db") as { metadata: { created_time: string } }).metadata.created_time,
     });
     assert.equal(kvV2DataFromWire(fixtureData("kv2-data-db-v2-deleted")), undefined);
     assert.equal(kvV2DataFromWire(fixtureData("kv2-data-gone")), undefined);
@@ -116,7 +117,11 @@ describe("clients/vault KV v2 wire mapping (recorded OpenBao answers)", () => {
       const found: SourceSecret[] = [];
       for await (const s of inventoryKv(client, { mount: "kv2", kvVersion: 2, concurrency: 2 })) found.push(s);
       found.sort((a, b) => a.path.localeCompare(b.path));
-      const updated = (name: string): string => wire(name).updated_time;
+      // The base of relative expiries: the current version's write time (what a read of it returns too).
+      const updated = (name: string): string => {
+        const w = wire(name) as unknown as { current_version: number; versions: Record<string, { created_time: string }> };
+        return (w.versions[String(w.current_version)] as { created_time: string }).created_time;
+      };
       assert.deepEqual(found, [
         { mount: "kv2", path: "apps/web/db", kvVersion: 2, currentVersion: 3, state: "live", customMetadata: { expires: "2030-01-01T00:00:00Z", owner: "team-web" }, updatedTime: updated("kv2-metadata-db") },
         { mount: "kv2", path: "gone", kvVersion: 2, currentVersion: 1, state: "deleted", customMetadata: {}, updatedTime: updated("kv2-metadata-gone") },

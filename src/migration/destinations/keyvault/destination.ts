@@ -105,7 +105,7 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
     kind: "azure-keyvault",
     location,
     naming: keyVaultNaming,
-    capabilities: async () => ({ softDelete: true, versions: true, checkAndSet: false, metadata: true, maxValueBytes: options.maxValueSize ?? KEY_VAULT_MAX_VALUE_SIZE }),
+    capabilities: async () => ({ softDelete: true, versions: true, checkAndSet: false, metadata: true, expiry: true, maxValueBytes: options.maxValueSize ?? KEY_VAULT_MAX_VALUE_SIZE }),
 
     entries: () => entriesOf(client),
 

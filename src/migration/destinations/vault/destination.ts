@@ -216,7 +216,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     location,
     naming: vaultKvNaming,
     // KV v1 keeps one value per path: no history, no check-and-set, no metadata.
-    capabilities: async () => ((await kvVersion()) === 2 ? { softDelete: true, versions: true, checkAndSet: true, metadata: true } : { softDelete: false, versions: false, checkAndSet: false, metadata: false }),
+    capabilities: async () => ((await kvVersion()) === 2 ? { softDelete: true, versions: true, checkAndSet: true, metadata: true, expiry: false } : { softDelete: false, versions: false, checkAndSet: false, metadata: false, expiry: false }),
     shaping: { copyMetadata, replayVersions: replay },
 
     entries,
