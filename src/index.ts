@@ -1,13 +1,33 @@
-// The package's public API.
-export * from "./clients/vault";
-export { isClientError, type ClientError, type ClientErrorCode, type ClientService } from "./clients/http/errors";
+// The package's public API: what a library user imports to write their own stack program
+// (`import { KeyVaultMigration, MigrationReader } from "vault-migration"`). The project's own stack
+// program is `index.ts` at the top (Pulumi.yaml's `main`), which uses the same pieces.
+
+// Vault side: least-privilege reader and its parts.
+export { MigrationReader, type MigrationReaderArgs } from "./components/MigrationReader";
+export { renderReaderPolicy, type ReaderSource } from "./components/readerPolicy";
 export { VaultPolicy, type VaultPolicyArgs } from "./resources/VaultPolicy";
 export { VaultAuthMount, type VaultAuthMountArgs } from "./resources/VaultAuthMount";
 export { VaultAppRole, type VaultAppRoleArgs } from "./resources/VaultAppRole";
 export { VaultAppRoleSecretId, type VaultAppRoleSecretIdArgs } from "./resources/VaultAppRoleSecretId";
 export type { VaultConnectionArgs } from "./resources/vaultResourceInputs";
-export { MigrationReader, type MigrationReaderArgs } from "./components/MigrationReader";
-export { renderReaderPolicy, type ReaderSource } from "./components/readerPolicy";
+
+// Destination infrastructure.
 export { KeyVaultDeployment, type KeyVaultDeploymentArgs } from "./components/KeyVaultDeployment";
+
+// Migrations: the generic component (any registered destination kind) and the typed ones.
+export { Migration, type MigrationArgs, type MigrationDestinationArgs } from "./components/Migration";
+export type { MigrationCommonArgs } from "./components/migrationArgs";
 export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyVaultMigration";
 export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";
+export type { MigrationSummary } from "./resources/SecretMigration";
+export type { PendingChanges } from "./migration/pendingChanges";
+
+// Contracts, for writing a destination driver or a source.
+export type { DestinationCapabilities, DestinationConnection, DestinationDriver, DestinationWrite, MigrationDestination, WriteResult } from "./migration/destination";
+export type { MigrationSource, SourceHistory, SourceValue } from "./migration/source";
+export { DESTINATION_DRIVERS, destinationKinds } from "./migration/destinations";
+export type { KeyVaultDestinationSpec, VaultDestinationSpec } from "./migration/destinations";
+
+// Clients and their errors.
+export * from "./clients/vault";
+export { isClientError, type ClientError, type ClientErrorCode, type ClientService } from "./clients/http/errors";
