@@ -94,6 +94,11 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
     sizeUnit: options.sizeUnit ?? "utf8",
   };
 
+  // Refused before any request, as the Vault driver does: the service's answer to a bad name is a
+  // 400 (or, for an empty name, a 405 naming no secret) after a wasted round trip.
+  const nameProblem = (w: DestinationWrite): string | undefined =>
+    keyVaultNaming.isValid(w.name) ? undefined : `${location}: '${w.name}' (from ${fullSourcePath(w.source)}) is not a valid Key Vault secret name (1-127 characters of 0-9, a-z, A-Z and '-')`;
+
   const shape = (w: DestinationWrite): ShapedValue => {
     const r = shapeValue(fullSourcePath(w.source), w.data, shapeOptions);
     // Rebuilt on a plain Error: the engine's error class would lose its message once serialized.
@@ -127,11 +132,15 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
     },
 
     validate(w) {
+      const bad = nameProblem(w);
+      if (bad) return bad;
       const r = shapeValue(fullSourcePath(w.source), w.data, shapeOptions);
       return r.ok ? undefined : r.error.message;
     },
 
     async write(w) {
+      const bad = nameProblem(w);
+      if (bad) throw destinationError(w.name, "INVALID_NAME", bad);
       const shaped = shape(w);
       const encoded = encodeMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, ...(options.expiry ? { expiry: options.expiry } : {}) });
       const warnings = { warnings: encoded.warnings.map((x) => `${location}: secret '${w.name}': ${x.message}`) };
