@@ -157,6 +157,7 @@ export class FakeDestination implements MigrationDestination {
       versions: this.options.versions ?? true,
       checkAndSet: false,
       metadata: true,
+      expiry: true,
       ...(maxValueBytes !== undefined ? { maxValueBytes } : {}),
     };
   }

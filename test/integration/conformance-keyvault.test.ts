@@ -52,6 +52,6 @@ describe("Key Vault destination (double)", function () {
         teardown: () => destination.close(),
       };
     },
-    { capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true, maxValueBytes: KEY_VAULT_MAX_VALUE_SIZE } },
+    { capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true, expiry: true, maxValueBytes: KEY_VAULT_MAX_VALUE_SIZE } },
   );
 });

@@ -43,7 +43,7 @@ describe("Vault/OpenBao destination (real OpenBao)", function () {
         };
       },
       {
-        capabilities: kv === 2 ? { softDelete: true, versions: true, checkAndSet: true, metadata: true } : { softDelete: false, versions: false, checkAndSet: false, metadata: false },
+        capabilities: kv === 2 ? { softDelete: true, versions: true, checkAndSet: true, metadata: true, expiry: false } : { softDelete: false, versions: false, checkAndSet: false, metadata: false, expiry: false },
       },
     );
   }

@@ -22,13 +22,13 @@ function fakeFactory(options: Omit<FakeDestinationOptions, "fingerprintKey">): C
 }
 
 destinationConformance("fake (case-sensitive, soft delete)", fakeFactory({ caseSensitive: true }), {
-  capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true },
+  capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true, expiry: true },
 });
 
 destinationConformance("fake (case-insensitive, 2 KB value limit)", fakeFactory({ caseSensitive: false, maxValueBytes: 2_048 }), {
-  capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true, maxValueBytes: 2_048 },
+  capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true, expiry: true, maxValueBytes: 2_048 },
 });
 
 destinationConformance("fake (no soft delete, no versions)", fakeFactory({ softDelete: false, versions: false }), {
-  capabilities: { softDelete: false, versions: false, checkAndSet: false, metadata: true },
+  capabilities: { softDelete: false, versions: false, checkAndSet: false, metadata: true, expiry: true },
 });

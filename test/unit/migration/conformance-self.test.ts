@@ -6,7 +6,7 @@ import { CONFORMANCE_CASES, LeakSink, runConformanceCase, type ConformanceFactor
 import type { MigrationDestination } from "../../../src/migration/destination";
 import { FakeDestination, type FakeDestinationOptions } from "../../doubles/fakeDestination";
 
-const OPTIONS: ConformanceOptions = { capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true } };
+const OPTIONS: ConformanceOptions = { capabilities: { softDelete: true, versions: true, checkAndSet: false, metadata: true, expiry: true } };
 
 /** The fake, seen through `change`: a destination that differs from a correct one in one way. */
 function factory(change: (d: FakeDestination) => Partial<MigrationDestination>, options: Omit<FakeDestinationOptions, "fingerprintKey"> = {}): ConformanceFactory {
