@@ -9,13 +9,29 @@ import { readMigrations } from "./src/program/migrationConfig";
 import { readStackSettings } from "./src/program/stackConfig";
 import type { VaultConnectionArgs } from "./src/resources/vaultResourceInputs";
 
+/**
+ * A configuration problem: one line naming the key, no stack trace (a RunError is printed by its
+ * message alone; any other error the language host prints with the program's frames).
+ */
+function fromConfig<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw new pulumi.RunError(e instanceof Error ? e.message : String(e));
+  }
+}
+
 const config = new pulumi.Config("vault-migration");
-const settings = readStackSettings({
-  vault: config.getObject<unknown>("vault"),
-  reader: config.getObject<unknown>("reader"),
-  vaultToken: config.get("vaultToken"),
-  env: process.env,
-});
+const migrationsConfig = config.getObject<unknown>("migrations");
+const settings = fromConfig(() =>
+  readStackSettings({
+    vault: config.getObject<unknown>("vault"),
+    reader: config.getObject<unknown>("reader"),
+    vaultToken: config.get("vaultToken"),
+    env: process.env,
+    needsVault: migrationsConfig !== undefined,
+  }),
+);
 
 const outputs: Record<string, pulumi.Input<unknown>> = {};
 const adminConnection = settings.vault && settings.auth ? pulumi.secret<VaultConnectionArgs>({ ...settings.vault, auth: settings.auth }) : undefined;
@@ -51,17 +67,19 @@ if (settings.reader && adminConnection && settings.vault) {
 const keyVaultConfig = config.getObject<unknown>("keyVaultDeployment");
 let deployment: KeyVaultDeployment | undefined;
 if (keyVaultConfig !== undefined) {
-  deployment = new KeyVaultDeployment("destination", keyVaultDeploymentArgsFromConfig(keyVaultConfig));
-  Object.assign(outputs, { keyVaultId: deployment.vaultId, keyVaultUri: deployment.vaultUri, keyVaultPrivateEndpointIp: deployment.privateEndpointIp });
+  deployment = new KeyVaultDeployment("destination", fromConfig(() => keyVaultDeploymentArgsFromConfig(keyVaultConfig)));
+  Object.assign(outputs, { keyVaultId: deployment.vaultId, keyVaultUri: deployment.vaultUri });
+  // Only with a private endpoint: an undefined output is a warning on every run.
+  if (deployment.privateEndpoint) outputs.keyVaultPrivateEndpointIp = deployment.privateEndpointIp;
 }
 
-const migrations = readMigrations(config.getObject<unknown>("migrations"), process.env, (key) => config.get(key));
+const migrations = fromConfig(() => readMigrations(migrationsConfig, process.env, (key) => config.get(key)));
 if (migrations.length) {
   // The copy reads with the least-privilege reader when the stack has one.
   const source = readerConnection ?? adminConnection;
-  if (!source) throw new Error("[vault-migration:migrations] need a Vault connection: set [vault-migration:vault] (and a reader)");
+  if (!source) throw new pulumi.RunError("[vault-migration:migrations] need a Vault connection: set [vault-migration:vault] or VAULT_ADDR and VAULT_TOKEN");
   const keyText = config.get("fingerprintKey") ?? process.env.VAULT_MIGRATION_FINGERPRINT_KEY;
-  if (!keyText) throw new Error("[vault-migration:fingerprintKey] is required for migrations: pulumi config set --secret fingerprintKey \"$(openssl rand -base64 32)\"");
+  if (!keyText) throw new pulumi.RunError("[vault-migration:fingerprintKey] is required for migrations: pulumi config set --secret fingerprintKey \"$(openssl rand -base64 32)\"");
   const fingerprintKey = pulumi.secret(keyText);
   // What a destination's config may leave to the stack (`fromStack`), and what writing into it waits for.
   const stackOutputs: Record<string, { value: pulumi.Input<string>; dependsOn: pulumi.Resource[] }> = {};
@@ -73,7 +91,7 @@ if (migrations.length) {
     const dependsOn: pulumi.Resource[] = [];
     for (const [key, output] of Object.entries(m.fromStack ?? {})) {
       const from = stackOutputs[output];
-      if (!from) throw new Error(`[vault-migration:migrations] ${m.name}: [destination.${key}] is required (or configure the stack resource that provides ${output})`);
+      if (!from) throw new pulumi.RunError(`[vault-migration:migrations] ${m.name}: [destination.${key}] is required (or configure the stack resource that provides ${output})`);
       fill[key] = from.value;
       dependsOn.push(...from.dependsOn);
     }
@@ -90,14 +108,5 @@ if (migrations.length) {
   Object.assign(outputs, { migrationSummaries: summaries, migrationPendingCounts: pending });
 }
 
-export const vaultAddress = outputs.vaultAddress;
-export const readerPolicy = outputs.readerPolicy;
-export const readerRole = outputs.readerRole;
-export const readerRoleId = outputs.readerRoleId;
-export const readerSecretId = outputs.readerSecretId;
-export const readerSecretIdAccessor = outputs.readerSecretIdAccessor;
-export const keyVaultId = outputs.keyVaultId;
-export const keyVaultUri = outputs.keyVaultUri;
-export const keyVaultPrivateEndpointIp = outputs.keyVaultPrivateEndpointIp;
-export const migrationSummaries = outputs.migrationSummaries;
-export const migrationPendingCounts = outputs.migrationPendingCounts;
+// The stack's outputs: only those the stack has (an undefined export is a warning on every run).
+export = outputs;

@@ -31,6 +31,8 @@ export interface RawStackConfig {
   reader?: unknown;
   /** `vault-migration:vaultToken` (secret), else the VAULT_TOKEN environment variable. */
   vaultToken?: string;
+  /** The stack has migrations: a Vault connection is needed, from the config or the environment. */
+  needsVault?: boolean;
   env: Record<string, string | undefined>;
 }
 
@@ -46,8 +48,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 /** Validates the whole configuration and throws one error listing every problem, each naming its key. */
 export function readStackSettings(raw: RawStackConfig): StackSettings {
   const problems: string[] = [];
-  // A stack that only deploys the destination (no reader) needs no Vault connection.
-  if (raw.vault === undefined && raw.reader === undefined) return {};
+  // A stack that only deploys the destination (no reader, no migration) needs no Vault connection;
+  // one with migrations may take it from VAULT_ADDR / VAULT_TOKEN alone.
+  if (raw.vault === undefined && raw.reader === undefined && !raw.needsVault) return {};
   const v = raw.vault === undefined ? {} : raw.vault;
   if (!isObject(v)) throw new Error("[vault-migration:vault] must be an object");
   const address = (v.address as string | undefined) ?? raw.env.VAULT_ADDR;

@@ -104,7 +104,6 @@ describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenB
       [
         "# Made by test/integration/ci-scripts.test.ts; removed after the test.",
         "config:",
-        "  vault-migration:vault: {}",
         "  vault-migration:migrations:",
         "    - name: apps-to-keyvault",
         "      source: { mount: ciapps, prefix: apps/ }",
