@@ -30,18 +30,35 @@ export function validateReaderSources(sources: ReaderSource[] | undefined): stri
  * mount's KV version. Nothing else: no write, no delete, no `sys/` beyond that one path.
  */
 export function renderReaderPolicy(sources: ReaderSource[]): string {
-  const lines: string[] = ["# Least-privilege reader for vault-migration: read and list only."];
+  return renderPolicy(sources, "# Least-privilege reader for vault-migration: read and list only.", (mount, prefix, kvVersion) =>
+    kvVersion === 2 ? [[`${mount}/data/${prefix}*`, ["read", "list"]], [`${mount}/metadata/${prefix}*`, ["read", "list"]]] : [[`${mount}/${prefix}*`, ["read", "list"]]],
+  );
+}
+
+/**
+ * Renders the policy of a CI preview identity (README, "Running in CI"): list and metadata read on
+ * the KV v2 `metadata/` tree, `read` (no list) on `data/` because the preview reads the value of
+ * each secret it is about to create or update to refuse an oversize one, and on KV v1 read+list,
+ * because a KV v1 secret has no metadata and fingerprinting reads its value. No write anywhere.
+ */
+export function renderPreviewPolicy(sources: ReaderSource[]): string {
+  return renderPolicy(sources, "# CI preview identity for vault-migration: list and metadata read; values only to size-check pending copies and to fingerprint KV v1.", (mount, prefix, kvVersion) =>
+    kvVersion === 2 ? [[`${mount}/metadata/${prefix}*`, ["read", "list"]], [`${mount}/data/${prefix}*`, ["read"]]] : [[`${mount}/${prefix}*`, ["read", "list"]]],
+  );
+}
+
+function renderPolicy(sources: ReaderSource[], header: string, pathsOf: (mount: string, prefix: string, kvVersion: 1 | 2) => Array<[string, string[]]>): string {
+  const lines: string[] = [header];
   const rule = (path: string, caps: string[]): string => `path "${path}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}`;
   const seen = new Set<string>();
   for (const s of sources) {
     const mount = clean(s.mount);
     const prefixes = s.prefixes?.length ? s.prefixes.map((p) => (clean(p) ? `${clean(p)}/` : "")) : [""];
     for (const prefix of [...new Set(prefixes)].sort()) {
-      const paths = s.kvVersion === 2 ? [`${mount}/data/${prefix}*`, `${mount}/metadata/${prefix}*`] : [`${mount}/${prefix}*`];
-      for (const p of paths) {
+      for (const [p, caps] of pathsOf(mount, prefix, s.kvVersion)) {
         if (seen.has(p)) continue;
         seen.add(p);
-        lines.push(rule(p, ["read", "list"]));
+        lines.push(rule(p, caps));
       }
     }
   }

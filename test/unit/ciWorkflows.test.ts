@@ -35,3 +35,117 @@ describe("CI examples (ci/examples)", () => {
     assert.match(y, /\$CI_PIPELINE_SOURCE == "schedule"/);
   });
 });
+
+// The example files people copy: what a pull request can reach must stay read-only and apart from
+// the deploy job. Each check is run on the real file and on an unsafe variant of it, so a check
+// that stopped seeing its shape fails here too.
+const code = (y: string): string => y.split("\n").map((l) => l.replace(/(^|\s)#.*$/, "")).join("\n");
+const DEPLOY_IDENTITY = /vault-migration-deploy|DEPLOY_AZURE_CLIENT_ID|\bDEPLOY_[A-Z_]+/;
+
+/** What makes the GitHub preview workflow unsafe to copy. */
+function previewProblems(yaml: string): string[] {
+  const y = code(yaml);
+  const p: string[] = [];
+  if (/pull_request_target/.test(y)) p.push("pull_request_target");
+  if (!/^on:\n\s+pull_request:/m.test(y)) p.push("not triggered by pull_request");
+  if (!/^\s+if: github\.event\.pull_request\.head\.repo\.full_name == github\.repository\s*$/m.test(y)) p.push("no same-repository condition");
+  if (/^\s+environment:/m.test(y) || /migration-prod\b/.test(y)) p.push("deploy environment");
+  if (DEPLOY_IDENTITY.test(y)) p.push("deploy identity");
+  if (!/role: vault-migration-preview\b/.test(y)) p.push("not the preview Vault role");
+  if ((y.match(/vars\.[A-Z_]*AZURE_CLIENT_ID/g) ?? []).some((v) => v !== "vars.PREVIEW_AZURE_CLIENT_ID")) p.push("not the preview Azure identity");
+  return p;
+}
+
+/** What makes the GitHub drift workflow share the deploy job's identity. */
+function driftProblems(yaml: string): string[] {
+  const y = code(yaml);
+  const p: string[] = [];
+  if (DEPLOY_IDENTITY.test(y) || /name: migration-prod\b/.test(y)) p.push("deploy identity");
+  if (!/role: vault-migration-drift\b/.test(y)) p.push("not the drift Vault role");
+  if ((y.match(/vars\.[A-Z_]*AZURE_CLIENT_ID/g) ?? []).some((v) => v !== "vars.DRIFT_AZURE_CLIENT_ID")) p.push("not the drift Azure identity");
+  if (!/environment:\n\s+name: migration-drift\b/.test(y)) p.push("not the drift environment");
+  if (!/every value/.test(yaml)) p.push("does not say it reads every value");
+  return p;
+}
+
+/** The top-level job blocks of a GitLab file, by name (comments removed). */
+function gitlabJobs(yaml: string): Map<string, string> {
+  const jobs = new Map<string, string>();
+  const y = code(yaml);
+  const re = /^([.\w:-]+):\s*\n((?:[ \t]+.*\n|\s*\n)*)/gm;
+  for (const m of y.matchAll(re)) jobs.set(m[1]!, m[2]!);
+  return jobs;
+}
+
+function gitlabProblems(yaml: string): string[] {
+  const jobs = gitlabJobs(yaml);
+  const p: string[] = [];
+  const preview = jobs.get("migration:preview") ?? "";
+  const deploy = jobs.get("migration:deploy") ?? "";
+  const drift = jobs.get("migration:drift") ?? "";
+  const shared = (jobs.get(".migration") ?? "") + (jobs.get("variables") ?? "");
+  if (/^\s+(VAULT_AUTH_ROLE|AZURE_CLIENT_ID):/m.test(shared)) p.push("a role shared by every job");
+  if (!/VAULT_AUTH_ROLE: vault-migration-preview\b/.test(preview) || !/AZURE_CLIENT_ID: \$PREVIEW_AZURE_CLIENT_ID\b/.test(preview)) p.push("preview: not its own identities");
+  if (DEPLOY_IDENTITY.test(preview) || /environment:/.test(preview)) p.push("preview: deploy role, variables or environment");
+  if (!/\$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == \$CI_PROJECT_ID/.test(preview)) p.push("preview: no same-project condition");
+  if (!/VAULT_AUTH_ROLE: vault-migration-deploy\b/.test(deploy) || !/AZURE_CLIENT_ID: \$DEPLOY_AZURE_CLIENT_ID\b/.test(deploy)) p.push("deploy: not its own identities");
+  if (!/VAULT_AUTH_ROLE: vault-migration-drift\b/.test(drift) || !/AZURE_CLIENT_ID: \$DRIFT_AZURE_CLIENT_ID\b/.test(drift)) p.push("drift: not its own identities");
+  if (DEPLOY_IDENTITY.test(drift) || /environment:/.test(drift)) p.push("drift: deploy role, variables or environment");
+  return p;
+}
+
+describe("CI examples (ci/examples): what a pull request can reach", () => {
+  const gh = (f: string): string => fs.readFileSync(path.join(githubDir, f), "utf8");
+  const gitlab = (): string => fs.readFileSync(path.join(repoRoot, "ci", "examples", "gitlab", ".gitlab-ci.yml"), "utf8");
+
+  it("the GitHub preview: pull_request only, same repository, its own read-only identities, no deploy environment", () => {
+    const y = gh("migration-preview.yml");
+    assert.deepEqual(previewProblems(y), []);
+    const unsafe: Array<[string, string, string]> = [
+      ["pull_request_target", y.replace(/^on:\n  pull_request:/m, "on:\n  pull_request_target:"), "pull_request_target"],
+      ["no same-repository condition", y.replace(/^\s+if: github\.event\.pull_request\.head\.repo\.full_name == github\.repository\n/m, ""), "no same-repository condition"],
+      ["the deploy environment", y.replace(/^  preview:\n/m, "  preview:\n    environment: migration-prod\n"), "deploy environment"],
+      ["the deploy Vault role", y.replace("role: vault-migration-preview", "role: vault-migration-deploy"), "deploy identity"],
+      ["the deploy Azure identity", y.replace(/vars\.PREVIEW_AZURE_CLIENT_ID/g, "vars.DEPLOY_AZURE_CLIENT_ID"), "deploy identity"],
+      ["an unnamed Azure identity", y.replace(/vars\.PREVIEW_AZURE_CLIENT_ID/g, "vars.AZURE_CLIENT_ID"), "not the preview Azure identity"],
+    ];
+    for (const [what, variant, problem] of unsafe) {
+      assert.notEqual(variant, y, `${what}: the variant differs from the file`);
+      assert.ok(previewProblems(variant).includes(problem), `${what} is caught (${previewProblems(variant).join(", ")})`);
+    }
+  });
+
+  it("the GitHub drift job says what it reads and has its own identity, not the deploy's", () => {
+    const y = gh("migration-drift.yml");
+    assert.deepEqual(driftProblems(y), []);
+    for (const variant of [
+      y.replace("role: vault-migration-drift", "role: vault-migration-deploy"),
+      y.replace(/vars\.DRIFT_AZURE_CLIENT_ID/g, "vars.DEPLOY_AZURE_CLIENT_ID"),
+      y.replace("name: migration-drift", "name: migration-prod"),
+    ]) {
+      assert.notEqual(variant, y);
+      assert.ok(driftProblems(variant).length > 0, "sharing the deploy identity is caught");
+    }
+    // The deploy is the only job with the deploy identity, and it sits in the protected environment.
+    const deploy = code(gh("migration-deploy.yml"));
+    assert.match(deploy, /environment:\n\s+name: migration-prod\b/);
+    assert.match(deploy, /role: vault-migration-deploy\b/);
+    assert.match(deploy, /client-id: \$\{\{ vars\.DEPLOY_AZURE_CLIENT_ID \}\}/);
+  });
+
+  it("the GitLab jobs each log in with their own role; the preview runs for this project's merge requests only", () => {
+    const y = gitlab();
+    assert.deepEqual(gitlabProblems(y), []);
+    const unsafe: Array<[string, string]> = [
+      ["preview with the deploy role", y.replace("VAULT_AUTH_ROLE: vault-migration-preview", "VAULT_AUTH_ROLE: vault-migration-deploy")],
+      ["preview with the deploy Azure identity", y.replace("AZURE_CLIENT_ID: $PREVIEW_AZURE_CLIENT_ID", "AZURE_CLIENT_ID: $DEPLOY_AZURE_CLIENT_ID")],
+      ["preview for forks too", y.replace(' && $CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_PROJECT_ID', "")],
+      ["drift with the deploy role", y.replace("VAULT_AUTH_ROLE: vault-migration-drift", "VAULT_AUTH_ROLE: vault-migration-deploy")],
+      ["one role for every job", y.replace("  GOCACHE: \"$CI_PROJECT_DIR/.go-build\"\n", "  GOCACHE: \"$CI_PROJECT_DIR/.go-build\"\n  VAULT_AUTH_ROLE: vault-migration\n")],
+    ];
+    for (const [what, variant] of unsafe) {
+      assert.notEqual(variant, y, `${what}: the variant differs from the file`);
+      assert.ok(gitlabProblems(variant).length > 0, `${what} is caught`);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { renderReaderPolicy, validateReaderSources } from "../../src/components/readerPolicy";
+import { renderPreviewPolicy, renderReaderPolicy, validateReaderSources } from "../../src/components/readerPolicy";
 import { parseDurationSeconds } from "../../src/resources/durations";
 import { normalisePolicy } from "../../src/resources/VaultPolicy";
 import { readStackSettings } from "../../src/program/stackConfig";
@@ -75,5 +75,24 @@ describe("stack configuration", () => {
     assert.equal(s.vault?.insecureSkipTlsVerify, undefined);
     const off = readStackSettings({ vault: { address: "https://v", insecureSkipTlsVerify: true }, vaultToken: "tok-123456789", env: {} });
     assert.equal(off.vault?.insecureSkipTlsVerify, true);
+  });
+});
+
+describe("CI preview policy rendering (README, Running in CI)", () => {
+  it("lists and reads metadata, reads KV v2 values without listing them, reads KV v1 (fingerprints), never writes", () => {
+    const hcl = renderPreviewPolicy([{ mount: "secret", kvVersion: 2, prefixes: ["apps/"] }, { mount: "legacy", kvVersion: 1 }]);
+    assert.equal(
+      hcl,
+      [
+        "# CI preview identity for vault-migration: list and metadata read; values only to size-check pending copies and to fingerprint KV v1.",
+        'path "secret/metadata/apps/*" {\n  capabilities = ["read", "list"]\n}',
+        'path "secret/data/apps/*" {\n  capabilities = ["read"]\n}',
+        'path "legacy/*" {\n  capabilities = ["read", "list"]\n}',
+        'path "sys/mounts" {\n  capabilities = ["read"]\n}',
+      ].join("\n") + "\n",
+    );
+    assert.doesNotMatch(hcl, /create|update|delete|sudo|patch/);
+    // The reader's own policy is unchanged by the shared renderer: data/ keeps its list.
+    assert.ok(renderReaderPolicy([{ mount: "secret", kvVersion: 2, prefixes: ["apps/"] }]).includes('path "secret/data/apps/*" {\n  capabilities = ["read", "list"]\n}'));
   });
 });
