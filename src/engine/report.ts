@@ -220,3 +220,23 @@ export function redactError(error: unknown, secrets: readonly string[]): string 
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return redact(text, secrets);
 }
+
+/**
+ * The error to rethrow where it may be printed (the Pulumi host shows `${e}: ${e.stack}`): a new
+ * `Error` with the same name, a redacted message and a fresh stack, keeping only the original's
+ * scalar fields (a ClientError's code, status, path…, strings redacted too), so an SDK error's
+ * response, request or body never travels with it and `isClientError` still holds.
+ */
+export function redactedError(error: unknown, secrets: readonly string[]): Error {
+  const source = error instanceof Error ? error : undefined;
+  const out = new Error(redact(source ? source.message : String(error), secrets));
+  if (source) {
+    out.name = source.name;
+    for (const [k, v] of Object.entries(source)) {
+      if (k === "message" || k === "stack" || k === "name") continue;
+      if (typeof v === "string") Object.assign(out, { [k]: redact(v, secrets) });
+      else if (typeof v === "number" || typeof v === "boolean") Object.assign(out, { [k]: v });
+    }
+  }
+  return out;
+}

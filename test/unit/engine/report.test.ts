@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { MIN_REDACTED_LENGTH, REDACTED, buildReport, redact, redactError, reportItem, toJson, toMarkdown } from "../../../src/engine";
+import { MIN_REDACTED_LENGTH, REDACTED, buildReport, redact, redactError, redactedError, reportItem, toJson, toMarkdown } from "../../../src/engine";
 import type { PlanItem, ReportItem } from "../../../src/engine";
 
 const create: PlanItem = { sourcePath: "kv/a", mount: "kv", destinationName: "kv-a", action: "create", reason: "new in source", sourceVersion: 2 };
@@ -111,6 +111,16 @@ describe("engine/report", () => {
         }),
         { numRuns: 200 },
       );
+    });
+
+    it("redactedError: a fresh error with the name, a redacted message and only scalar fields", () => {
+      const original = Object.assign(new Error("PUT failed: body s3cret-value"), { name: "ClientError", code: "bad_request", status: 400, retryable: false, path: "secrets/s3cret-value", response: { bodyAsText: "s3cret-value" } });
+      const e = redactedError(original, ["s3cret-value"]);
+      assert.notEqual(e, original);
+      assert.equal(String(e), `ClientError: PUT failed: body ${REDACTED}`);
+      assert.deepEqual({ ...e }, { name: "ClientError", code: "bad_request", status: 400, retryable: false, path: `secrets/${REDACTED}` });
+      assert.ok(!(e.stack ?? "").includes("s3cret-value"));
+      assert.equal(String(redactedError("plain s3cret-value", ["s3cret-value"])), `Error: plain ${REDACTED}`);
     });
 
     it("formats any thrown value", () => {
