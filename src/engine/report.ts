@@ -126,28 +126,77 @@ export function toMarkdown(report: MigrationReport): string {
   return lines.join("\n");
 }
 
+/** A letter or digit of any script: what a short value must not touch to count as a whole token. */
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
 /** Replacement text for a redacted secret. */
 export const REDACTED = "[REDACTED]";
 
 /**
- * Removes every occurrence of the given secret strings from a message — also in
- * their JSON-escaped and URL-encoded forms, as they appear in echoed request
- * bodies and URLs. All occurrences are located in the ORIGINAL message and
- * overlapping ones merged before replacing, so overlapping secrets are removed
- * whole and a replacement can never splice a secret back together.
- * Defence in depth: messages should not contain values in the first place.
+ * Shortest string redacted wherever it occurs. A shorter value ("1", "ab", "yes") would, cut out as
+ * a substring, blank every word that contains it and leave the message useless; it is redacted
+ * only as a whole token instead (not touching a letter or a digit). The same minimum applies to
+ * the pieces of a value (its lines), so a "}" line of pretty-printed JSON or a blank line is
+ * not a "secret". Four characters: long enough not to hit ordinary words by chance very often,
+ * short enough that a real 4-character PIN is still cut out of "pin=4711;".
  */
-export function redact(message: string, secrets: readonly string[]): string {
+export const MIN_REDACTED_LENGTH = 4;
+
+/**
+ * Every form under which one secret string can show up in a message: as is, JSON-escaped (an
+ * echoed request body), URL-encoded (a URL or form body), base64 and base64url (a header, a
+ * backup blob), and each line of a multi-line value (PEM keys, certificates) in those forms, since
+ * a message cut at a line break — most are — still carries the lines before it.
+ */
+export function redactionForms(secret: string): string[] {
   const forms = new Set<string>();
-  for (const s of secrets) {
-    if (!s) continue;
+  const add = (s: string): void => {
+    if (!s) return;
     forms.add(s);
     forms.add(JSON.stringify(s).slice(1, -1));
     forms.add(encodeURIComponent(s));
+    const b64 = Buffer.from(s, "utf8").toString("base64");
+    forms.add(b64);
+    // Without padding too: the tail may be cut or the padding dropped (base64url, JWT-style).
+    forms.add(b64.replace(/=+$/, ""));
+    forms.add(Buffer.from(s, "utf8").toString("base64url"));
+  };
+  add(secret);
+  if (/[\r\n]/.test(secret)) {
+    for (const line of secret.split(/\r?\n|\r/)) {
+      const t = line.trim();
+      if (t.length >= MIN_REDACTED_LENGTH) add(t);
+    }
+  }
+  return [...forms].filter((f) => f.length > 0);
+}
+
+/**
+ * Removes every occurrence of the given secret strings from a message, in every form of
+ * {@link redactionForms}. All occurrences are located in the ORIGINAL message and overlapping
+ * ones merged before replacing, so overlapping secrets are removed whole and a replacement can
+ * never splice a secret back together. Values shorter than {@link MIN_REDACTED_LENGTH} are removed
+ * only as whole tokens. Defence in depth: messages should not contain values in the first place.
+ */
+export function redact(message: string, secrets: readonly string[]): string {
+  const forms = new Set<string>();
+  const tokens = new Set<string>();
+  for (const s of secrets) {
+    if (!s) continue;
+    if (s.length < MIN_REDACTED_LENGTH) {
+      for (const f of [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]) tokens.add(f);
+      continue;
+    }
+    for (const f of redactionForms(s)) forms.add(f);
   }
   const spans: [number, number][] = [];
   for (const f of forms) {
     for (let at = message.indexOf(f); at >= 0; at = message.indexOf(f, at + 1)) spans.push([at, at + f.length]);
+  }
+  for (const t of tokens) {
+    for (let at = message.indexOf(t); at >= 0; at = message.indexOf(t, at + 1)) {
+      if (!WORD_CHAR.test(message[at - 1] ?? "") && !WORD_CHAR.test(message[at + t.length] ?? "")) spans.push([at, at + t.length]);
+    }
   }
   if (spans.length === 0) return message;
   spans.sort((a, b) => a[0] - b[0]);
@@ -170,4 +219,24 @@ export function redact(message: string, secrets: readonly string[]): string {
 export function redactError(error: unknown, secrets: readonly string[]): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return redact(text, secrets);
+}
+
+/**
+ * The error to rethrow where it may be printed (the Pulumi host shows `${e}: ${e.stack}`): a new
+ * `Error` with the same name, a redacted message and a fresh stack, keeping only the original's
+ * scalar fields (a ClientError's code, status, path…, strings redacted too), so an SDK error's
+ * response, request or body never travels with it and `isClientError` still holds.
+ */
+export function redactedError(error: unknown, secrets: readonly string[]): Error {
+  const source = error instanceof Error ? error : undefined;
+  const out = new Error(redact(source ? source.message : String(error), secrets));
+  if (source) {
+    out.name = source.name;
+    for (const [k, v] of Object.entries(source)) {
+      if (k === "message" || k === "stack" || k === "name") continue;
+      if (typeof v === "string") Object.assign(out, { [k]: redact(v, secrets) });
+      else if (typeof v === "number" || typeof v === "boolean") Object.assign(out, { [k]: v });
+    }
+  }
+  return out;
 }

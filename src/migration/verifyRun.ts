@@ -1,7 +1,7 @@
 // Re-verifies a migrated destination against its source, values included: what `pulumi refresh`
 // runs. Metadata drift comes from re-planning; value drift from comparing keyed fingerprints of
 // the stored value with what the source's value would be written as.
-import { mapConcurrent, ownsCopy, type FingerprintKey, type PlanItem } from "../engine";
+import { mapConcurrent, ownsCopy, redactedError, secretStrings, type FingerprintKey, type PlanItem } from "../engine";
 import type { MigrationDestination } from "./destination";
 import { planRun } from "./planRun";
 import type { MigrationSettings } from "./settings";
@@ -30,8 +30,15 @@ export async function verifyRun(source: MigrationSource, destination: MigrationD
   for await (const r of mapConcurrent(ours, settings.concurrency, async (o) => {
     const v = await source.read(o.path, o.version);
     if (!v) return true; // the source moved on: re-planning already reports it
-    const expected = destination.expectedFingerprint(destinationWrite(o.name, v, ctx));
-    return (await destination.storedFingerprint(o.name)) === expected;
+    try {
+      const expected = destination.expectedFingerprint(destinationWrite(o.name, v, ctx));
+      return (await destination.storedFingerprint(o.name)) === expected;
+    } catch (e) {
+      // The destination's read may fail with a message that quotes what it read (the copy: this
+      // value, or a hand-edited one the error itself must not carry); cut every form of the value
+      // held here. The clients build their messages from safe fields; this is the second line.
+      throw redactedError(e, secretStrings(v.data));
+    }
   })) {
     if (!r.ok) throw r.error;
     verified++;

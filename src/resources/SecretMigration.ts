@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth, VaultEndpoint } from "../clients/vault/connection";
-import { toJson, toMarkdown, type MigrationReport } from "../engine";
+import { redactedError, toJson, toMarkdown, type MigrationReport } from "../engine";
 import { ownsCopy } from "../engine";
 import { applyRun } from "../migration/applyRun";
 import type { DestinationConnection, DestinationSpecBase, MigrationDestination } from "../migration/destination";
@@ -144,7 +144,14 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
   /** `pulumi refresh`: re-verifies every copy, values included, and reports drift as an output. */
   async read(id: string, props?: SecretMigrationProps): Promise<pulumi.dynamic.ReadResult<SecretMigrationProps>> {
     if (!props) throw new Error("read was called without the resource's state");
-    const v = await withRun(props, (source, settings, dest) => verifyRun(source, dest, settings, props.fingerprintKey));
+    let v: Awaited<ReturnType<typeof verifyRun>>;
+    try {
+      v = await withRun(props, (source, settings, dest) => verifyRun(source, dest, settings, props.fingerprintKey));
+    } catch (e) {
+      // Printed by the host with its stack: only a fresh error with the safe scalar fields leaves
+      // (verifyRun has already cut the values it held); never an SDK error with its response.
+      throw redactedError(e, []);
+    }
     return { id, props: { ...props, drift: encodePending(v.drift) } };
   }
 

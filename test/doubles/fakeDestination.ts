@@ -45,8 +45,9 @@ export interface FakeFailure {
    */
   readonly mode?: "throw" | "silent";
   /**
-   * The error message quotes the value being written (write only), as a careless service might
-   * echo a request body: the run code must redact it before it reaches a report.
+   * The error message quotes the value being written (write) or the value stored
+   * (storedFingerprint), as a careless service might echo a body: the run code must redact it
+   * before it reaches a report or an error.
    */
   readonly echoValue?: boolean;
 }
@@ -231,8 +232,12 @@ export class FakeDestination implements MigrationDestination {
 
   async storedFingerprint(name: string): Promise<string | undefined> {
     this.calls.storedFingerprint++;
-    this.failIfInjected("storedFingerprint", name);
+    const failure = this.injected("storedFingerprint", name);
     const r = this.live(name);
+    if (failure) {
+      const echoed = failure.echoValue && r ? `: answer body ${JSON.stringify(this.current(r).data)}` : "";
+      throw fakeError(name, "INJECTED", `${this.location}: storedFingerprint of '${name}' failed (injected)${echoed}`);
+    }
     // A disabled secret cannot be read (as in Key Vault): absent, so the plan rewrites it.
     if (!r || !r.enabled) return undefined;
     return fingerprint(this.options.fingerprintKey, this.current(r).data);

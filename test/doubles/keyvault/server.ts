@@ -248,6 +248,11 @@ export async function startKeyVaultDouble(opts: KeyVaultDoubleOptions = {}): Pro
       case "429": throw kvErrors.throttled(faults.retryAfterSeconds);
       case "429-bare": throw kvErrors.throttled();
       case "503": throw kvErrors.unavailable(faults.retryAfterSeconds);
+      case "echo": {
+        const sent = await readText(req);
+        return replyText(res, 400, JSON.stringify({ message: `request rejected: ${sent}` }));
+      }
+      case "malformed":
       case undefined: break;
     }
     const retryAfter = throttle.admit(r.op);
@@ -268,7 +273,29 @@ export async function startKeyVaultDouble(opts: KeyVaultDoubleOptions = {}): Pro
     }
     const body = TAKES_BODY.has(r.op) ? await readJson(req) : undefined;
     const out = execute(r, body, url);
+    if (fault === "malformed") {
+      const text = out.body === undefined ? "{" : JSON.stringify(out.body);
+      return replyText(res, out.status === 204 ? 200 : out.status, text.slice(0, Math.max(1, text.length - 2)));
+    }
     reply(res, out.status, out.body);
+  }
+
+  /** A raw answer announced as JSON (for the `malformed` and `echo` faults only). */
+  function replyText(res: ServerResponse, status: number, text: string): void {
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, { "cache-control": "no-cache", "x-ms-request-id": randomUUID(), "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(text)) });
+    res.end(text);
+  }
+
+  async function readText(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_BODY) throw kvErrors.tooLargeBody();
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString("utf8");
   }
 
   const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { REDACTED, buildReport, redact, redactError, reportItem, toJson, toMarkdown } from "../../../src/engine";
+import { MIN_REDACTED_LENGTH, REDACTED, buildReport, redact, redactError, redactedError, reportItem, toJson, toMarkdown } from "../../../src/engine";
 import type { PlanItem, ReportItem } from "../../../src/engine";
 
 const create: PlanItem = { sourcePath: "kv/a", mount: "kv", destinationName: "kv-a", action: "create", reason: "new in source", sourceVersion: 2 };
@@ -47,7 +47,7 @@ describe("engine/report", () => {
       const secret = "pa\"ss/wo rd";
       const msg = `raw ${secret} json ${JSON.stringify(secret)} url ${encodeURIComponent(secret)} part pa"ss`;
       const out = redact(msg, [secret, "pa\"ss"]);
-      assert.equal(redact("xabcx", ["ab", "bc"]), `x${REDACTED}x`, "overlapping secrets removed whole");
+      assert.equal(redact("xabcdefx", ["abcde", "cdef"]), `x${REDACTED}x`, "overlapping secrets removed whole");
       assert.ok(!out.includes("wo rd") && !out.includes("wo%20rd") && !out.includes("pa\"ss"), out);
       assert.equal(redact("nothing here", ["", "x".repeat(3)]), "nothing here");
     });
@@ -55,7 +55,7 @@ describe("engine/report", () => {
     it("never leaves a secret in the message (property)", () => {
       // Secrets sharing characters with the marker itself could match across it; real ones
       // are still removed, which the example test above covers.
-      const secret = fc.string({ minLength: 1, maxLength: 8 }).filter((s) => ![...s].some((c) => REDACTED.includes(c)));
+      const secret = fc.string({ minLength: MIN_REDACTED_LENGTH, maxLength: 8 }).filter((s) => ![...s].some((c) => REDACTED.includes(c)));
       fc.assert(
         fc.property(fc.array(secret, { maxLength: 4 }), fc.string({ maxLength: 8 }), (secrets, filler) => {
           const msg = secrets.map((s) => `${filler}${s}${JSON.stringify(s)}${encodeURIComponent(s)}`).join(filler);
@@ -64,6 +64,63 @@ describe("engine/report", () => {
         }),
         { numRuns: 300 },
       );
+    });
+
+    // Values avoid the marker's characters, which could otherwise match across a replacement.
+    const noMarker = (s: string): boolean => ![...s].some((c) => REDACTED.includes(c));
+    const unicode = fc.string({ unit: "grapheme", minLength: MIN_REDACTED_LENGTH, maxLength: 12 }).filter(noMarker);
+    const lines = fc.array(fc.string({ unit: "grapheme", minLength: MIN_REDACTED_LENGTH, maxLength: 20 }).filter((l) => noMarker(l) && l.trim() === l && !/[\r\n]/.test(l)), { minLength: 2, maxLength: 5 });
+
+    it("removes every line of a multi-line value, even when the message quotes only one (property)", () => {
+      fc.assert(
+        fc.property(lines, fc.nat(), fc.constantFrom("\n", "\r\n"), (ls, pick, eol) => {
+          const value = ls.join(eol);
+          const line = ls[pick % ls.length] as string;
+          // How the SDK's parse error and most first-line cuts look: one line of a PEM body.
+          const out = redact(`Error "SyntaxError" while parsing - ${line}\nrest`, [value]);
+          assert.ok(!out.includes(line), `left ${JSON.stringify(line)} in ${JSON.stringify(out)}`);
+          const whole = redact(`body ${JSON.stringify({ value })} raw ${value}`, [value]);
+          for (const l of ls) assert.ok(!whole.includes(l), `left line ${JSON.stringify(l)} in ${JSON.stringify(whole)}`);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it("removes the JSON-escaped, URL-encoded and base64 forms of any value (property)", () => {
+      fc.assert(
+        fc.property(unicode, fc.constantFrom("\n", ""), (v, eol) => {
+          const value = `${v}${eol}${v}"\\/`;
+          const b64 = Buffer.from(value, "utf8").toString("base64");
+          const forms = [JSON.stringify(value).slice(1, -1), encodeURIComponent(value), b64, b64.replace(/=+$/, ""), Buffer.from(value, "utf8").toString("base64url")];
+          const out = redact(forms.map((f, i) => `f${i}=${f};`).join(" "), [value]);
+          for (const f of forms) assert.ok(!out.includes(f), `left ${JSON.stringify(f)} in ${JSON.stringify(out)}`);
+          assert.ok(!out.includes(v), `left ${JSON.stringify(v)} in ${JSON.stringify(out)}`);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it(`a value shorter than ${MIN_REDACTED_LENGTH} characters is removed as a whole token only (property)`, () => {
+      assert.equal(redact("password pw=ab, abc cab ab", ["ab"]), `password pw=${REDACTED}, abc cab ${REDACTED}`);
+      assert.equal(redact("x=7 17 7", ["7"]), `x=${REDACTED} 17 ${REDACTED}`);
+      const short = fc.string({ minLength: 1, maxLength: MIN_REDACTED_LENGTH - 1 }).filter((s) => noMarker(s) && !s.includes('"'));
+      fc.assert(
+        fc.property(short, (s) => {
+          const out = redact(`value="${s}" end`, [s]);
+          assert.equal(out, `value="${REDACTED}" end`);
+        }),
+        { numRuns: 200 },
+      );
+    });
+
+    it("redactedError: a fresh error with the name, a redacted message and only scalar fields", () => {
+      const original = Object.assign(new Error("PUT failed: body s3cret-value"), { name: "ClientError", code: "bad_request", status: 400, retryable: false, path: "secrets/s3cret-value", response: { bodyAsText: "s3cret-value" } });
+      const e = redactedError(original, ["s3cret-value"]);
+      assert.notEqual(e, original);
+      assert.equal(String(e), `ClientError: PUT failed: body ${REDACTED}`);
+      assert.deepEqual({ ...e }, { name: "ClientError", code: "bad_request", status: 400, retryable: false, path: `secrets/${REDACTED}` });
+      assert.ok(!(e.stack ?? "").includes("s3cret-value"));
+      assert.equal(String(redactedError("plain s3cret-value", ["s3cret-value"])), `Error: plain ${REDACTED}`);
     });
 
     it("formats any thrown value", () => {

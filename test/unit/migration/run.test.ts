@@ -258,6 +258,19 @@ describe("migration run on the fakes (plan → apply → verify → report)", ()
     assert.deepEqual(dest.value("secret/apps/db"), { user: "svc-db", password: "pw-db-1" });
   });
 
+  it("a failing read-back during verify (refresh) is rethrown with every form of the value cut out", async () => {
+    const source = tree();
+    const dest = fake();
+    await run(source, dest);
+    // The destination's error quotes the stored value, as an SDK parse error quotes a body.
+    dest.inject({ method: "storedFingerprint", name: "secret/apps/db", echoValue: true });
+    const e = await verifyRun(source, dest, settings(), KEY).then(() => assert.fail("verify should fail"), (x: unknown) => x as Error);
+    assert.match(String(e), /storedFingerprint of 'secret\/apps\/db' failed \(injected\)/);
+    assert.match(String(e), /\[REDACTED\]/);
+    const shown = `${String(e)}\n${e.stack ?? ""}\n${JSON.stringify(e)}`;
+    for (const v of ["pw-db-1", "svc-db"]) assert.ok(!shown.includes(v), `${v} in ${shown}`);
+  });
+
   it("a foreign secret under a mapped name is refused and never written; adopt and overwrite take it over", async () => {
     const source = tree();
     const dest = fake();
