@@ -1,42 +1,18 @@
 // The pending changes as a flat string map: the migration resource's input. One line per secret in
 // `pulumi preview --diff` (dynamic providers have no detailed diff, so the input IS the preview).
-import type { PlanAction, PlanItem, PlanReason } from "../engine";
+// The text of each entry is the plan-line codec's (src/engine/planLines.ts); nothing parses it here.
+import { decodePlanMap, encodePlanMap, type PlanAction, type PlanItem } from "../engine";
 
 /** `"secret/apps/db → secret-apps-db": "update v4: source version changed"`. No value, ever. */
 export type PendingChanges = Record<string, string>;
 
-const ARROW = " → ";
-const LINE = /^(create|update|delete|skip|orphan)(?: v(\d+))?: (.+)$/;
-
 export function encodePending(items: readonly PlanItem[], actions: readonly PlanAction[] = ["create", "update", "delete"]): PendingChanges {
-  const out: PendingChanges = {};
-  for (const i of items) {
-    if (!actions.includes(i.action)) continue;
-    const version = i.sourceVersion !== undefined ? ` v${i.sourceVersion}` : "";
-    out[`${i.sourcePath}${ARROW}${i.destinationName}`] = `${i.action}${version}: ${i.reason}${i.detail ? ` (${i.detail})` : ""}`;
-  }
-  return out;
+  return encodePlanMap(items.filter((i) => actions.includes(i.action)));
 }
 
-/** The inverse of {@link encodePending}; throws on a line it did not write. */
+/** The inverse of {@link encodePending} (plus the source mount); throws on an entry it did not write. */
 export function decodePending(pending: PendingChanges, mount: string): PlanItem[] {
-  return Object.entries(pending ?? {}).map(([key, line]) => {
-    const at = key.lastIndexOf(ARROW);
-    const m = LINE.exec(line);
-    if (at < 0 || !m) throw new Error(`unreadable pending change "${key}": "${line}"`);
-    const reasonAndDetail = m[3];
-    const d = / \((.*)\)$/.exec(reasonAndDetail);
-    const item: PlanItem = {
-      sourcePath: key.slice(0, at),
-      mount,
-      destinationName: key.slice(at + ARROW.length),
-      action: m[1] as PlanAction,
-      reason: (d ? reasonAndDetail.slice(0, d.index) : reasonAndDetail) as PlanReason,
-      ...(m[2] ? { sourceVersion: Number(m[2]) } : {}),
-      ...(d ? { detail: d[1] } : {}),
-    };
-    return item;
-  });
+  return decodePlanMap(pending ?? {}).map((i) => ({ ...i, mount }));
 }
 
 /** Skipped and orphaned secrets: not changes, but the report names them with their reason. */
