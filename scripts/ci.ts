@@ -27,7 +27,7 @@ import {
   errorLines,
   exitCode,
   EXIT,
-  parsePlanLogLine,
+  refusalLine,
   refusalsFromError,
   rowsFromPending,
   type CiMode,
@@ -150,6 +150,9 @@ class Collector {
         this.keepDrift(name, md.old?.outputs?.drift);
         this.keepDrift(name, md.new?.outputs?.drift);
       }
+      // Skipped and orphaned secrets: the plan's `notices` input, complete (the log lines stop at
+      // logLimit); a refresh step's copy of the same inputs is not counted twice.
+      if (md.op !== "refresh" && md.op !== "read") this.report.secrets.push(...rowsFromPending(name, md.new?.inputs?.notices));
       if (CHANGE_OPS.has(md.op)) {
         const pending = md.new?.inputs?.pending;
         if (pending !== undefined && (typeof pending !== "object" || pending === null)) {
@@ -180,12 +183,10 @@ class Collector {
     }
     if (d.severity !== "info" || !MIGRATION_COMPONENT.test(typeOf(d.urn))) return;
     const name = nameOf(d.urn);
+    // Only the counts line: every secret comes from the resource's inputs (`pending`, `notices`).
     for (const line of d.message.split(/\r?\n/)) {
       const t = line.trim();
       if (t.startsWith("plan: ")) this.report.planLines![name] = t.slice(6);
-      const row = parsePlanLogLine(name, t);
-      // create/update/delete come from the resource's `pending` input (complete, not capped by logLimit).
-      if (row && (row.action === "skip" || row.action === "orphan")) this.report.secrets.push(row);
     }
   }
 
@@ -197,7 +198,8 @@ class Collector {
       r.failed = true;
       const messages = this.errorMessages.length ? this.errorMessages : [cliErrorText(error)];
       r.refusals = refusalsFromError(messages.join("\n"));
-      r.errors = errorLines(messages.join("\n")).filter((l) => !/^\s*- .+ → .*: /.test(l) || !r.refusals.length);
+      // The refused secrets are the table: their lines are not repeated as errors.
+      r.errors = errorLines(messages.join("\n")).filter((l) => !r.refusals.length || !refusalLine("-", l));
     }
     return r;
   }

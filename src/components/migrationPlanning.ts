@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule, type Plan } from "../engine";
 import { openDestination, validateDestinationSpec, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
+import { encodePlanLine } from "../engine/planLines";
 import { planRun } from "../migration/planRun";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
@@ -160,12 +161,12 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
       const refused = plan.items.filter((x) => x.action === "refuse");
       if (refused.length || problems.length) {
-        const lines = [...refused.map((x) => `${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`), ...problems];
+        const lines = [...refused.map(encodePlanLine), ...problems];
         throw new Error(`${label} ${name}: nothing was written; ${lines.length} problem(s):\n  - ${lines.join("\n  - ")}`);
       }
       pulumi.log.info(summaryLine(plan), parent);
       const shown = [...plan.items, ...plan.skipped, ...plan.orphaned].slice(0, limit);
-      for (const x of shown) pulumi.log.info(`${x.action} ${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`, parent);
+      for (const x of shown) pulumi.log.info(encodePlanLine(x), parent);
       const more = plan.items.length + plan.skipped.length + plan.orphaned.length - shown.length;
       if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
       const pending = encodePending(plan.items);
