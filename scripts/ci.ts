@@ -34,6 +34,7 @@ import {
   type CiReport,
   type MigrationSummaryOut,
 } from "./lib/ciMarkdown";
+import { planOf } from "../src/migration/pendingChanges";
 
 const repoRoot = path.resolve(__dirname, "..");
 const SECRET_MIGRATION_TYPE = "pulumi-nodejs:dynamic/vault-migration:SecretMigration";
@@ -154,7 +155,8 @@ class Collector {
       // logLimit); a refresh step's copy of the same inputs is not counted twice.
       if (md.op !== "refresh" && md.op !== "read") this.report.secrets.push(...rowsFromPending(name, md.new?.inputs?.notices));
       if (CHANGE_OPS.has(md.op)) {
-        const pending = md.new?.inputs?.pending;
+        // An `up` carries the plan as `__pending` (src/migration/pendingChanges.ts, planInputs).
+        const pending = planOf(md.new?.inputs);
         if (pending !== undefined && (typeof pending !== "object" || pending === null)) {
           this.report.secrets.push({ migration: name, action: "update", sourcePath: "(all)", destinationName: "(all)", reason: "the plan is only known at apply time" });
         } else {
