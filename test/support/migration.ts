@@ -228,6 +228,8 @@ export function plannedLines(stdout: string): Map<string, string> {
     if (fromDiff || !out.has(i.sourcePath)) out.set(i.sourcePath, `${i.action}: ${encodePlanReason(i.reason, i.detail)}`);
   };
   for (const raw of stdout.split("\n")) {
+    // Removed entries (a stack output holding an earlier plan) are no pending change.
+    if (/^\s*-/.test(raw)) continue;
     // A diff line: the key is padded to the longest key of the map before its `: `.
     const diff = /^\s*[+~]?\s*(.+? → [^:]*?)\s*: ("(?:[^"\\]|\\.)*")$/.exec(raw);
     if (diff) {
