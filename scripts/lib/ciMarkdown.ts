@@ -1,10 +1,10 @@
 // Pure pieces of `scripts/ci.ts`: reading the migration's plan entries (through the plan-line codec
-// of src/engine/planLines.ts, the only parser of them) and error messages, and the
+// of src/engine/planlines.ts, the only parser of them) and error messages, and the
 // Markdown a pipeline posts as a pull-request comment or job summary. No I/O, no engine: unit
 // tested in test/unit/ciMarkdown.test.ts. Nothing here ever sees a secret value: the plan lines,
 // pending map and drift map hold paths, destination names and reasons only.
 
-import { decodePlanKey, decodePlanLine, decodePlanValue, encodePlanReason, encodePlanText, isPlanLineError } from "../../src/engine/planLines";
+import { decodePlanKey, decodePlanLine, decodePlanValue, encodePlanReason, encodePlanText, isPlanLineError } from "../../src/engine/planlines";
 import type { PlanReason } from "../../src/engine/types";
 
 export type CiMode = "preview" | "up" | "drift";

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule, type Plan } from "../engine";
 import { openDestination, validateDestinationSpec, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
-import { encodePlanLine } from "../engine/planLines";
+import { encodePlanLine } from "../engine/planlines";
 import { planRun } from "../migration/planRun";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";

@@ -15,4 +15,4 @@ export * from "./report";
 export * from "./progress";
 export * from "./kvmarkers";
 export * from "./vaultnaming";
-export * from "./planLines";
+export * from "./planlines";

@@ -3,7 +3,7 @@
  * timing, as JSON or Markdown. It holds paths, names, versions, reasons and
  * redacted error messages — never a value.
  */
-import { encodePlanReason, encodePlanText } from "./planLines";
+import { encodePlanReason, encodePlanText } from "./planlines";
 import type { PlanAction, PlanItem } from "./types";
 
 /** Outcome of one item after execution. */

@@ -1,6 +1,6 @@
 // The pending changes as a flat string map: the migration resource's input. One line per secret in
 // `pulumi preview --diff` (dynamic providers have no detailed diff, so the input IS the preview).
-// The text of each entry is the plan-line codec's (src/engine/planLines.ts); nothing parses it here.
+// The text of each entry is the plan-line codec's (src/engine/planlines.ts); nothing parses it here.
 import { decodePlanMap, encodePlanMap, type PlanAction, type PlanItem } from "../engine";
 
 /** `"secret/apps/db → secret-apps-db": "update v4: source version changed"`. No value, ever. */

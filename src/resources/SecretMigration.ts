@@ -4,7 +4,7 @@ import { toJson, toMarkdown, type MigrationReport } from "../engine";
 import { applyRun } from "../migration/applyRun";
 import { destinationLocation, openDestination, type DestinationCredentials, type DestinationSpec } from "../migration/destinations";
 import { decodePending, encodePending, planInputs, planOf, type PendingChanges } from "../migration/pendingChanges";
-import { encodePlanKey } from "../engine/planLines";
+import { encodePlanKey } from "../engine/planlines";
 import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
 import { verifyRun } from "../migration/verifyRun";

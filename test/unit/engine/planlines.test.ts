@@ -1,4 +1,4 @@
-// The plan-line codec (src/engine/planLines.ts): every path, name, reason and detail round-trips
+// The plan-line codec (src/engine/planlines.ts): every path, name, reason and detail round-trips
 // exactly, ordinary lines stay readable, and nothing the encoder did not write decodes.
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
@@ -50,7 +50,7 @@ function tryDecode<T>(fn: () => T): T | undefined {
   }
 }
 
-describe("engine/planLines", () => {
+describe("engine/planlines", () => {
   it("keeps ordinary lines readable", () => {
     assert.equal(encodePlanLine({ sourcePath: "secret/apps/db", destinationName: "app-db", action: "update", sourceVersion: 4, reason: "source version changed" }), "secret/apps/db → app-db: update v4: source version changed");
     assert.equal(encodePlanLine({ sourcePath: "del/b", destinationName: "del-b", action: "orphan", reason: "source deleted (kept, orphaned)" }), "del/b → del-b: orphan: source deleted (kept, orphaned)");
