@@ -27,13 +27,14 @@ import {
   errorLines,
   exitCode,
   EXIT,
-  parsePlanLogLine,
+  refusalLine,
   refusalsFromError,
   rowsFromPending,
   type CiMode,
   type CiReport,
   type MigrationSummaryOut,
 } from "./lib/ciMarkdown";
+import { planOf } from "../src/migration/pendingChanges";
 
 const repoRoot = path.resolve(__dirname, "..");
 const SECRET_MIGRATION_TYPE = "pulumi-nodejs:dynamic/vault-migration:SecretMigration";
@@ -150,8 +151,12 @@ class Collector {
         this.keepDrift(name, md.old?.outputs?.drift);
         this.keepDrift(name, md.new?.outputs?.drift);
       }
+      // Skipped and orphaned secrets: the plan's `notices` input, complete (the log lines stop at
+      // logLimit); a refresh step's copy of the same inputs is not counted twice.
+      if (md.op !== "refresh" && md.op !== "read") this.report.secrets.push(...rowsFromPending(name, md.new?.inputs?.notices));
       if (CHANGE_OPS.has(md.op)) {
-        const pending = md.new?.inputs?.pending;
+        // An `up` carries the plan as `__pending` (src/migration/pendingChanges.ts, planInputs).
+        const pending = planOf(md.new?.inputs);
         if (pending !== undefined && (typeof pending !== "object" || pending === null)) {
           this.report.secrets.push({ migration: name, action: "update", sourcePath: "(all)", destinationName: "(all)", reason: "the plan is only known at apply time" });
         } else {
@@ -180,12 +185,10 @@ class Collector {
     }
     if (d.severity !== "info" || !MIGRATION_COMPONENT.test(typeOf(d.urn))) return;
     const name = nameOf(d.urn);
+    // Only the counts line: every secret comes from the resource's inputs (`pending`, `notices`).
     for (const line of d.message.split(/\r?\n/)) {
       const t = line.trim();
       if (t.startsWith("plan: ")) this.report.planLines![name] = t.slice(6);
-      const row = parsePlanLogLine(name, t);
-      // create/update/delete come from the resource's `pending` input (complete, not capped by logLimit).
-      if (row && (row.action === "skip" || row.action === "orphan")) this.report.secrets.push(row);
     }
   }
 
@@ -197,7 +200,8 @@ class Collector {
       r.failed = true;
       const messages = this.errorMessages.length ? this.errorMessages : [cliErrorText(error)];
       r.refusals = refusalsFromError(messages.join("\n"));
-      r.errors = errorLines(messages.join("\n")).filter((l) => !/^\s*- .+ → .*: /.test(l) || !r.refusals.length);
+      // The refused secrets are the table: their lines are not repeated as errors.
+      r.errors = errorLines(messages.join("\n")).filter((l) => !r.refusals.length || !refusalLine("-", l));
     }
     return r;
   }

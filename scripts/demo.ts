@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     console.log("\n== summary");
     console.log(`  pulumi up: ${changed.length ? changed.map(([k, n]) => `${n} ${k}`).join(", ") : "no changes"} (${up.summary.resourceChanges?.same ?? 0} unchanged)`);
     console.log(`  pulumi refresh: ${drift.length ? `drift: ${drift.map(([k, n]) => `${n} ${k}`).join(", ")}` : "no drift"}`);
-    // Diff lines of the migration's `pending` input: `~ secret/apps/web/session → app-web-session : … => "update v2: …"`.
+    // Diff lines of the migration's `pending` input: `+ secret/apps/web/session → app-web-session : "update v2: …"`.
     const planned = preview.stdout.split("\n").filter((l) => /^\s*[+~]\s+\S+ → \S+\s*:/.test(l)).map((l) => l.trim().replace(/\s+/g, " "));
     console.log(`  after changing secret/${changedPath}: preview lists ${planned.length} pending secret(s): ${planned.join("; ")}`);
     console.log(`  pulumi up of that change: ${Object.entries(apply.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n).map(([k, n]) => `${n} ${k}`).join(", ") || "no changes"}`);

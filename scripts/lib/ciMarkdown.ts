@@ -1,7 +1,11 @@
-// Pure pieces of `scripts/ci.ts`: parsing the migration's plan lines and error messages, and the
+// Pure pieces of `scripts/ci.ts`: reading the migration's plan entries (through the plan-line codec
+// of src/engine/planlines.ts, the only parser of them) and error messages, and the
 // Markdown a pipeline posts as a pull-request comment or job summary. No I/O, no engine: unit
 // tested in test/unit/ciMarkdown.test.ts. Nothing here ever sees a secret value: the plan lines,
 // pending map and drift map hold paths, destination names and reasons only.
+
+import { decodePlanKey, decodePlanLine, decodePlanValue, encodePlanReason, encodePlanText, isPlanLineError } from "../../src/engine/planlines";
+import type { PlanReason } from "../../src/engine/types";
 
 export type CiMode = "preview" | "up" | "drift";
 
@@ -21,6 +25,8 @@ export interface SecretRow {
   detail?: string;
   /** KV v2 version the plan pinned. */
   sourceVersion?: number;
+  /** The entry did not decode: `sourcePath` is its raw key, `reason` its raw text. */
+  unreadable?: boolean;
 }
 
 /** A resource step other than a migration's secrets (reader, policies, the migration resource itself…). */
@@ -62,49 +68,44 @@ export interface CiReport {
   planLines?: Record<string, string>;
 }
 
-const ARROW = " → ";
-
-/** `"<reason> (<detail>)"` → reason, detail (detail is the last parenthesised group). */
-function splitDetail(text: string): { reason: string; detail?: string } {
-  const d = / \((.*)\)$/.exec(text);
-  return d ? { reason: text.slice(0, d.index), detail: d[1] } : { reason: text };
+/** The row of one plan entry (`pending`, `notices` or `drift` map), decoded by the plan-line codec. */
+export function parsePendingEntry(migration: string, key: string, value: string, as?: SecretAction): SecretRow | undefined {
+  try {
+    const { sourcePath, destinationName } = decodePlanKey(key);
+    const v = decodePlanValue(value);
+    return { migration, action: as ?? v.action, sourcePath, destinationName, reason: v.reason, ...(v.detail !== undefined ? { detail: v.detail } : {}), ...(v.sourceVersion !== undefined ? { sourceVersion: v.sourceVersion } : {}) };
+  } catch (e) {
+    if (isPlanLineError(e)) return undefined;
+    throw e;
+  }
 }
 
-/** `"<sourcePath> → <dest>"` + `"<action>[ vN]: <reason>[ (<detail>)]"`, as in the `pending` input and `drift` output. */
-export function parsePendingEntry(migration: string, key: string, line: string, as?: SecretAction): SecretRow | undefined {
-  const at = key.lastIndexOf(ARROW);
-  const m = /^(create|update|delete)(?: v(\d+))?: (.+)$/s.exec(String(line));
-  if (at < 0 || !m) return undefined;
-  return {
-    migration,
-    action: as ?? (m[1] as SecretAction),
-    sourcePath: key.slice(0, at),
-    destinationName: key.slice(at + ARROW.length),
-    ...splitDetail(m[3]),
-    ...(m[2] ? { sourceVersion: Number(m[2]) } : {}),
-  };
-}
-
-/** Rows from a `pending` or `drift` map; entries it cannot read become rows with the raw text as the reason. */
+/**
+ * Rows from a `pending`, `notices` or `drift` map. An entry the codec cannot read (a plan from
+ * another version of this project) becomes a row with its raw key and text, so nothing is hidden.
+ */
 export function rowsFromPending(migration: string, pending: unknown, as?: SecretAction): SecretRow[] {
   if (!pending || typeof pending !== "object" || Array.isArray(pending)) return [];
   const out: SecretRow[] = [];
   for (const [k, v] of Object.entries(pending as Record<string, unknown>)) {
     const row = parsePendingEntry(migration, k, String(v), as);
-    if (row) out.push(row);
-    else {
-      const at = k.lastIndexOf(ARROW);
-      out.push({ migration, action: as ?? "update", sourcePath: at < 0 ? k : k.slice(0, at), destinationName: at < 0 ? "" : k.slice(at + ARROW.length), reason: String(v) });
-    }
+    out.push(row ?? { migration, action: as ?? "update", sourcePath: k, destinationName: "", reason: String(v), unreadable: true });
   }
   return out;
 }
 
-/** A plan log line of a migration component: `skip secret/a → a: source version deleted`. */
-export function parsePlanLogLine(migration: string, line: string): SecretRow | undefined {
-  const m = /^(create|update|delete|skip|orphan|refuse) (.+?) → (.*?): (.+)$/.exec(line.trim());
+/** A refusal line of a migration component's error (`  - <plan line>` with action `refuse`). */
+export function refusalLine(migration: string, line: string): SecretRow | undefined {
+  const m = /^\s*- (.*)$/.exec(line);
   if (!m) return undefined;
-  return { migration, action: m[1] as SecretAction, sourcePath: m[2], destinationName: m[3], ...splitDetail(m[4]) };
+  try {
+    const i = decodePlanLine(m[1]);
+    if (i.action !== "refuse") return undefined;
+    return { migration, action: "refuse", sourcePath: i.sourcePath, destinationName: i.destinationName, reason: i.reason, ...(i.detail !== undefined ? { detail: i.detail } : {}) };
+  } catch (e) {
+    if (isPlanLineError(e)) return undefined;
+    throw e;
+  }
 }
 
 // eslint-disable-next-line no-control-regex
@@ -112,7 +113,7 @@ const ANSI = /\u001b\[[0-9;]*[A-Za-z]|<\{%[a-z]*%\}>/g;
 
 /**
  * The useful lines of an engine error message: ANSI colours and stack frames dropped, blank and
- * duplicate lines removed. Refusal lists (`  - <path> → <name>: <reason>`) are kept as they are.
+ * duplicate lines removed. Refusal lists (`  - <plan line>`) are kept as they are.
  */
 export function errorLines(message: string): string[] {
   const out: string[] = [];
@@ -129,7 +130,8 @@ export function errorLines(message: string): string[] {
 
 /**
  * Refused secrets in an error message of a migration component:
- * `KeyVaultMigration <name>: nothing was written; N problem(s):` then `  - <path> → <dest>: <reason> (<detail>)`.
+ * `KeyVaultMigration <name>: nothing was written; N problem(s):` then `  - <plan line>` per refused
+ * secret (`<path> → <dest>: refuse: <reason> (<detail>)`); the other problem lines are no rows.
  */
 export function refusalsFromError(message: string): SecretRow[] {
   const out: SecretRow[] = [];
@@ -140,8 +142,8 @@ export function refusalsFromError(message: string): SecretRow[] {
       migration = head[1];
       continue;
     }
-    const m = /^\s*- (.+?) → (.*?): (.+)$/.exec(raw);
-    if (m && migration) out.push({ migration, action: "refuse", sourcePath: m[1], destinationName: m[2], ...splitDetail(m[3]) });
+    const row = migration ? refusalLine(migration, raw) : undefined;
+    if (row) out.push(row);
   }
   return dedupe(out);
 }
@@ -198,10 +200,52 @@ function statusLine(r: CiReport, code: number): string {
   return r.mode === "drift" ? "**No drift**: every copy matches its source." : "**No changes**: everything is in sync.";
 }
 
+/**
+ * A code-span cell holding `text` exactly: pipes escaped (GitHub reads `\\|` as `|` even in code),
+ * a fence longer than any run of backticks inside, padded when the text starts or ends with a
+ * backtick or a space. {@link readCodeCell} is its inverse.
+ */
+export function codeCell(text: string): string {
+  const t = text.replace(/\|/g, "\\|");
+  const fence = "`".repeat(Math.max(0, ...(t.match(/`+/g) ?? []).map((r) => r.length)) + 1);
+  // CommonMark strips one space from each end of a code span that starts and ends with one (unless
+  // it is all spaces): padding both ends keeps the text's own.
+  const pad = t.trim() !== "" && /^[` ]|[` ]$/.test(t) ? " " : "";
+  return `${fence}${pad}${t}${pad}${fence}`;
+}
+
+/** The text of a {@link codeCell} (as a Markdown renderer reads it). */
+export function readCodeCell(cell: string): string {
+  const m = /^(`+)([\s\S]*?)\1$/.exec(cell);
+  if (!m) throw new Error(`not a code cell: ${JSON.stringify(cell)}`);
+  const inner = /^ [\s\S]* $/.test(m[2]) && m[2].trim() ? m[2].slice(1, -1) : m[2];
+  return inner.replace(/\\\|/g, "|");
+}
+
+// Markdown punctuation that could format text or break the table; backslash-escaped, so reversible.
+const MARKDOWN_SPECIAL = /[\\`*_[\]<>|&~$]/g;
+
+/** Plain text in a cell, rendered exactly: Markdown punctuation backslash-escaped. Newline-free input. */
+export function textCell(text: string): string {
+  return text.replace(MARKDOWN_SPECIAL, "\\$&");
+}
+
+/** The text of a {@link textCell}. */
+export function readTextCell(cell: string): string {
+  return cell.replace(/\\([\\`*_[\]<>|&~$])/g, "$1");
+}
+
+/** The reason column: the plan-line codec's `reason (detail)`, or the raw text of an unreadable entry. */
+function reasonText(s: SecretRow): string {
+  if (s.unreadable) return s.reason.replace(/\r?\n/g, " ");
+  return encodePlanReason(s.reason as PlanReason, s.detail);
+}
+
 function row(s: SecretRow): string {
-  const reason = s.detail ? `${s.reason} (${s.detail})` : s.reason;
   const version = s.sourceVersion !== undefined ? ` v${s.sourceVersion}` : "";
-  return `| ${s.action}${version} | ${escapeCell(s.migration)} | \`${escapeCell(s.sourcePath).replace(/`/g, "")}\` | \`${escapeCell(s.destinationName)}\` | ${escapeCell(reason)} |`;
+  // Paths and names as the codec writes them (a newline or an arrow in a path shown escaped).
+  const [src, dest] = s.unreadable ? [s.sourcePath.replace(/\r?\n/g, " "), s.destinationName] : [encodePlanText(s.sourcePath, "path"), encodePlanText(s.destinationName, "name")];
+  return `| ${s.action}${version} | ${escapeCell(s.migration)} | ${codeCell(src)} | ${codeCell(dest)} | ${textCell(reasonText(s))} |`;
 }
 
 /**

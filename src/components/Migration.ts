@@ -2,7 +2,7 @@
 // `pending` input of the SecretMigration resource) and wires the resource. Destination-generic:
 // the destination's driver, found by `kind` in the registry, supplies naming, checks and the type.
 import * as pulumi from "@pulumi/pulumi";
-import type { Plan } from "../engine";
+import { encodePlanLine, type Plan } from "../engine";
 import type { DestinationSpecBase } from "../migration/destination";
 import { driverFor, openDestination } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
@@ -76,12 +76,12 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
       const refused = plan.items.filter((x) => x.action === "refuse");
       if (refused.length || problems.length) {
-        const lines = [...refused.map((x) => `${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`), ...problems];
+        const lines = [...refused.map(encodePlanLine), ...problems];
         throw new Error(`${label} ${name}: nothing was written; ${lines.length} problem(s):\n  - ${lines.join("\n  - ")}`);
       }
       pulumi.log.info(summaryLine(plan), parent);
       const shown = [...plan.items, ...plan.skipped, ...plan.orphaned].slice(0, limit);
-      for (const x of shown) pulumi.log.info(`${x.action} ${x.sourcePath} → ${x.destinationName}: ${x.reason}${x.detail ? ` (${x.detail})` : ""}`, parent);
+      for (const x of shown) pulumi.log.info(encodePlanLine(x), parent);
       const more = plan.items.length + plan.skipped.length + plan.orphaned.length - shown.length;
       if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
       const pending = encodePending(plan.items);

@@ -13,3 +13,4 @@ export * from "./plan";
 export * from "./concurrency";
 export * from "./report";
 export * from "./progress";
+export * from "./planlines";

@@ -3,6 +3,7 @@
  * timing, as JSON or Markdown. It holds paths, names, versions, reasons and
  * redacted error messages — never a value.
  */
+import { encodePlanReason, encodePlanText } from "./planlines";
 import type { PlanAction, PlanItem } from "./types";
 
 /** Outcome of one item after execution. */
@@ -64,7 +65,8 @@ export function reportItem(
     destinationName: item.destinationName,
     action: item.action,
     result: failed ? "failed" : outcome.result ?? successResult(item.action),
-    reason: item.detail ? `${item.reason} (${item.detail})` : item.reason,
+    // The plan-line codec's text: `decodePlanReason` gives the reason and the detail back.
+    reason: encodePlanReason(item.reason, item.detail),
     ...(failed ? { error: redactError(outcome.error, outcome.secrets ?? []) } : {}),
   };
 }
@@ -107,7 +109,9 @@ export function toMarkdown(report: MigrationReport): string {
     .map((item, i) => ({ item, i }))
     .sort((a, b) => rank(a.item.result) - rank(b.item.result) || a.i - b.i)
     .map(({ item }) =>
-      `| ${cell(item.result)} | ${cell(item.sourcePath)} | ${cell(item.sourceVersion)} | ${cell(item.destinationName)} | ${cell(item.action)} | ${cell(item.reason)} | ${cell(item.error)} |`,
+      // Paths and names as the plan lines show them: a newline or a direction override in a path is
+      // shown escaped, never folded away or applied.
+      `| ${cell(item.result)} | ${cell(encodePlanText(item.sourcePath, "path"))} | ${cell(item.sourceVersion)} | ${cell(encodePlanText(item.destinationName, "name"))} | ${cell(item.action)} | ${cell(item.reason)} | ${cell(item.error)} |`,
     );
   const summary = ITEM_RESULTS.filter((r) => report.counts[r] > 0).map((r) => `${r}: ${report.counts[r]}`);
   const lines = [

@@ -5,7 +5,8 @@ import { ownsCopy } from "../engine";
 import { applyRun } from "../migration/applyRun";
 import type { DestinationConnection, DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { destinationLocation, openDestination } from "../migration/destinations";
-import { decodePending, encodePending, type PendingChanges } from "../migration/pendingChanges";
+import { decodePending, encodePending, planInputs, planOf, type PendingChanges } from "../migration/pendingChanges";
+import { encodePlanKey } from "../engine/planlines";
 import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
 import type { MigrationSource } from "../migration/source";
 import { VaultSource } from "../migration/vaultSource";
@@ -26,6 +27,8 @@ export interface SecretMigrationProps {
   fingerprintKey: string;
   /** The plan's pending changes: one entry per secret to create, update or delete. */
   pending: PendingChanges;
+  /** The plan during an `up`, when `pending` is empty (see `planInputs`). */
+  __pending?: PendingChanges;
   /** Unique per non-empty plan (see the planning component). */
   planId?: string;
   /** Skipped and orphaned secrets with their reasons, for the report; never a change by themselves. */
@@ -84,7 +87,7 @@ function writeReport(path: string | undefined, report: MigrationReport): void {
  */
 async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChanges = {}): Promise<MigrationSummary> {
   return withRun(p, async (source, settings, dest) => {
-    const items = decodePending({ ...drift, ...p.pending }, source.mount);
+    const items = decodePending({ ...drift, ...planOf(p) }, source.mount);
     const report = await applyRun({
       items,
       source,
@@ -102,7 +105,7 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
     writeReport(p.reportPath, report);
     const c = report.counts;
     if (c.failed > 0) {
-      const first = report.items.filter((i) => i.result === "failed").slice(0, 10).map((i) => `  ${i.sourcePath} → ${i.destinationName}: ${i.error}`);
+      const first = report.items.filter((i) => i.result === "failed").slice(0, 10).map((i) => `  ${encodePlanKey(i)}: ${i.error}`);
       // Nothing is lost: markers say what landed, so the next run re-plans only what is missing.
       throw new Error(`${c.failed} of ${items.length} secret(s) failed (${c.created} created, ${c.updated} updated, ${c.deleted} deleted); re-run to retry:\n${first.join("\n")}`);
     }
@@ -110,12 +113,13 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
   });
 }
 
-const outputsOf = (p: SecretMigrationProps, summary: MigrationSummary): SecretMigrationProps => ({ ...p, pending: {}, summary, drift: {}, appliedPlan: planIdentityHash(p) });
+// The outputs keep no plan (the state holds it only while pending).
+const outputsOf = ({ __pending, ...p }: SecretMigrationProps, summary: MigrationSummary): SecretMigrationProps => ({ ...p, pending: {}, summary, drift: {}, appliedPlan: planIdentityHash({ ...p, __pending }) });
 
 /** Identity of a plan (its lines, sorted): paths, names and reasons only, no value. */
-function planIdentityHash(p: Pick<SecretMigrationProps, "pending" | "planId">): string {
+function planIdentityHash(p: Pick<SecretMigrationProps, "pending" | "__pending" | "planId">): string {
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
-  const lines = Object.entries(p.pending ?? {}).map(([k, v]) => `${k}\t${v}`).sort();
+  const lines = Object.entries(planOf(p) ?? {}).map(([k, v]) => `${k}\t${v}`).sort();
   return createHash("sha256").update(`${p.planId ?? ""}\n${lines.join("\n")}`).digest("hex").slice(0, 32);
 }
 
@@ -125,7 +129,7 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
     // In sync and unchanged settings: no change at all, so a no-op `up` writes nothing. Rotated
     // credentials are a change too (an update with nothing pending writes nothing): `read` and
     // `delete` only see the stored outputs, so they must hold the credentials in force.
-    const pending = Object.keys(news.pending ?? {}).length > 0 && planIdentityHash(news) !== olds.appliedPlan;
+    const pending = Object.keys(planOf(news) ?? {}).length > 0 && planIdentityHash(news) !== olds.appliedPlan;
     const credentials = JSON.stringify([olds.sourceAuth, olds.destinationCredentials, olds.fingerprintKey]) !== JSON.stringify([news.sourceAuth, news.destinationCredentials, news.fingerprintKey]);
     const changes = pending || credentials || configKey(olds) !== configKey(news) || Object.keys(olds.drift ?? {}).length > 0;
     return { changes, replaces: [] };
@@ -201,6 +205,7 @@ export class SecretMigration extends pulumi.dynamic.Resource {
       name,
       {
         ...args,
+        ...planInputs(args.pending, pulumi.runtime.isDryRun()),
         sourceAuth: pulumi.secret(args.sourceAuth),
         // Split here, and only here (see SecretMigrationProps.destination).
         destination: args.destination.spec,

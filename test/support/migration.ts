@@ -14,6 +14,7 @@ import type { ReaderSource } from "../../src/components/readerPolicy";
 import type { VaultConnectionArgs } from "../../src/resources/vaultResourceInputs";
 import type { KeyVaultDouble, KeyVaultDoubleOptions } from "../doubles/keyvault";
 import type { OpenBaoServer } from "./openbao";
+import { decodePlanKey, decodePlanLine, decodePlanValue, encodePlanReason, isPlanLineError, type PlanItem } from "../../src/engine";
 
 // Loaded lazily: this module is also the entry of the stack programs (run by ts-node in the
 // language host), which need neither the double nor OpenBao's process management.
@@ -215,26 +216,39 @@ export async function expectFailure(t: TestStack, op: "preview" | "up"): Promise
 }
 
 /**
- * The per-secret lines of a preview or up: the migration's `pending` entries as the diff shows them
- * (`[+~] ["]<path> → <name>["] : ["<old>" =>] "<action>[ vN]: reason"`; lines of the previous plan shown as
- * removed, `- …`, are left out) and the component's log lines (`<action> <path> → <name>: reason`).
- * Returns `path → "action: reason"`.
+ * The per-secret lines of a preview or up, read with the plan-line codec: the migration's `pending`
+ * entries as the diff shows them (`[+~] <key><padding>: "<value>"`, the value Go-quoted) and the
+ * component's log lines (`<path> → <name>: <action>[ vN]: <reason>`). Create, update and delete
+ * only. Returns source path → `"<action>: <reason>[ (<detail>)]"`.
  */
 export function plannedLines(stdout: string): Map<string, string> {
   const out = new Map<string, string>();
+  const add = (i: Pick<PlanItem, "sourcePath" | "action" | "reason" | "detail"> | undefined, fromDiff: boolean): void => {
+    if (!i || !["create", "update", "delete"].includes(i.action)) return;
+    if (fromDiff || !out.has(i.sourcePath)) out.set(i.sourcePath, `${i.action}: ${encodePlanReason(i.reason, i.detail)}`);
+  };
   for (const raw of stdout.split("\n")) {
+    // Removed entries (a stack output holding an earlier plan) are no pending change.
     if (/^\s*-/.test(raw)) continue;
-    const line = raw.trim();
-    // A changed entry reads `~ key : "old" => "new"`: the new value is the last string.
-    const diff = /^(?:[+~]\s*)?"?([^"\s]+) → ([^"\s]+?)"?\s*:\s*(?:"[^"]*"\s*=>\s*)?"(create|update|delete)(?: v\d+)?: ([^"]+)"$/.exec(line);
+    // A diff line: the key is padded to the longest key of the map before its `: `.
+    const diff = /^\s*[+~]?\s*(.+? → [^:]*?)\s*: ("(?:[^"\\]|\\.)*")$/.exec(raw);
     if (diff) {
-      out.set(diff[1], `${diff[3]}: ${diff[4]}`);
+      add(tryDecode(() => ({ ...decodePlanKey(diff[1]), ...decodePlanValue(JSON.parse(diff[2]) as string) })), true);
       continue;
     }
-    const log = /(?:^|\s)(create|update|delete) (\S+) → (\S+): (.+)$/.exec(line);
-    if (log && !out.has(log[2])) out.set(log[2], `${log[1]}: ${log[4]}`);
+    // A log line, as the Diagnostics section repeats it: the line alone, indented.
+    if (raw.includes(" → ")) add(tryDecode(() => decodePlanLine(raw.trim())), false);
   }
   return out;
+}
+
+function tryDecode<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (isPlanLineError(e)) return undefined;
+    throw e;
+  }
 }
 
 /** Names and values of every live secret in the double whose name starts with `prefix`. */

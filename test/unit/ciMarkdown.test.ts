@@ -1,17 +1,22 @@
 // The Markdown builder and parsers of scripts/ci.ts (scripts/lib/ciMarkdown.ts): pure, no engine.
 import * as assert from "node:assert/strict";
+import * as fc from "fast-check";
 import {
   buildMarkdown,
+  codeCell,
   errorLines,
   escapeCell,
   exitCode,
   parsePendingEntry,
-  parsePlanLogLine,
+  readCodeCell,
+  readTextCell,
   recoveryHint,
   refusalsFromError,
   rowsFromPending,
+  textCell,
   type CiReport,
 } from "../../scripts/lib/ciMarkdown";
+import { decodePlanReason, decodePlanText, encodePlanLine, encodePlanMap, type PlanLineItem } from "../../src/engine";
 
 function report(over: Partial<CiReport> = {}): CiReport {
   return { mode: "preview", stack: "prod", failed: false, errors: [], refusals: [], secrets: [], steps: [], ...over };
@@ -19,9 +24,10 @@ function report(over: Partial<CiReport> = {}): CiReport {
 
 const REFUSAL_ERROR = [
   "Running program '/repo' failed with an unhandled exception:",
-  "Error: KeyVaultMigration apps-to-keyvault: nothing was written; 2 problem(s):",
-  "  - secret/apps/x/taken → app-x-taken: destination exists and was not created by this migration",
-  "  - secret/apps/a|b → app-a-b: destination name collision (also secret/apps/a-b)",
+  "Error: KeyVaultMigration apps-to-keyvault: nothing was written; 3 problem(s):",
+  "  - secret/apps/x/taken → app-x-taken: refuse: destination exists and was not created by this migration",
+  "  - secret/apps/a|b → app-a-b: refuse: destination name collision (also secret/apps/a-b)",
+  "  - secret/apps/big: value is 30 KB, over the 25 KB limit → not a plan line",
   "    at /repo/src/components/migrationPlanning.ts:120:17",
   "    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)",
 ].join("\n");
@@ -39,20 +45,26 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
         sourceVersion: 4,
       });
       assert.equal(parsePendingEntry("m", "no arrow", "create: new in source"), undefined);
+      assert.equal(parsePendingEntry("m", "a → b", "create: not a reason"), undefined);
+      const arrow = encodePlanMap([{ sourcePath: "secret/team/a → secret/other", destinationName: "team/a → secret/other", action: "create", sourceVersion: 1, reason: "new in source" }]);
+      const [[key, value]] = Object.entries(arrow);
+      assert.deepEqual(parsePendingEntry("m", key, value), { migration: "m", action: "create", sourcePath: "secret/team/a → secret/other", destinationName: "team/a → secret/other", reason: "new in source", sourceVersion: 1 });
     });
 
     it("turns a pending or drift map into rows; unreadable entries keep their text", () => {
       const r = rowsFromPending("m", { "a/b → a-b": "create v1: new in source", "c/d → c-d": "weird" }, undefined);
       assert.equal(r.length, 2);
-      assert.equal(r[1].reason, "weird");
+      assert.deepEqual([r[1].sourcePath, r[1].reason, r[1].unreadable], ["c/d → c-d", "weird", true]);
       assert.deepEqual(rowsFromPending("m", { "a/b → a-b": "update: destination changed by hand" }, "drift").map((x) => x.action), ["drift"]);
       assert.deepEqual(rowsFromPending("m", "04da6b54-80e4-46f7-96ec-b56ff0331ba9"), []);
     });
 
-    it("reads skip and orphan log lines of the component", () => {
-      assert.deepEqual(parsePlanLogLine("m", "skip secret/a/b → a-b: source version deleted"), { migration: "m", action: "skip", sourcePath: "secret/a/b", destinationName: "a-b", reason: "source version deleted" });
-      assert.equal(parsePlanLogLine("m", "orphan del/b → del-b: source deleted (kept, orphaned)")?.detail, "kept, orphaned");
-      assert.equal(parsePlanLogLine("m", "plan: 3 to create, 0 to update"), undefined);
+    it("reads skipped and orphaned secrets from the plan's notices, a reason with parentheses whole", () => {
+      const rows = rowsFromPending("m", { "secret/a/b → a-b": "skip v3: source version deleted", "del/b → del-b": "orphan: source deleted (kept, orphaned)" });
+      assert.deepEqual(rows, [
+        { migration: "m", action: "skip", sourcePath: "secret/a/b", destinationName: "a-b", reason: "source version deleted", sourceVersion: 3 },
+        { migration: "m", action: "orphan", sourcePath: "del/b", destinationName: "del-b", reason: "source deleted (kept, orphaned)" },
+      ]);
     });
 
     it("finds the refusals in an error message and drops stack frames from the error lines", () => {
@@ -64,6 +76,10 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
           ["apps-to-keyvault", "secret/apps/a|b", "app-a-b", "destination name collision", "also secret/apps/a-b"],
         ],
       );
+      // A refused path holding the separators, as the component writes it.
+      const odd: PlanLineItem = { sourcePath: "secret/x → y: z", destinationName: "x → y: z\n", action: "refuse", reason: "invalid destination name", detail: "a) (b" };
+      const [back] = refusalsFromError(`Error: VaultMigration m: nothing was written; 1 problem(s):\n  - ${encodePlanLine(odd)}`);
+      assert.deepEqual(back, { migration: "m", ...odd });
       const lines = errorLines(`\u001b[31m${REFUSAL_ERROR}\u001b[0m`);
       assert.ok(lines.every((l) => !/\bat\s.*:\d+:\d+/.test(l)), lines.join("\n"));
       assert.ok(lines.some((l) => l.includes("nothing was written")));
@@ -104,7 +120,7 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
             { migration: "apps", action: "skip", sourcePath: "secret/apps/old", destinationName: "app-old", reason: "source version destroyed" },
             { migration: "apps", action: "update", sourcePath: "secret/apps/db", destinationName: "app-db", reason: "source version changed", sourceVersion: 3 },
             { migration: "apps", action: "create", sourcePath: "secret/apps/new", destinationName: "app-new", reason: "new in source", sourceVersion: 1 },
-            { migration: "apps", action: "orphan", sourcePath: "secret/apps/gone", destinationName: "app-gone", reason: "source deleted", detail: "kept, orphaned" },
+            { migration: "apps", action: "orphan", sourcePath: "secret/apps/gone", destinationName: "app-gone", reason: "source deleted (kept, orphaned)" },
           ],
           steps: [
             { op: "update", type: "pulumi-nodejs:dynamic/vault-migration:SecretMigration", name: "apps" },
@@ -147,6 +163,27 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
       assert.match(md, /\*\*Error\*\*: the preview failed\. Exit code 1\./);
       assert.match(md, /### Errors\n\n```text\nerror: \[vault-migration:fingerprintKey\] is required/);
       assert.ok(!md.includes("### Refused"));
+    });
+
+    it("cells render paths, names and reasons exactly: read back, they decode to the plan's", () => {
+      const text = fc.string({ unit: "binary", maxLength: 30 });
+      fc.assert(
+        fc.property(text, (t) => {
+          const oneLine = t.replace(/[\r\n]/g, "");
+          assert.equal(readCodeCell(codeCell(oneLine)), oneLine);
+          assert.equal(readTextCell(textCell(oneLine)), oneLine);
+        }),
+        { numRuns: 2000 },
+      );
+      assert.equal(codeCell("a`b"), "``a`b``");
+      assert.equal(codeCell("`a"), "`` `a ``");
+      const i = { migration: "m", action: "orphan" as const, sourcePath: "secret/team/a → secret/other", destinationName: "x|y`z\n", reason: "source deleted (kept, orphaned)" as const, detail: "<b>*[x]* $y$ & `q`" };
+      const line = buildMarkdown(report({ secrets: [i] })).split("\n").find((l) => l.startsWith("| orphan"))!;
+      const cells = line.slice(2, -2).split(/ (?<!\\)\| /);
+      assert.equal(cells.length, 5, line);
+      assert.equal(decodePlanText(readCodeCell(cells[2]), "path"), i.sourcePath);
+      assert.equal(decodePlanText(readCodeCell(cells[3]), "name"), i.destinationName);
+      assert.deepEqual(decodePlanReason(readTextCell(cells[4])), { reason: i.reason, detail: i.detail });
     });
 
     it("escapes | in cells so a row keeps its five columns", () => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { MIN_REDACTED_LENGTH, REDACTED, buildReport, redact, redactError, redactedError, reportItem, toJson, toMarkdown } from "../../../src/engine";
+import { MIN_REDACTED_LENGTH, REDACTED, buildReport, decodePlanReason, decodePlanText, redact, redactError, redactedError, reportItem, toJson, toMarkdown } from "../../../src/engine";
 import type { PlanItem, ReportItem } from "../../../src/engine";
 
 const create: PlanItem = { sourcePath: "kv/a", mount: "kv", destinationName: "kv-a", action: "create", reason: "new in source", sourceVersion: 2 };
@@ -34,6 +34,18 @@ describe("engine/report", () => {
     assert.ok(rows[0]!.includes("kv/b\\|c"), "pipes escaped");
     assert.ok(md.includes("Already in sync: 7"));
     assert.ok(md.includes("## Warnings"));
+  });
+
+  it("reasons and paths as the plan-line codec writes them: they decode back exactly", () => {
+    assert.deepEqual(decodePlanReason(reportItem(orphan).reason), { reason: "source deleted (kept, orphaned)" });
+    assert.deepEqual(decodePlanReason(reportItem({ ...refuse, detail: "a)\nb" }).reason), { reason: "destination name collision", detail: "a)\nb" });
+    const odd = reportItem({ ...create, sourcePath: "kv/a\nb → c", destinationName: "x:y" });
+    const md = toMarkdown(buildReport({ startedAt: new Date(0), finishedAt: new Date(0), items: [odd] }));
+    const row = md.split("\n").find((l) => l.startsWith("| created"))!;
+    // A Markdown cell escapes backslashes and pipes; what it renders is the codec's text.
+    const [, path, , name] = row.split(" | ").map((c) => c.replace(/\\([\\|])/g, "$1"));
+    assert.equal(decodePlanText(path, "path"), "kv/a\nb → c", row);
+    assert.equal(decodePlanText(name, "name"), "x:y", row);
   });
 
   it("renders an empty report", () => {
