@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth } from "../clients/vault/connection";
+import { configuredPathProblem } from "../engine/paths";
 import { VaultAppRole } from "../resources/VaultAppRole";
 import { VaultAppRoleSecretId } from "../resources/VaultAppRoleSecretId";
 import { VaultAuthMount } from "../resources/VaultAuthMount";
@@ -41,6 +42,10 @@ export interface MigrationReaderArgs {
 /** Validates the component's arguments before anything is created; messages name the argument. */
 export function validateMigrationReaderArgs(args: MigrationReaderArgs): void {
   const problems = validateReaderSources(args.sources);
+  if (args.authMountPath !== undefined) {
+    const mountProblem = configuredPathProblem(args.authMountPath, true);
+    if (mountProblem) problems.push(`[authMountPath] ${mountProblem}`);
+  }
   if (args.policyName !== undefined && !/^[a-z0-9][a-z0-9_.@-]*$/.test(args.policyName)) problems.push(`[policyName] must be a lower-case Vault policy name: ${args.policyName}`);
   if (args.policyName === "root" || args.policyName === "default") problems.push(`[policyName] "${args.policyName}" is built in`);
   if (args.implementation && args.implementation !== "dynamic" && args.implementation !== "pulumi-vault") problems.push(`[implementation] must be "dynamic" or "pulumi-vault"`);
