@@ -6,6 +6,7 @@ import { VaultAppRoleSecretId } from "../resources/VaultAppRoleSecretId";
 import { VaultAuthMount } from "../resources/VaultAuthMount";
 import { VaultPolicy } from "../resources/VaultPolicy";
 import type { VaultConnectionArgs } from "../resources/vaultResourceInputs";
+import { warnInsecureTransport } from "./connectionWarnings";
 import { renderReaderPolicy, validateReaderSources, type ReaderSource } from "./readerPolicy";
 
 export interface MigrationReaderArgs {
@@ -70,6 +71,7 @@ export class MigrationReader extends pulumi.ComponentResource {
   constructor(name: string, args: MigrationReaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vault-migration:vault:MigrationReader", name, {}, opts);
     validateMigrationReaderArgs(args);
+    warnInsecureTransport("vault", args.connection, this);
     const policyName = args.policyName ?? name.toLowerCase();
     const roleName = args.roleName ?? name;
     const mountPath = (args.authMountPath ?? "approle").replace(/^\/+|\/+$/g, "");
