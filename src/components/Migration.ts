@@ -13,6 +13,7 @@ import { SecretMigration, type MigrationSummary } from "../resources/SecretMigra
 import type { VaultConnection } from "../clients/vault/connection";
 import { vaultConnectionInputs } from "../resources/vaultResourceInputs";
 import { asComponentError, componentError } from "./componentErrors";
+import { warnInsecureTransport } from "./connectionWarnings";
 import { validateMigrationArgs, type MigrationCommonArgs } from "./migrationArgs";
 
 function summaryLine(plan: Plan): string {
@@ -149,6 +150,9 @@ export class Migration extends pulumi.ComponentResource {
       if (problems.length) throw componentError(this, `${label} ${name}: ${problems.join("; ")}`);
       return c as Readonly<Record<string, unknown>>;
     });
+    warnInsecureTransport("source", args.source?.connection, this);
+    if (args.planConnection !== undefined) warnInsecureTransport("planConnection", args.planConnection, this);
+    warnInsecureTransport("destination", args.destination.spec, this);
     const { pending, summary, drift } = planAndMigrate({ label, name, args, settings, spec, credentials, parent: this });
     Object.assign(this, { pending, summary, drift });
     this.registerOutputs({ pending, summary, drift });

@@ -1,10 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth } from "../clients/vault/connection";
+import { configuredPathProblem } from "../engine/paths";
 import { VaultAppRole } from "../resources/VaultAppRole";
 import { VaultAppRoleSecretId } from "../resources/VaultAppRoleSecretId";
 import { VaultAuthMount } from "../resources/VaultAuthMount";
 import { VaultPolicy } from "../resources/VaultPolicy";
 import type { VaultConnectionArgs } from "../resources/vaultResourceInputs";
+import { warnInsecureTransport } from "./connectionWarnings";
 import { renderReaderPolicy, validateReaderSources, type ReaderSource } from "./readerPolicy";
 
 export interface MigrationReaderArgs {
@@ -41,6 +43,10 @@ export interface MigrationReaderArgs {
 /** Validates the component's arguments before anything is created; messages name the argument. */
 export function validateMigrationReaderArgs(args: MigrationReaderArgs): void {
   const problems = validateReaderSources(args.sources);
+  if (args.authMountPath !== undefined) {
+    const mountProblem = configuredPathProblem(args.authMountPath, true);
+    if (mountProblem) problems.push(`[authMountPath] ${mountProblem}`);
+  }
   if (args.policyName !== undefined && !/^[a-z0-9][a-z0-9_.@-]*$/.test(args.policyName)) problems.push(`[policyName] must be a lower-case Vault policy name: ${args.policyName}`);
   if (args.policyName === "root" || args.policyName === "default") problems.push(`[policyName] "${args.policyName}" is built in`);
   if (args.implementation && args.implementation !== "dynamic" && args.implementation !== "pulumi-vault") problems.push(`[implementation] must be "dynamic" or "pulumi-vault"`);
@@ -65,6 +71,7 @@ export class MigrationReader extends pulumi.ComponentResource {
   constructor(name: string, args: MigrationReaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vault-migration:vault:MigrationReader", name, {}, opts);
     validateMigrationReaderArgs(args);
+    warnInsecureTransport("vault", args.connection, this);
     const policyName = args.policyName ?? name.toLowerCase();
     const roleName = args.roleName ?? name;
     const mountPath = (args.authMountPath ?? "approle").replace(/^\/+|\/+$/g, "");

@@ -1,5 +1,6 @@
 // The arguments every migration takes besides its destination, and their checks (no network).
 import type * as pulumi from "@pulumi/pulumi";
+import { configuredPathProblem } from "../engine/paths";
 import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule } from "../engine";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
 import type { VaultConnectionArgs } from "../resources/vaultResourceInputs";
@@ -52,7 +53,12 @@ export interface MigrationCommonArgs {
 export function validateMigrationArgs(label: string, migrationId: string, args: MigrationCommonArgs, naming: DestinationNaming): MigrationSettings {
   const problems: string[] = [];
   if (!migrationId || migrationId.length > 256 || /[\u0000-\u001f\u007f]/.test(migrationId)) problems.push("[migrationId] must be 1 to 256 printable characters");
-  if (!args.source?.mount?.replace(/\//g, "")) problems.push("[source.mount] is required");
+  const mountProblem = configuredPathProblem(typeof args.source?.mount === "string" ? args.source.mount : "", true);
+  if (mountProblem) problems.push(`[source.mount] ${mountProblem}`);
+  if (args.source?.prefix !== undefined) {
+    const prefixProblem = typeof args.source.prefix === "string" ? configuredPathProblem(args.source.prefix, false) : "must be a string";
+    if (prefixProblem) problems.push(`[source.prefix] ${prefixProblem}`);
+  }
   if (args.source?.kvVersion !== undefined && args.source.kvVersion !== 1 && args.source.kvVersion !== 2) problems.push("[source.kvVersion] must be 1 or 2");
   if (args.existing && !["fail", "adopt", "overwrite"].includes(args.existing)) problems.push('[existing] must be "fail", "adopt" or "overwrite"');
   if (args.deletionPolicy && !["keep", "delete"].includes(args.deletionPolicy)) problems.push('[deletionPolicy] must be "keep" or "delete"');

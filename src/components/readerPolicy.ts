@@ -1,3 +1,5 @@
+import { configuredPathProblem } from "../engine/paths";
+
 /** A KV mount the migration reader may read, and the path prefixes within it. */
 export interface ReaderSource {
   /** Mount path, e.g. `secret`. */
@@ -14,11 +16,13 @@ export function validateReaderSources(sources: ReaderSource[] | undefined): stri
   if (!sources?.length) return ["[sources] must name at least one KV mount"];
   const problems: string[] = [];
   sources.forEach((s, i) => {
-    if (!clean(s.mount ?? "")) problems.push(`[sources[${i}].mount] must not be empty`);
+    const mountProblem = configuredPathProblem(s.mount ?? "", true);
+    if (mountProblem) problems.push(`[sources[${i}].mount] ${mountProblem === "is required" ? "must not be empty" : mountProblem}`);
     if (s.kvVersion !== 1 && s.kvVersion !== 2) problems.push(`[sources[${i}].kvVersion] must be 1 or 2`);
     for (const p of s.prefixes ?? []) {
       if (/[*+]/.test(p)) problems.push(`[sources[${i}].prefixes] are literal path prefixes, not globs: ${p}`);
-      if (p.split("/").includes("..")) problems.push(`[sources[${i}].prefixes] must not contain "..": ${p}`);
+      const prefixProblem = configuredPathProblem(p, false);
+      if (prefixProblem) problems.push(`[sources[${i}].prefixes] ${prefixProblem}`);
     }
   });
   return problems;

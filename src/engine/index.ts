@@ -7,6 +7,7 @@ export * from "./types";
 export * from "./errors";
 export * from "./fingerprint";
 export * from "./mapping";
+export * from "./paths";
 export * from "./values";
 export * from "./markers";
 export * from "./plan";

@@ -123,10 +123,47 @@ interface CompiledRule {
   readonly template: readonly TemplatePart[];
 }
 
+/** Longest glob accepted: the compiled regex grows with the pattern. */
+export const MAX_GLOB_LENGTH = 256;
+
+/**
+ * Most wildcards of one glob that can compete for the same characters of a path (see
+ * {@link globWildcardDegree}). picomatch compiles each `*` to a lazy `[^/]*?` and each `**` to a
+ * lazy group that crosses `/`; V8's backtracking then tries every way of splitting a path among
+ * competing wildcards, O(length^degree) on a path that does not match. Measured on the 2-core
+ * machine, on a non-matching path of {@link MAX_MATCH_PATH_LENGTH} characters: degree 3
+ * (`*a*a*b`) about 0.15 s, degree 4 (`*a*a*a*b`) 43 s, and `*a*a*a*a*a*a*a*b` (degree 8) 60 s on a
+ * path of 100.
+ */
+export const MAX_GLOB_WILDCARDS = 3;
+
+/** Longest path (relative to the mount) a glob is matched against; longer paths are refused. */
+export const MAX_MATCH_PATH_LENGTH = 1024;
+
+/**
+ * How many wildcards of `glob` can compete for one character: every `**` (which may cross `/`, so
+ * competes with all the others) plus the single `*`s of its busiest segment. Escaped characters are
+ * literals; a `*` inside a bracket or a brace counts too, and so does a `**` that picomatch would
+ * treat as a single `*` (`**a`): an over-count keeps the bound sound.
+ */
+export function globWildcardDegree(glob: string): number {
+  const unescaped = glob.replace(/\\./g, "x");
+  const globstars = (unescaped.match(/\*{2,}/g) ?? []).length;
+  const busiest = Math.max(0, ...unescaped.replace(/\*{2,}/g, "").split("/").map((s) => (s.match(/\*/g) ?? []).length));
+  return globstars + busiest;
+}
+
 /** Compiles a glob, or returns a problem naming it. */
 function compileGlob(glob: string, what: string): RegExp | string {
   if (typeof glob !== "string" || glob.length === 0) return `${what}: empty glob`;
   if (glob.startsWith("/")) return `${what} [${glob}]: globs match paths relative to the mount and must not start with "/"`;
+  if (glob.length > MAX_GLOB_LENGTH) return `${what} [${glob.slice(0, 40)}…]: a glob is at most ${MAX_GLOB_LENGTH} characters (this one has ${glob.length})`;
+  // Extglobs nest quantifiers (`+(a|aa)`), whose matching cost has no useful bound.
+  if (/(^|[^\\])[@!?*+]\(/.test(glob)) return `${what} [${glob}]: extglobs (@(…), !(…), ?(…), *(…), +(…)) are not supported: their matching cost cannot be bounded (write \\( for a literal parenthesis)`;
+  const degree = globWildcardDegree(glob);
+  if (degree > MAX_GLOB_WILDCARDS) {
+    return `${what} [${glob}]: at most ${MAX_GLOB_WILDCARDS} wildcards may compete for the same part of a path (every '**' plus the '*'s of one segment), this glob has ${degree}: its matching cost grows as path length^${degree}`;
+  }
   try {
     return picomatch.makeRe(glob, { capture: true, dot: true, strictBrackets: true, windows: false });
   } catch (err) {
@@ -224,6 +261,10 @@ export function createMapper(options: MapperOptions): Mapper {
     key: (name) => nameKey(naming, name),
     map(input: SourceRef): MapOutcome {
       const ref = { mount: normalizeMount(input.mount), path: input.path.replace(/^\/+/, "") };
+      // The cost bound of matching: a glob's cost grows with the path's length (see MAX_GLOB_WILDCARDS).
+      if (ref.path.length > MAX_MATCH_PATH_LENGTH) {
+        return { kind: "invalid", message: `source path [${fullSourcePath(ref).slice(0, 80)}…] is ${ref.path.length} characters long; paths longer than ${MAX_MATCH_PATH_LENGTH} are not mapped` };
+      }
       if (include.length > 0 && !include.some((r) => r.test(ref.path))) return { kind: "excluded" };
       if (exclude.some((r) => r.test(ref.path))) return { kind: "excluded" };
       let raw: string | undefined;

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import type { VaultAuth } from "../clients/vault/connection";
 import type { ReaderSource } from "../components/readerPolicy";
+import { configuredPathProblem } from "../engine/paths";
 
 /** `vault-migration:vault`: how to reach the source Vault. */
 export interface VaultSettings {
@@ -85,10 +86,24 @@ export function readStackSettings(raw: RawStackConfig): StackSettings {
           if (!isObject(s)) problems.push(`[vault-migration:reader.sources[${i}]] must be an object`);
           else {
             if (typeof s.mount !== "string" || !s.mount) problems.push(`[vault-migration:reader.sources[${i}].mount] is required`);
+            else {
+              const mountProblem = configuredPathProblem(s.mount, true);
+              if (mountProblem) problems.push(`[vault-migration:reader.sources[${i}].mount] ${mountProblem}`);
+            }
             if (s.kvVersion !== 1 && s.kvVersion !== 2) problems.push(`[vault-migration:reader.sources[${i}].kvVersion] must be 1 or 2`);
             if (s.prefixes !== undefined && !(Array.isArray(s.prefixes) && s.prefixes.every((p) => typeof p === "string"))) problems.push(`[vault-migration:reader.sources[${i}].prefixes] must be a list of strings`);
+            else {
+              ((s.prefixes as string[] | undefined) ?? []).forEach((p, j) => {
+                const prefixProblem = configuredPathProblem(p, false);
+                if (prefixProblem) problems.push(`[vault-migration:reader.sources[${i}].prefixes[${j}]] ${prefixProblem}`);
+              });
+            }
           }
         });
+      }
+      if (r.authMountPath !== undefined) {
+        const mountProblem = typeof r.authMountPath === "string" ? configuredPathProblem(r.authMountPath, true) : "must be a string";
+        if (mountProblem) problems.push(`[vault-migration:reader.authMountPath] ${mountProblem}`);
       }
       reader = r as unknown as ReaderSettings;
     }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateVaultConnection } from "../clients/vault/connection";
+import { configuredPathProblem } from "../engine/paths";
 import { parseDurationSeconds } from "./durations";
 import { checkFailure, endpointReplaces, requireProps, withVault } from "./vaultProviderSupport";
 import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
@@ -89,6 +90,8 @@ class VaultAppRoleProvider implements pulumi.dynamic.ResourceProvider<AppRolePro
     for (const p of validateVaultConnection({ ...news.endpoint, auth: news.auth })) failures.push(checkFailure("connection", p));
     if (!news.roleName?.trim()) failures.push(checkFailure("roleName", "[roleName] must not be empty"));
     else if (!/^[A-Za-z0-9_.-]+$/.test(news.roleName)) failures.push(checkFailure("roleName", `[roleName] may hold only letters, digits, '_', '-', '.': ${news.roleName}`));
+    const mountProblem = news.mount ? configuredPathProblem(news.mount, true) : undefined;
+    if (mountProblem) failures.push(checkFailure("mount", `[mount] ${mountProblem}`));
     const seconds = (prop: "tokenTtl" | "tokenMaxTtl" | "secretIdTtl"): number => {
       try {
         return parseDurationSeconds(news[prop]) ?? 0;

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { isVaultApiError } from "../clients/vault/errors";
 import { validateVaultConnection } from "../clients/vault/connection";
+import { configuredPathProblem } from "../engine/paths";
 import { parseDurationSeconds } from "./durations";
 import { checkFailure, endpointReplaces, requireProps, withVault } from "./vaultProviderSupport";
 import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
@@ -41,6 +42,8 @@ class VaultAppRoleSecretIdProvider implements pulumi.dynamic.ResourceProvider<Se
     const failures: pulumi.dynamic.CheckFailure[] = [];
     for (const p of validateVaultConnection({ ...news.endpoint, auth: news.auth })) failures.push(checkFailure("connection", p));
     if (!news.roleName?.trim()) failures.push(checkFailure("roleName", "[roleName] must not be empty"));
+    const mountProblem = news.mount ? configuredPathProblem(news.mount, true) : undefined;
+    if (mountProblem) failures.push(checkFailure("mount", `[mount] ${mountProblem}`));
     let ttl: number | undefined;
     try {
       ttl = parseDurationSeconds(news.ttl);

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateVaultConnection } from "../clients/vault/connection";
+import { configuredPathProblem } from "../engine/paths";
 import { checkFailure, endpointReplaces, requireProps, withVault } from "./vaultProviderSupport";
 import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
 
@@ -41,7 +42,9 @@ class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMoun
     const failures: pulumi.dynamic.CheckFailure[] = [];
     for (const p of validateVaultConnection({ ...news.endpoint, auth: news.auth })) failures.push(checkFailure("connection", p));
     const path = normaliseMountPath(news.path ?? "");
+    const pathProblem = configuredPathProblem(news.path ?? "", true);
     if (!path) failures.push(checkFailure("path", "[path] must not be empty"));
+    else if (pathProblem) failures.push(checkFailure("path", `[path] ${pathProblem}`));
     else if (!/^[A-Za-z0-9_.\-/]+$/.test(path)) failures.push(checkFailure("path", `[path] has characters Vault does not allow: ${path}`));
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(news.type ?? "")) failures.push(checkFailure("type", `[type] must be an auth method type such as "approle": ${news.type ?? ""}`));
     if (news.type === "token") failures.push(checkFailure("type", '[type] "token" is built in and cannot be mounted'));

@@ -38,6 +38,8 @@ export type ClientErrorCode =
   | "not_a_mount"
   | "mount_unknown"
   | "token_rejected"
+  // refused before sending: the path holds an empty, `.` or `..` segment (it would escape its mount)
+  | "invalid_path"
   // a 2xx answer the client cannot use (not JSON, a login without a token…)
   | "invalid_response"
   // no HTTP answer

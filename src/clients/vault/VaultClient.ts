@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from "undici";
-import { isClientError, stripQuery } from "../http/errors";
+import { badSegment } from "../../engine/paths";
+import { clientError, isClientError, stripQuery } from "../http/errors";
 import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import type { VaultAuth, VaultConnection, VaultEndpoint } from "./connection";
 import { vaultApiError, vaultConnectionError, vaultInvalidResponse } from "./errors";
@@ -130,6 +131,7 @@ export class VaultClient {
    */
   async request<T>(method: Method, path: string, opts: RequestOptions = {}): Promise<T | undefined> {
     const apiPath = path.replace(/^\/+/, "").replace(/^v1\//, "");
+    refuseEscapingPath(method, apiPath);
     const idempotent = opts.idempotent ?? (method === "GET" || method === "DELETE");
     let loginFailed = false;
     return withRetry(
@@ -251,4 +253,20 @@ function parseErrors(text: string): string[] {
     // not JSON: fall through
   }
   return [];
+}
+
+/**
+ * The last line of defence against a path escaping its mount: the URL parser resolves `.` and `..`
+ * segments before the request is sent (`secret/../sys/policy/default` reaches `sys/policy/default`),
+ * and Vault decodes `%2e%2e` before routing, so such a path is never sent, whatever built it. A
+ * trailing `/` (a folder, a LIST) is the one empty segment allowed.
+ */
+function refuseEscapingPath(method: string, apiPath: string): void {
+  const bare = stripQuery(apiPath).replace(/\/$/, "");
+  for (const segment of bare.split("/")) {
+    const why = badSegment(segment);
+    if (why) {
+      throw clientError({ code: "invalid_path", service: "vault", method, path: bare, retryable: false }, `Vault ${method} ${bare} refused before sending: the path holds ${why}, which would escape its mount`);
+    }
+  }
 }

@@ -1,3 +1,5 @@
+import { configuredPathProblem } from "../../engine/paths";
+
 /** How to reach a Vault/OpenBao server. Shared by every Vault-facing resource. */
 export interface VaultEndpoint {
   /** Base URL, e.g. `https://vault.example.com:8200`. */
@@ -41,6 +43,10 @@ export function validateVaultConnection(conn: Partial<VaultConnection> | undefin
   } else if (auth.method === "approle") {
     if (!auth.roleId) problems.push(`[${prefix}.auth.roleId] is empty`);
     if (!auth.secretId) problems.push(`[${prefix}.auth.secretId] is empty`);
+    if (auth.mount !== undefined) {
+      const mountProblem = configuredPathProblem(auth.mount, true);
+      if (mountProblem) problems.push(`[${prefix}.auth.mount] ${mountProblem}`);
+    }
   } else {
     problems.push(`[${prefix}.auth.method] must be "token" or "approle"`);
   }

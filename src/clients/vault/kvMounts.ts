@@ -1,3 +1,4 @@
+import { badSegment } from "../../engine/paths";
 import type { KvVersion } from "../../engine/types";
 import { clientError, isClientError, type ClientError } from "../http/errors";
 import { isVaultApiError } from "./errors";
@@ -33,6 +34,9 @@ export interface KvMount {
 export function normalizeMount(mount: string): string {
   const m = mount.replace(/^\/+|\/+$/g, "");
   if (!m) throw vaultMountError(mount, "mount_not_found", "Vault mount must not be empty");
+  // A `..` in a mount would reach outside it (the URL parser resolves it): refused before any call.
+  const bad = m.split("/").map(badSegment).find((why) => why !== undefined);
+  if (bad) throw clientError({ code: "invalid_path", service: "vault", method: "-", path: m, retryable: false }, `Vault mount "${m}" holds ${bad}: a mount path has no empty, '.' or '..' segment`);
   return m;
 }
 

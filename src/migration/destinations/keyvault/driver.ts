@@ -29,6 +29,26 @@ export interface KeyVaultCredentials {
 
 const SPEC_KEYS = ["kind", "vaultUrl", "caCertPem", "disableChallengeResourceVerification", "softDeleted", "pacing", "rbacMaxWaitMs"];
 const PACING_KEYS = ["writeLimit", "otherLimit", "windowMs", "headroom"];
+
+/**
+ * Accepted ranges of the pacing settings and `rbacMaxWaitMs`. Outside them a run either stalls
+ * (a headroom of 0.001, a window of hours) or is not paced at all (a million writes per window),
+ * and a typo is likelier than intent. `whole`: a whole number.
+ */
+export const KEY_VAULT_SETTING_BOUNDS: Readonly<Record<string, { readonly min: number; readonly max: number; readonly whole: boolean }>> = {
+  writeLimit: { min: 1, max: 10_000, whole: true },
+  otherLimit: { min: 1, max: 100_000, whole: true },
+  windowMs: { min: 100, max: 600_000, whole: true },
+  headroom: { min: 0.1, max: 1, whole: false },
+  rbacMaxWaitMs: { min: 0, max: 3_600_000, whole: true },
+};
+
+/** The problem of a bounded number, naming the key and its range; `undefined` when it is in range. */
+function boundProblem(key: string, setting: string, v: unknown): string | undefined {
+  const b = KEY_VAULT_SETTING_BOUNDS[setting] as { min: number; max: number; whole: boolean };
+  const ok = typeof v === "number" && Number.isFinite(v) && v >= b.min && v <= b.max && (!b.whole || Number.isInteger(v));
+  return ok ? undefined : `[${key}] must be ${b.whole ? "a whole number" : "a number"} from ${b.min.toLocaleString("en-US")} to ${b.max.toLocaleString("en-US")}: ${JSON.stringify(v)}`;
+}
 const SOVEREIGN_HOSTS = /\.vault\.(azure\.cn|usgovcloudapi\.net|microsoftazure\.de)$/;
 
 function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): string[] {
@@ -45,14 +65,20 @@ function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): 
     problems.push(`[${prefix}.vaultUrl] is not a URL: ${url}`);
   }
   if (spec.softDeleted !== undefined && spec.softDeleted !== "recover" && spec.softDeleted !== "fail") problems.push(`[${prefix}.softDeleted] must be "recover" or "fail"`);
-  if (spec.rbacMaxWaitMs !== undefined && !(typeof spec.rbacMaxWaitMs === "number" && spec.rbacMaxWaitMs >= 0)) problems.push(`[${prefix}.rbacMaxWaitMs] must be a number of milliseconds`);
+  if (spec.rbacMaxWaitMs !== undefined) {
+    const p = boundProblem(`${prefix}.rbacMaxWaitMs`, "rbacMaxWaitMs", spec.rbacMaxWaitMs);
+    if (p) problems.push(`${p} (milliseconds)`);
+  }
   if (spec.pacing !== undefined && spec.pacing !== false) {
     if (typeof spec.pacing !== "object" || spec.pacing === null) problems.push(`[${prefix}.pacing] must be an object or false`);
     else {
       // Unknown keys would be ignored silently (every field is optional): name them instead.
       for (const [k, v] of Object.entries(spec.pacing as Record<string, unknown>)) {
         if (!PACING_KEYS.includes(k)) problems.push(`[${prefix}.pacing.${k}] is not a pacing setting (${PACING_KEYS.join(", ")})`);
-        else if (typeof v !== "number" || !(v > 0) || (k === "headroom" && v > 1)) problems.push(`[${prefix}.pacing.${k}] must be a positive number${k === "headroom" ? " up to 1" : ""}`);
+        else {
+          const p = boundProblem(`${prefix}.pacing.${k}`, k, v);
+          if (p) problems.push(p);
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 // The Vault/OpenBao KV driver: its spec, checks and how to open it.
 import { validateVaultConnection, type VaultAuth } from "../../../clients/vault/connection";
+import { configuredPathProblem } from "../../../engine/paths";
 import type { DestinationDriver } from "../../destination";
 import { createVaultDestination } from "./destination";
 import { vaultKvNaming } from "./naming";
@@ -43,10 +44,13 @@ function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): 
   for (const k of Object.keys(spec)) if (!SPEC_KEYS.includes(k)) problems.push(`[${prefix}.${k}] is not a Vault destination setting`);
   // The connection check wants an auth; credentials are checked apart, so a placeholder stands in.
   problems.push(...validateVaultConnection({ address: spec.address as string | undefined, auth: { method: "token", token: "-" } }, prefix));
-  if (!trim(spec.mount)) problems.push(`[${prefix}.mount] is required`);
+  const mountProblem = configuredPathProblem(typeof spec.mount === "string" ? spec.mount : "", true);
+  if (mountProblem) problems.push(`[${prefix}.mount] ${mountProblem}`);
   if (spec.kvVersion !== undefined && spec.kvVersion !== 1 && spec.kvVersion !== 2) problems.push(`[${prefix}.kvVersion] must be 1 or 2`);
-  const p = trim(spec.prefix);
-  if (p && p.split("/").some((s) => s === "" || s === "." || s === "..")) problems.push(`[${prefix}.prefix] must be a folder path without empty, '.' or '..' segments: ${String(spec.prefix)}`);
+  if (spec.prefix !== undefined) {
+    const prefixProblem = typeof spec.prefix === "string" ? configuredPathProblem(spec.prefix, false) : "must be a string";
+    if (prefixProblem) problems.push(`[${prefix}.prefix] ${prefixProblem}`);
+  }
   for (const k of ["copyMetadata", "replayVersions", "insecureSkipTlsVerify"]) {
     if (spec[k] !== undefined && typeof spec[k] !== "boolean") problems.push(`[${prefix}.${k}] must be true or false`);
   }
