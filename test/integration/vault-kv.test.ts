@@ -212,8 +212,10 @@ describe('Vault KV client (real OpenBao)', function () {
 
   describe('readKvSecret / writeKvSecret', function () {
     it('reads current and pinned v2 versions; gone versions are undefined', async function () {
-      const cur = await readKvSecret(client, 'secret', 2, 'apps/web/db');
+      const { createdTime, ...cur } = (await readKvSecret(client, 'secret', 2, 'apps/web/db')) ?? {};
       assert.deepEqual(cur, { data: { user: 'app', pass: 's3cret' }, version: 2, customMetadata: { owner: 'team-a', expires: '2030-01-01' } });
+      // The version's write time: the base of duration expiries, the same one the inventory reports.
+      assert.ok(createdTime && !Number.isNaN(Date.parse(createdTime)), `createdTime ${createdTime}`);
       assert.deepEqual((await readKvSecret(client, 'secret', 2, 'apps/web/db', { version: 1 }))?.data, { value: 'apps/web/db', n: 1 });
       assert.equal(await readKvSecret(client, 'secret', 2, 'apps/old/gone'), undefined);
       assert.equal(await readKvSecret(client, 'secret', 2, 'burnt'), undefined);
@@ -230,7 +232,8 @@ describe('Vault KV client (real OpenBao)', function () {
       assert.deepEqual(await writeKvSecret(client, 'kv2', 2, 'w/one', { b: '2', a: '1' }, { cas: 0 }), { version: 1 });
       await assert.rejects(writeKvSecret(client, 'kv2', 2, 'w/one', { a: 'other' }, { cas: 0 }), (e: unknown) => isCasMismatch(e));
       assert.deepEqual(await writeKvSecret(client, 'kv2', 2, 'w/one', { a: 'next' }, { cas: 1 }), { version: 2 });
-      assert.deepEqual(await readKvSecret(client, 'kv2', 2, 'w/one'), { data: { a: 'next' }, version: 2, customMetadata: { from: 'test' } });
+      const { createdTime: _written, ...next } = (await readKvSecret(client, 'kv2', 2, 'w/one')) ?? {};
+      assert.deepEqual(next, { data: { a: 'next' }, version: 2, customMetadata: { from: 'test' } });
       assert.deepEqual(await writeKvSecret(client, 'kv1', 1, 'w/one', { x: 'y' }), {});
       assert.deepEqual((await readKvSecret(client, 'kv1', 1, 'w/one'))?.data, { x: 'y' });
       await assert.rejects(writeKvSecret(client, 'kv1', 1, 'w/one', { x: 'y' }, { cas: 0 }), /supports neither cas/);
