@@ -1,21 +1,8 @@
 /**
- * Bounded concurrency and pacing for executing plan items. Built for a migration where one secret
+ * Bounded concurrency for executing plan items. Built for a migration where one secret
  * failing must not abort the others: results are per item, and only a failure of the item SOURCE
  * itself ends the run. (Retries live with the service clients: src/clients/http/retry.ts.)
  */
-
-/** Time source and sleeper, injectable so tests need no real delays. */
-export interface Clock {
-  /** Milliseconds since an arbitrary epoch; must not go backwards. */
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-/** The real clock. */
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
-};
 
 /** Per-item outcome of {@link mapConcurrent}. */
 export type Settled<T, R> =
@@ -116,76 +103,5 @@ export async function* mapConcurrent<T, R>(
     controller.abort();
     if (!exhausted) await it.return?.();
     await Promise.all(running);
-  }
-}
-
-/** Options of {@link RateLimiter}. */
-export interface RateLimiterOptions {
-  /** Operations allowed in any window, e.g. 300 for Key Vault secret CREATEs. */
-  readonly limit: number;
-  /** Window length in ms, e.g. 10 000. */
-  readonly windowMs: number;
-  readonly clock?: Clock;
-}
-
-/**
- * Pacer allowing at most `limit` operations in ANY sliding window of `windowMs`
- * (Key Vault: 300 secret CREATEs per 10 s, fact sheet §4). A sliding log rather
- * than a refilling token bucket: a bucket of N that refills N per window lets
- * up to 2N through in one window and trips the service limit. Callers are served
- * in FIFO order; memory is `limit` timestamps.
- */
-export class RateLimiter {
-  private readonly limit: number;
-  private readonly windowMs: number;
-  private readonly clock: Clock;
-  private readonly stamps: number[] = [];
-  private tail: Promise<void> = Promise.resolve();
-  private pausedUntil = 0;
-  private waiting = 0;
-
-  constructor(options: RateLimiterOptions) {
-    if (!Number.isInteger(options.limit) || options.limit < 1) throw new RangeError(`rate limit must be a positive integer (got ${options.limit})`);
-    if (!(options.windowMs > 0)) throw new RangeError(`rate window must be positive (got ${options.windowMs})`);
-    this.limit = options.limit;
-    this.windowMs = options.windowMs;
-    this.clock = options.clock ?? systemClock;
-  }
-
-  /** Resolves when one more operation may start. */
-  take(): Promise<void> {
-    this.waiting++;
-    const turn = this.tail.then(() => this.acquire());
-    // Keep the chain alive even if a sleep rejects.
-    this.tail = turn.catch(() => undefined);
-    return turn.finally(() => {
-      this.waiting--;
-    });
-  }
-
-  /** Holds every caller for `ms` (e.g. a 429's Retry-After) — the limit is per vault, not per task. */
-  pauseFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, this.clock.now() + ms);
-  }
-
-  /** Callers currently waiting in {@link take}. */
-  get pending(): number {
-    return this.waiting;
-  }
-
-  private async acquire(): Promise<void> {
-    for (;;) {
-      const now = this.clock.now();
-      if (now < this.pausedUntil) {
-        await this.clock.sleep(this.pausedUntil - now);
-        continue;
-      }
-      while (this.stamps.length > 0 && (this.stamps[0] as number) <= now - this.windowMs) this.stamps.shift();
-      if (this.stamps.length < this.limit) {
-        this.stamps.push(now);
-        return;
-      }
-      await this.clock.sleep((this.stamps[0] as number) + this.windowMs - now);
-    }
   }
 }

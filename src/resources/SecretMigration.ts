@@ -11,7 +11,7 @@ import { withDefaults, settingsMappingHash, type MigrationSettings } from "../mi
 import type { MigrationSource } from "../migration/source";
 import { VaultSource } from "../migration/vaultSource";
 import { verifyRun } from "../migration/verifyRun";
-import { exitWhenEngineGone } from "./engineConnection";
+import { exitWhenEngineGone } from "./providerProcess";
 
 /** Inputs of the migration resource, as stored in state (credentials are secrets). */
 export interface SecretMigrationProps {

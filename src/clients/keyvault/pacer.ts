@@ -1,6 +1,6 @@
 /**
- * Client-side pacer for one Key Vault limit class. Like the engine's `RateLimiter` (a sliding
- * log, FIFO), but a slot is held from admission until the RESPONSE arrives plus one window, not
+ * Client-side pacer for one Key Vault limit class. A sliding
+ * log, FIFO, where a slot is held from admission until the RESPONSE arrives plus one window, not
  * from admission plus one window. Why: the service counts requests when they arrive, and arrival
  * lags admission by a variable delay (TLS handshakes, the SDK's 401 challenge round trip on a new
  * connection); stamping at admission let a slowed first burst and the next burst land inside one

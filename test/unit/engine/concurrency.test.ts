@@ -1,8 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fc from "fast-check";
-import { RateLimiter, mapConcurrent } from "../../../src/engine";
+import { mapConcurrent } from "../../../src/engine";
 import type { Settled } from "../../../src/engine";
-import { FakeClock } from "./fakeClock";
 
 async function collect<T, R>(gen: AsyncGenerator<Settled<T, R>>): Promise<Settled<T, R>[]> {
   const out: Settled<T, R>[] = [];
@@ -125,55 +124,6 @@ describe("engine/concurrency", () => {
         }),
         { numRuns: 50 },
       );
-    });
-  });
-
-  describe("RateLimiter", () => {
-    async function takeTimes(limiter: RateLimiter, clock: FakeClock, n: number, runFor: number): Promise<number[]> {
-      const times: number[] = [];
-      for (let i = 0; i < n; i++) void limiter.take().then(() => times.push(clock.now()));
-      await clock.advance(runFor);
-      return times;
-    }
-
-    it("lets `limit` through per sliding window, FIFO", async () => {
-      const clock = new FakeClock();
-      const limiter = new RateLimiter({ limit: 3, windowMs: 1000, clock });
-      const times = await takeTimes(limiter, clock, 8, 5000);
-      assert.deepEqual(times, [0, 0, 0, 1000, 1000, 1000, 2000, 2000]);
-      assert.equal(limiter.pending, 0);
-    });
-
-    it("never exceeds the limit in any window, whatever the arrivals (property)", async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 4 }), async (gaps, limit) => {
-          const clock = new FakeClock();
-          const limiter = new RateLimiter({ limit, windowMs: 1000, clock });
-          const times: number[] = [];
-          const all: Promise<void>[] = [];
-          for (const gap of gaps) {
-            await clock.advance(gap);
-            all.push(limiter.take().then(() => void times.push(clock.now())));
-          }
-          await clock.advance(gaps.length * 1000);
-          await Promise.all(all);
-          for (const t of times) assert.ok(times.filter((u) => u >= t && u < t + 1000).length <= limit);
-        }),
-        { numRuns: 40 },
-      );
-    });
-
-    it("pauses every caller on request (Retry-After)", async () => {
-      const clock = new FakeClock();
-      const limiter = new RateLimiter({ limit: 100, windowMs: 1000, clock });
-      limiter.pauseFor(500);
-      const times = await takeTimes(limiter, clock, 2, 1000);
-      assert.deepEqual(times, [500, 500]);
-    });
-
-    it("validates its options", () => {
-      assert.throws(() => new RateLimiter({ limit: 0, windowMs: 1 }), RangeError);
-      assert.throws(() => new RateLimiter({ limit: 1, windowMs: 0 }), RangeError);
     });
   });
 });
