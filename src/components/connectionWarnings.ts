@@ -14,13 +14,25 @@ export interface TransportFacts {
 export function insecureTransportWarnings(name: string, t: TransportFacts): string[] {
   const warnings: string[] = [];
   const address = typeof t.address === "string" ? t.address : "";
-  if (/^http:\/\//i.test(address)) {
+  // A loopback address never leaves the machine, so plain http there crosses no network (the demo
+  // and the tests run on one); TLS verification turned off is warned about everywhere.
+  if (/^http:\/\//i.test(address) && !isLoopback(address)) {
     warnings.push(`[${name}] connection to ${address} is not encrypted (http://): tokens and secret values cross the network in clear text; use https:// outside a local test`);
   }
   if (t.insecureSkipTlsVerify === true) {
     warnings.push(`[${name}] connection to ${address || "the server"} has TLS verification turned off (insecureSkipTlsVerify): the server's identity is not checked; give caCertFile instead`);
   }
   return warnings;
+}
+
+/** `localhost`, 127.0.0.0/8 or [::1]. */
+function isLoopback(address: string): boolean {
+  try {
+    const host = new URL(address).hostname.toLowerCase();
+    return host === "localhost" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -92,5 +92,9 @@ describe("bad input: insecure connections are warned about (mocks)", () => {
     assert.deepEqual(insecureTransportWarnings("source", { address: "https://v.example.com" }), []);
     assert.equal(insecureTransportWarnings("source", { address: "HTTP://v.example.com" }).length, 1);
     assert.equal(insecureTransportWarnings("destination", { address: "http://v", insecureSkipTlsVerify: true }).length, 2);
+    // Loopback traffic never leaves the machine: no http warning there, but the TLS flag still warns.
+    for (const a of ["http://127.0.0.1:8200", "http://localhost:8200", "http://[::1]:8200"]) assert.deepEqual(insecureTransportWarnings("source", { address: a }), [], a);
+    assert.equal(insecureTransportWarnings("source", { address: "http://127.0.0.1.example.com" }).length, 1);
+    assert.equal(insecureTransportWarnings("source", { address: "https://127.0.0.1:8200", insecureSkipTlsVerify: true }).length, 1);
   });
 });
