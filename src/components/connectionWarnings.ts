@@ -13,7 +13,7 @@ export interface TransportFacts {
 /** The warnings for connection `name` (`source`, `destination`, `vault`…); none for a safe one. */
 export function insecureTransportWarnings(name: string, t: TransportFacts): string[] {
   const warnings: string[] = [];
-  const address = typeof t.address === "string" ? t.address : "";
+  const address = withoutUserinfo(typeof t.address === "string" ? t.address : "");
   // A loopback address never leaves the machine, so plain http there crosses no network (the demo
   // and the tests run on one); TLS verification turned off is warned about everywhere.
   if (/^http:\/\//i.test(address) && !isLoopback(address)) {
@@ -23,6 +23,19 @@ export function insecureTransportWarnings(name: string, t: TransportFacts): stri
     warnings.push(`[${name}] connection to ${address || "the server"} has TLS verification turned off (insecureSkipTlsVerify): the server's identity is not checked; give caCertFile instead`);
   }
   return warnings;
+}
+
+/** The address as it may be shown: a `user:password@` in it is dropped, never echoed. */
+function withoutUserinfo(address: string): string {
+  try {
+    const u = new URL(address);
+    if (!u.username && !u.password) return address;
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return address.replace(/\/\/[^/@]*@/, "//");
+  }
 }
 
 /** `localhost`, 127.0.0.0/8 or [::1]. */

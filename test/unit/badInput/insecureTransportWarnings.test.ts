@@ -96,5 +96,8 @@ describe("bad input: insecure connections are warned about (mocks)", () => {
     for (const a of ["http://127.0.0.1:8200", "http://localhost:8200", "http://[::1]:8200"]) assert.deepEqual(insecureTransportWarnings("source", { address: a }), [], a);
     assert.equal(insecureTransportWarnings("source", { address: "http://127.0.0.1.example.com" }).length, 1);
     assert.equal(insecureTransportWarnings("source", { address: "https://127.0.0.1:8200", insecureSkipTlsVerify: true }).length, 1);
+    // Credentials written into an address are never echoed.
+    const [w] = insecureTransportWarnings("source", { address: "http://ops:hunter2-pw@vault.example.com:8200" });
+    assert.ok(w && !w.includes("hunter2-pw") && !w.includes("ops:") && w.includes("vault.example.com:8200"), w);
   });
 });
