@@ -1,7 +1,7 @@
 // Re-verifies a migrated destination against its source, values included: what `pulumi refresh`
 // runs. Metadata drift comes from re-planning; value drift from comparing keyed fingerprints of
 // the stored value with what the source's value would be written as.
-import { mapConcurrent, ownsCopy, redactedError, secretStrings, type FingerprintKey, type PlanItem } from "../engine";
+import { mapConcurrent, nameKey, ownsCopy, redactedError, secretStrings, type FingerprintKey, type PlanItem } from "../engine";
 import type { MigrationDestination } from "./destination";
 import { planRun } from "./planRun";
 import type { MigrationSettings } from "./settings";
@@ -17,11 +17,12 @@ export interface Verification {
 
 export async function verifyRun(source: MigrationSource, destination: MigrationDestination, settings: MigrationSettings, fingerprintKey: FingerprintKey): Promise<Verification> {
   const { plan, mappingHash } = await planRun(source, destination, settings, fingerprintKey);
-  const pendingNames = new Set(plan.items.map((i) => i.destinationName.toLowerCase()));
+  // Under the destination's own case rule (Key Vault ignores case, Vault does not).
+  const pendingNames = new Set(plan.items.map((i) => nameKey(destination.naming, i.destinationName)));
   const ours: { name: string; path: string; version?: number }[] = [];
   for await (const e of destination.entries()) {
     const m = e.markers;
-    if (!ownsCopy(m, settings.migrationId, [source.scope]) || pendingNames.has(e.name.toLowerCase())) continue;
+    if (!ownsCopy(m, settings.migrationId, [source.scope]) || pendingNames.has(nameKey(destination.naming, e.name))) continue;
     ours.push({ name: e.name, path: m.sourcePath.slice(source.mount.length + 1), version: m.sourceVersion });
   }
   const ctx = { fingerprintKey, mappingHash, migrationId: settings.migrationId };

@@ -47,7 +47,7 @@ export function readMigrations(raw: unknown, env: Record<string, string | undefi
     unknownKeys(source, SOURCE_KEYS, (k) => at(`source.${k}`), problems);
     if (isObject(m.mapping)) unknownKeys(m.mapping, MAPPING_KEYS, (k) => at(`mapping.${k}`), problems);
     delete destination.kind;
-    const read = reader.read(m, destination, { env, secret, at, problem: (p) => problems.push(p) });
+    const read = reader.read(m, destination, { env, secret, at, prefix: `vault-migration:migrations[${i}]`, problem: (p) => problems.push(p) });
     const args: Record<string, unknown> = {};
     for (const k of COMMON_KEYS) if (!["name", "destination"].includes(k) && m[k] !== undefined) args[k] = m[k];
     out.push({

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import type { VaultAuth } from "../clients/vault/connection";
 import type { ReaderSource } from "../components/readerPolicy";
 import { configuredPathProblem } from "../engine/paths";
+import { isObject } from "./destinations/types";
 
 /** `vault-migration:vault`: how to reach the source Vault. */
 export interface VaultSettings {
@@ -44,7 +45,6 @@ export interface StackSettings {
   reader?: ReaderSettings;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Validates the whole configuration and throws one error listing every problem, each naming its key. */
 export function readStackSettings(raw: RawStackConfig): StackSettings {

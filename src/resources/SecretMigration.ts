@@ -1,12 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth, VaultEndpoint } from "../clients/vault/connection";
-import { redactedError, toJson, toMarkdown, type MigrationReport } from "../engine";
-import { ownsCopy } from "../engine";
+import { encodePlanKey, ownsCopy, redactedError, toJson, toMarkdown, type MigrationReport } from "../engine";
 import { applyRun } from "../migration/applyRun";
 import type { DestinationConnection, DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { destinationLocation, openDestination } from "../migration/destinations";
 import { decodePending, encodePending, planInputs, planOf, type PendingChanges } from "../migration/pendingChanges";
-import { encodePlanKey } from "../engine/planlines";
 import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
 import type { MigrationSource } from "../migration/source";
 import { VaultSource } from "../migration/vaultSource";

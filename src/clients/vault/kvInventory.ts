@@ -142,16 +142,17 @@ async function* filterPaths(paths: AsyncGenerator<string, void, undefined>, filt
 async function inspectV2(client: VaultClient, mount: string, path: string): Promise<SourceSecret | undefined> {
   const meta = kvMetadataFromWire((await client.read<unknown>(`${mount}/metadata/${encodeApiPath(path)}`))?.data);
   if (!meta || meta.currentVersion < 1) return undefined;
+  const current = meta.versions[String(meta.currentVersion)];
   return {
     mount,
     path,
     kvVersion: 2,
     currentVersion: meta.currentVersion,
-    state: kvVersionState(meta.versions[String(meta.currentVersion)]),
+    state: kvVersionState(current),
     customMetadata: meta.customMetadata,
     // The current version's write time, not the metadata's `updated_time` (which a custom_metadata
     // edit moves): a read of that version gives the same time, so plan and copy agree on expiries.
-    ...(meta.versions[String(meta.currentVersion)]?.createdTime ? { updatedTime: meta.versions[String(meta.currentVersion)]?.createdTime } : {}),
+    ...(current?.createdTime ? { updatedTime: current.createdTime } : {}),
   };
 }
 

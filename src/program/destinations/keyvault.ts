@@ -1,4 +1,5 @@
 // Stack config of an Azure Key Vault destination (`destination.kind` absent or `azure-keyvault`).
+import { keyVaultDriver } from "../../migration/destinations/keyvault/driver";
 import { isObject, readCaFile, type DestinationConfigReader } from "./types";
 
 /**
@@ -17,7 +18,8 @@ export const keyVaultConfigReader: DestinationConfigReader = {
     const pem = readCaFile(caCertFile ?? ctx.env.AZURE_KEYVAULT_CA_FILE, "destination.caCertFile", ctx);
     if (pem) spec.caCertPem = pem;
     const cred: Record<string, unknown> = isObject(entry.credential) ? { ...entry.credential } : { type: "default" };
-    if (!["default", "clientSecret", "accessToken"].includes(cred.type as string)) ctx.problem(`${ctx.at("credential.type")} must be "default", "clientSecret" or "accessToken"`);
+    // The driver's rule, named under this entry's key.
+    keyVaultDriver.validateCredentials({ credential: cred }, ctx.prefix).forEach(ctx.problem);
     if (cred.type === "accessToken") {
       cred.token ??= ctx.secret("keyVaultAccessToken") ?? ctx.env.AZURE_KEYVAULT_ACCESS_TOKEN;
       if (!cred.token) ctx.problem(`${ctx.at("credential")}: an access token is needed (config secret keyVaultAccessToken or AZURE_KEYVAULT_ACCESS_TOKEN)`);

@@ -9,6 +9,8 @@ export interface ConfigReaderContext {
   readonly secret: (key: string) => string | undefined;
   /** Names `[vault-migration:migrations[i].<key>]` for messages. */
   readonly at: (key: string) => string;
+  /** `vault-migration:migrations[i]`: the prefix a driver's own checks name keys under. */
+  readonly prefix: string;
   /** Collects problems; the caller throws them together. */
   readonly problem: (message: string) => void;
 }

@@ -1,5 +1,6 @@
 // Stack config of a Vault/OpenBao destination (`destination.kind: vault`).
 import type { VaultAuth } from "../../clients/vault/connection";
+import { vaultDriver } from "../../migration/destinations/vault/driver";
 import { isObject, readCaFile, type DestinationConfigReader } from "./types";
 
 /**
@@ -20,14 +21,16 @@ export const vaultConfigReader: DestinationConfigReader = {
     const token = ctx.secret("destinationVaultToken") ?? ctx.env.DESTINATION_VAULT_TOKEN ?? "";
     let auth: VaultAuth = { method: "token", token };
     if (isObject(rawAuth) && rawAuth.method === "approle") {
-      if (typeof rawAuth.roleId !== "string" || typeof rawAuth.secretId !== "string") ctx.problem(`${ctx.at("destination.auth")}: approle needs roleId and secretId`);
       auth = { method: "approle", roleId: String(rawAuth.roleId ?? ""), secretId: String(rawAuth.secretId ?? ""), ...(typeof rawAuth.mount === "string" ? { mount: rawAuth.mount } : {}) };
     } else if (isObject(rawAuth) && rawAuth.method === "token") {
       if (typeof rawAuth.token === "string") auth = { method: "token", token: rawAuth.token };
     } else if (rawAuth !== undefined) {
       ctx.problem(`${ctx.at("destination.auth.method")} must be "token" or "approle"`);
     }
-    if (auth.method === "token" && !auth.token) ctx.problem(`${ctx.at("destination")}: a token is needed (secret config destinationVaultToken or DESTINATION_VAULT_TOKEN, or destination.auth approle)`);
+    // The driver's rule, named under this entry's key; where a token can come from is the reader's to say.
+    for (const p of vaultDriver.validateCredentials({ auth }, `${ctx.prefix}.destination`)) {
+      ctx.problem(p.endsWith("a token is needed") ? `${p} (secret config destinationVaultToken or DESTINATION_VAULT_TOKEN, or destination.auth approle)` : p);
+    }
     return { spec, credentials: { auth } };
   },
 };
