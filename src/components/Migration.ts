@@ -16,9 +16,10 @@ import { asComponentError, componentError } from "./componentErrors";
 import { warnInsecureTransport } from "./connectionWarnings";
 import { validateMigrationArgs, type MigrationCommonArgs } from "./migrationArgs";
 
-function summaryLine(plan: Plan): string {
+function summaryLine(plan: Plan, refused: number): string {
   const c = plan.counts;
-  return `plan: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${plan.inSync} in sync, ${c.skip} skipped, ${c.orphan} orphaned, ${c.excluded} excluded`;
+  const refusedText = refused ? `, ${refused} refused` : "";
+  return `plan: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${plan.inSync} in sync, ${c.skip} skipped, ${c.orphan} orphaned, ${c.excluded} excluded${refusedText}`;
 }
 
 /** The destination of a migration: its kind (plain: it picks the driver) and its connection. */
@@ -74,17 +75,21 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
     try {
       // Values are read only at preview, to fail oversize ones before anything is written; in `up`
       // the provider validates each value right before writing it.
-      const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
-      const refused = plan.items.filter((x) => x.action === "refuse");
-      if (refused.length || problems.length) {
-        const lines = [...refused.map(encodePlanLine), ...problems];
-        throw new Error(`${label} ${name}: nothing was written; ${lines.length} problem(s):\n  - ${lines.join("\n  - ")}`);
-      }
-      pulumi.log.info(summaryLine(plan), parent);
-      const shown = [...plan.items, ...plan.skipped, ...plan.orphaned].slice(0, limit);
-      for (const x of shown) pulumi.log.info(encodePlanLine(x), parent);
-      const more = plan.items.length + plan.skipped.length + plan.orphaned.length - shown.length;
+      const { plan, refusals } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
+      // The whole plan is shown even when the run is refused, each refused secret on its line with
+      // its reason, so one preview names every problem and what the rest would do.
+      const refusedBy = new Map(refusals.map((r) => [`${r.sourcePath}\t${r.destinationName}`, r]));
+      const lines = [...plan.items, ...plan.skipped, ...plan.orphaned].map((x) => refusedBy.get(`${x.sourcePath}\t${x.destinationName}`) ?? x);
+      pulumi.log.info(summaryLine(plan, refusals.length), parent);
+      // Refusals are always shown; the log limit applies to the rest.
+      const others = lines.filter((x) => x.action !== "refuse");
+      const shownOthers = new Set(others.slice(0, Math.max(0, limit - refusals.length)));
+      for (const x of lines) if (x.action === "refuse" || shownOthers.has(x)) pulumi.log.info(encodePlanLine(x), parent);
+      const more = others.length - shownOthers.size;
       if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
+      if (refusals.length) {
+        throw new Error(`${label} ${name}: nothing was written; ${refusals.length} problem(s):\n  - ${refusals.map(encodePlanLine).join("\n  - ")}`);
+      }
       const pending = encodePending(plan.items);
       // A fresh id for every non-empty plan: the same lines planned again (a copy deleted by hand
       // after its creation) are new work, not the plan already applied.

@@ -11,6 +11,9 @@ export function componentError(resource: pulumi.Resource, e: unknown): pulumi.Re
   const message = e instanceof Error ? e.message : String(e);
   const error = new pulumi.ResourceError(message, resource, true);
   error.stack = `Error: ${message}`;
+  // The SDK prefixes `error serializing property "<k>": ` to an error from an input's Output, once
+  // per property it flows into: the user reads the component's own message, first line first.
+  Object.defineProperty(error, "message", { get: () => message, set: () => undefined, enumerable: false, configurable: true });
   return error;
 }
 

@@ -74,6 +74,7 @@ const REASONS: Record<PlanReason, true> = {
   "destination is managed by the destination service": true,
   "destination name collision": true,
   "invalid destination name": true,
+  "value refused by the destination": true,
 };
 
 /** Every plan action, in no particular order. */

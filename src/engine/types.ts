@@ -107,7 +107,8 @@ export type PlanReason =
   | "destination exists and was not created by this migration"
   | "destination is managed by the destination service"
   | "destination name collision"
-  | "invalid destination name";
+  | "invalid destination name"
+  | "value refused by the destination";
 
 /** One pending change. Plain JSON: it is the input of a Pulumi resource. */
 export interface PlanItem {

@@ -8,6 +8,7 @@ import {
   type FingerprintKey,
   type Mapper,
   type Plan,
+  type PlanItem,
 } from "../engine";
 import type { MigrationDestination } from "./destination";
 import { settingsMappingHash, type MigrationSettings } from "./settings";
@@ -19,6 +20,12 @@ export interface RunPlan {
   mappingHash: string;
   /** Problems that must stop the run before any write (oversize values, …), each naming the path. */
   problems: string[];
+  /**
+   * Every secret the run refuses, in plan order: the planner's refusals, and (with `checkValues`)
+   * the creates and updates whose value the destination would refuse, as `refuse` items whose
+   * detail is the destination's message. Empty when the run may proceed.
+   */
+  refusals: PlanItem[];
 }
 
 export function mapperFor(destination: MigrationDestination, s: MigrationSettings): Mapper {
@@ -60,6 +67,7 @@ export async function planRun(
     },
   });
   const problems: string[] = [];
+  const valueRefused = new Map<PlanItem, PlanItem>();
   if (opts.checkValues) {
     const writes = plan.items.filter((i) => i.action === "create" || i.action === "update");
     const ctx = { fingerprintKey, mappingHash, migrationId: settings.migrationId };
@@ -68,10 +76,14 @@ export async function planRun(
       return v ? destination.validate(destinationWrite(item.destinationName, v, ctx)) : undefined;
     })) {
       if (!r.ok) throw r.error;
-      if (r.value) problems.push(r.value);
+      if (r.value) {
+        problems.push(r.value);
+        valueRefused.set(r.item, { ...r.item, action: "refuse", reason: "value refused by the destination", detail: r.value });
+      }
     }
   }
-  return { plan, mappingHash, problems };
+  const refusals = plan.items.flatMap((i) => (i.action === "refuse" ? [i] : valueRefused.has(i) ? [valueRefused.get(i) as PlanItem] : []));
+  return { plan, mappingHash, problems, refusals };
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

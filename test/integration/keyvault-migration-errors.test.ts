@@ -25,6 +25,7 @@ describe("KeyVaultMigration: errors at preview and least privilege (OpenBao → 
     await newMount(env, "col", 2);
     await putKv2(env, "col", "a/x", { v: secretValue(env, "col-a") });
     await putKv2(env, "col", "b/x", { v: secretValue(env, "col-b") });
+    await putKv2(env, "col", "c/y", { v: secretValue(env, "col-c") });
     await newMount(env, "pre", 2);
     await putKv2(env, "pre", "adopt/db", { v: secretValue(env, "pre-adopt") });
     await putKv2(env, "pre", "over/db", { v: secretValue(env, "pre-over") });
@@ -55,6 +56,13 @@ describe("KeyVaultMigration: errors at preview and least privilege (OpenBao → 
       assert.match(msg, /nothing was written/);
       assert.match(msg, /col\/a\/x → same-x: refuse( v\d+)?: destination name collision \(also mapped here: \[col\/b\/x\]\)/);
       assert.match(msg, /col\/b\/x → same-x: refuse( v\d+)?: destination name collision \(also mapped here: \[col\/a\/x\]\)/);
+      // The whole plan is shown, not only the refusals: the secret that would be copied has its line.
+      assert.match(msg, /col\/c\/y → col-c-y: create v1: new in source/);
+      assert.match(msg, /plan: 1 to create, .* 2 refused/);
+      // The component's own message first, without the SDK's serialization prefix.
+      assert.doesNotMatch(msg, /error serializing property/);
+      assert.match(msg, /^error: KeyVaultMigration m: nothing was written; 2 problem\(s\):$/m);
+      assert.doesNotMatch(msg, /PromiseRejectionHandledWarning/);
     });
 
     it("a destination secret we did not write is refused; adopt and overwrite then succeed", async () => {
@@ -86,6 +94,9 @@ describe("KeyVaultMigration: errors at preview and least privilege (OpenBao → 
       assert.match(msg, /25,?600|too large|limit/i);
       assert.ok(!msg.includes("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), "the value is not in the message");
       assert.equal(env.kv.counters().setSecret, 0, "big/small is not written either");
+      // Both lines are shown: the refused value marked with the destination's reason, the other's copy.
+      assert.match(msg, /big\/huge → big-huge: refuse v1: value refused by the destination \(/);
+      assert.match(msg, /big\/small → big-small: create v1: new in source/);
     });
 
     it("a bad glob in the mapping rules", async () => {
