@@ -42,7 +42,11 @@ export interface MigrationSummaryOut {
   deleted: number;
   failed: number;
   inSync: number;
-  lastRunAt?: string;
+  skipped?: number;
+  orphaned?: number;
+  excluded?: number;
+  /** When a run last wrote something. */
+  lastWriteAt?: string;
 }
 
 export interface CiReport {
@@ -309,10 +313,10 @@ export function buildMarkdown(r: CiReport): string {
   }
 
   if (r.summaries && Object.keys(r.summaries).length) {
-    // Each migration's last run: one not touched by this update keeps the counts of its previous run.
-    out.push("### Migrations", "", "| migration | created | updated | deleted | failed | in sync | last run |", "|---|---:|---:|---:|---:|---:|---|");
+    // Each migration's run in this update (one with nothing to write shows zeros and what is in sync).
+    out.push("### Migrations", "", "| migration | created | updated | deleted | failed | in sync | skipped | excluded | last write |", "|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for (const [m, v] of Object.entries(r.summaries).sort(([a], [b]) => a.localeCompare(b))) {
-      out.push(`| ${escapeCell(m)} | ${num(v?.created)} | ${num(v?.updated)} | ${num(v?.deleted)} | ${num(v?.failed)} | ${num(v?.inSync)} | ${escapeCell(v?.lastRunAt ?? "")} |`);
+      out.push(`| ${escapeCell(m)} | ${num(v?.created)} | ${num(v?.updated)} | ${num(v?.deleted)} | ${num(v?.failed)} | ${num(v?.inSync)} | ${num(v?.skipped)} | ${num(v?.excluded)} | ${escapeCell(v?.lastWriteAt ?? "")} |`);
     }
     out.push("");
   }

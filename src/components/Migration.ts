@@ -2,7 +2,7 @@
 // `pending` input of the SecretMigration resource) and wires the resource. Destination-generic:
 // the destination's driver, found by `kind` in the registry, supplies naming, checks and the type.
 import * as pulumi from "@pulumi/pulumi";
-import { encodePlanLine, type Plan } from "../engine";
+import { buildReport, encodePlanLine, exclusionLines, reportItem, type ExclusionGroup, type Plan } from "../engine";
 import type { DestinationSpecBase } from "../migration/destination";
 import { driverFor, openDestination } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
@@ -10,11 +10,23 @@ import { planRun } from "../migration/planRun";
 import type { MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
 import { SecretMigration, type MigrationSummary } from "../resources/SecretMigration";
+import { writeReportFiles } from "../migration/reportFiles";
 import type { VaultConnection } from "../clients/vault/connection";
 import { vaultConnectionInputs } from "../resources/vaultResourceInputs";
 import { asComponentError, componentError } from "./componentErrors";
 import { warnInsecureTransport } from "./connectionWarnings";
 import { validateMigrationArgs, type MigrationCommonArgs } from "./migrationArgs";
+
+/** What planning hands the resource (and, with nothing to write at `up`, the report of the run). */
+interface PlannedRun {
+  pending: PendingChanges;
+  planId: string;
+  notices: PendingChanges;
+  inSync: number;
+  exclusions: ExclusionGroup[];
+  skipped: number;
+  orphaned: number;
+}
 
 function summaryLine(plan: Plan, refused: number): string {
   const c = plan.counts;
@@ -59,9 +71,9 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
 
   // The plan holds paths, names and reasons only, so it is safe to show although it was computed with secrets.
   const planned = pulumi.unsecret(
-    pulumi.all([pulumi.output(planConn), i.spec, i.credentials, pulumi.output(args.fingerprintKey)]).apply(async ([conn, spec, credentials, key]) => {
+    pulumi.all([pulumi.output(planConn), i.spec, i.credentials, pulumi.output(args.fingerprintKey), pulumi.output(args.reportPath)]).apply(async ([conn, spec, credentials, key, reportPath]) => {
       try {
-        return await planOnce(conn, spec, credentials, key);
+        return await planOnce(conn, spec, credentials, key, reportPath);
       } catch (e) {
         throw componentError(parent, e);
       }
@@ -69,7 +81,8 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
   );
 
   /** The plan of this run (paths, names, reasons; no value), logged line by line; throws on refusals. */
-  async function planOnce(conn: VaultConnection, spec: DestinationSpecBase, credentials: Readonly<Record<string, unknown>>, key: string): Promise<{ pending: PendingChanges; planId: string; notices: PendingChanges; inSync: number }> {
+  async function planOnce(conn: VaultConnection, spec: DestinationSpecBase, credentials: Readonly<Record<string, unknown>>, key: string, reportPath: string | undefined): Promise<PlannedRun> {
+    const startedAt = new Date();
     const source = await VaultSource.open(conn, settings);
     const d = openDestination({ spec, credentials }, { fingerprintKey: key, settings, source });
     try {
@@ -81,6 +94,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       const refusedBy = new Map(refusals.map((r) => [`${r.sourcePath}\t${r.destinationName}`, r]));
       const lines = [...plan.items, ...plan.skipped, ...plan.orphaned].map((x) => refusedBy.get(`${x.sourcePath}\t${x.destinationName}`) ?? x);
       pulumi.log.info(summaryLine(plan, refusals.length), parent);
+      for (const line of exclusionLines(plan.exclusions)) pulumi.log.info(line, parent);
       // Refusals are always shown; the log limit applies to the rest.
       const others = lines.filter((x) => x.action !== "refuse");
       const shownOthers = new Set(others.slice(0, Math.max(0, limit - refusals.length)));
@@ -94,7 +108,15 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       // A fresh id for every non-empty plan: the same lines planned again (a copy deleted by hand
       // after its creation) are new work, not the plan already applied.
       const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
-      return { pending, planId, notices: encodeNotices([...plan.skipped, ...plan.orphaned]), inSync: plan.inSync };
+      const notices = [...plan.skipped, ...plan.orphaned];
+      const planned: PlannedRun = { pending, planId, notices: encodeNotices(notices), inSync: plan.inSync, exclusions: [...plan.exclusions], skipped: plan.skipped.length, orphaned: plan.orphaned.length };
+      if (!pulumi.runtime.isDryRun() && !planId) {
+        // An `up` with nothing to write does not reach the provider: its report is written here, so
+        // every `up` leaves the report of its own run (in sync, skipped, orphaned, excluded).
+        const report = buildReport({ startedAt, finishedAt: new Date(), items: notices.map((n) => reportItem(n, { result: n.action === "skip" ? "skipped" : "orphaned" })), inSync: plan.inSync, exclusions: plan.exclusions });
+        writeReportFiles(reportPath, report);
+      }
+      return planned;
     } finally {
       await Promise.all([source.close(), d.close()]);
     }
@@ -114,12 +136,22 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       planId: planned.apply((p) => p.planId),
       notices: planned.apply((p) => p.notices),
       inSync: planned.apply((p) => p.inSync),
+      exclusions: planned.apply((p) => p.exclusions),
       reportPath: args.reportPath,
       onDestroy: args.onDestroy,
     },
     { parent },
   );
-  return { pending, summary: run.summary, drift: run.drift };
+  // The last run's summary: the provider's when it ran, else this plan's (nothing written, the time
+  // of the last write kept), so outputs always describe the run of the last `up`.
+  const summary = pulumi.all([planned, run.summary]).apply(([p, last]) => {
+    if (p.planId) return last;
+    const lastWriteAt = last?.lastWriteAt ?? (last as { lastRunAt?: string } | undefined)?.lastRunAt;
+    const excluded = p.exclusions.reduce((n, g) => n + g.count, 0);
+    const idle: MigrationSummary = { created: 0, updated: 0, deleted: 0, failed: 0, inSync: p.inSync, skipped: p.skipped, orphaned: p.orphaned, excluded, ...(lastWriteAt ? { lastWriteAt } : {}) };
+    return idle;
+  });
+  return { pending, summary, drift: run.drift };
 }
 
 /**

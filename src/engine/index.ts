@@ -15,3 +15,4 @@ export * from "./concurrency";
 export * from "./report";
 export * from "./progress";
 export * from "./planlines";
+export * from "./exclusions";

@@ -89,7 +89,8 @@ export function isMappingConfigError(err: unknown): err is MappingConfigError {
 /** Outcome of mapping one path. */
 export type MapOutcome =
   | { readonly kind: "mapped"; readonly name: string; readonly rule: number | "default" }
-  | { readonly kind: "excluded" }
+  /** `by`: the rule that excluded it, as written (`exclude[0] "tmp/**"`, `include (no pattern matched)`). */
+  | { readonly kind: "excluded"; readonly by: string }
   | { readonly kind: "invalid"; readonly message: string };
 
 /** Options of {@link createMapper}. */
@@ -265,8 +266,9 @@ export function createMapper(options: MapperOptions): Mapper {
       if (ref.path.length > MAX_MATCH_PATH_LENGTH) {
         return { kind: "invalid", message: `source path [${fullSourcePath(ref).slice(0, 80)}…] is ${ref.path.length} characters long; paths longer than ${MAX_MATCH_PATH_LENGTH} are not mapped` };
       }
-      if (include.length > 0 && !include.some((r) => r.test(ref.path))) return { kind: "excluded" };
-      if (exclude.some((r) => r.test(ref.path))) return { kind: "excluded" };
+      if (include.length > 0 && !include.some((r) => r.test(ref.path))) return { kind: "excluded", by: "include (no pattern matched)" };
+      const ex = exclude.findIndex((r) => r.test(ref.path));
+      if (ex >= 0) return { kind: "excluded", by: `exclude[${ex}] ${JSON.stringify(options.exclude?.[ex] ?? "")}` };
       let raw: string | undefined;
       let rule: number | "default" = "default";
       for (let i = 0; i < rules.length && raw === undefined; i++) {

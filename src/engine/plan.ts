@@ -21,6 +21,7 @@
 import { buildEngineError, isEngineError, type EngineError } from "./errors";
 import { fullSourcePath, normalizeMount } from "./mapping";
 import type { Mapper } from "./mapping";
+import { ExclusionTally, type ExclusionGroup } from "./exclusions";
 import { truncateSourcePath } from "./markers";
 import type { DestinationEntry, Markers, PlanAction, PlanItem, PlanReason, SourceSecret } from "./types";
 
@@ -67,6 +68,11 @@ export interface PlanInput {
   readonly mapper: Mapper;
   readonly options: PlanOptions;
   /**
+   * Paths excluded before they reached the planner (a source's inventory filter); the planner adds
+   * the ones it excludes itself. Counted in `counts.excluded` and returned as `exclusions`.
+   */
+  readonly exclusions?: ExclusionTally;
+  /**
    * Looks closer at a destination entry without markers that a source maps to, before deciding
    * (e.g. a copy of ours whose latest version was set by hand: `handEdited` with the old markers).
    * Called lazily, only for such entries, because it may cost requests.
@@ -103,6 +109,8 @@ export interface Plan {
   readonly inSync: number;
   /** False when the destination could only be looked up, so orphans were not searched. */
   readonly orphansChecked: boolean;
+  /** Excluded paths by the rule that excluded them, with counts (paths only, never read). */
+  readonly exclusions: readonly ExclusionGroup[];
 }
 
 /** Bad planner input (a programming error, not a user one). */
@@ -257,6 +265,8 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
   const seenPaths = new Set<string>();
   let sources = 0;
   let excluded = 0;
+  let excludedHere = 0;
+  const exclusions = input.exclusions ?? new ExclusionTally();
 
   for await (const s of input.source) {
     sources++;
@@ -267,6 +277,8 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     const out = mapper.map(s);
     if (out.kind === "excluded") {
       excluded++;
+      if (!exclusions.has(path)) excludedHere++;
+      exclusions.record(path, out.by);
       continue;
     }
     if (out.kind === "invalid") {
@@ -319,7 +331,8 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
   const destItems: PlanItem[] = [];
   for (const [key, copy] of ours) {
     if (claims.has(key)) continue;
-    const mapped = seenPaths.has(copy.sourcePath);
+    // A copy whose source was excluded before planning (the inventory filter) is unmapped, not deleted.
+    const mapped = seenPaths.has(copy.sourcePath) || exclusions.has(copy.sourcePath);
     const del = options.deletionPolicy === "delete";
     const reason: PlanReason = mapped
       ? del ? "no longer mapped (deletionPolicy: delete)" : "no longer mapped (kept, orphaned)"
@@ -329,9 +342,11 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
 
   const all = [...kept, ...destItems].sort(compareItems);
   const count = (a: PlanAction): number => all.filter((i) => i.action === a).length;
+  // Paths the inventory filter excluded never reached this loop: they count as sources and exclusions.
+  const filtered = exclusions.count - excludedHere;
   const counts: PlanCounts = {
-    sources,
-    excluded,
+    sources: sources + filtered,
+    excluded: exclusions.count,
     inSync: sources - excluded - kept.length,
     create: count("create"),
     update: count("update"),
@@ -347,5 +362,6 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     counts,
     inSync: counts.inSync,
     orphansChecked: listing !== undefined,
+    exclusions: exclusions.groups(),
   };
 }

@@ -4,6 +4,7 @@
  * redacted error messages — never a value.
  */
 import { encodePlanReason, encodePlanText } from "./planlines";
+import type { ExclusionGroup } from "./exclusions";
 import type { PlanAction, PlanItem } from "./types";
 
 /** Outcome of one item after execution. */
@@ -35,6 +36,8 @@ export interface MigrationReport {
   readonly items: readonly ReportItem[];
   /** Non-fatal notes (dropped tags, truncations). */
   readonly warnings: readonly string[];
+  /** Source paths the mapping's include/exclude left out, by rule (never read). */
+  readonly excluded: { readonly count: number; readonly byRule: readonly ExclusionGroup[] };
 }
 
 /** Outcome of a plan item that was executed without error. */
@@ -78,6 +81,7 @@ export function buildReport(input: {
   readonly items: readonly ReportItem[];
   readonly inSync?: number;
   readonly warnings?: readonly string[];
+  readonly exclusions?: readonly ExclusionGroup[];
 }): MigrationReport {
   const counts = Object.fromEntries(ITEM_RESULTS.map((r) => [r, 0])) as Record<ItemResult, number>;
   for (const i of input.items) counts[i.result]++;
@@ -89,6 +93,7 @@ export function buildReport(input: {
     inSync: input.inSync ?? 0,
     items: [...input.items],
     warnings: [...(input.warnings ?? [])],
+    excluded: { count: (input.exclusions ?? []).reduce((n, g) => n + g.count, 0), byRule: [...(input.exclusions ?? [])] },
   };
 }
 
@@ -120,11 +125,17 @@ export function toMarkdown(report: MigrationReport): string {
     `- Started: ${report.startedAt}`,
     `- Finished: ${report.finishedAt} (${(report.durationMs / 1000).toFixed(1)} s)`,
     `- Already in sync: ${report.inSync}`,
+    `- Excluded by the mapping: ${report.excluded.count}`,
     `- ${summary.length > 0 ? summary.join(", ") : "no pending items"}`,
     "",
   ];
   if (rows.length > 0) {
     lines.push("| Result | Source path | Version | Destination | Action | Reason | Error |", "|---|---|---|---|---|---|---|", ...rows, "");
+  }
+  if (report.excluded.byRule.length > 0) {
+    lines.push("## Excluded", "", "| Rule | Paths | Examples |", "|---|---|---|");
+    for (const g of report.excluded.byRule) lines.push(`| ${cell(g.by)} | ${g.count} | ${cell(g.examples.map((e) => encodePlanText(e, "path")).join(", "))} |`);
+    lines.push("");
   }
   if (report.warnings.length > 0) lines.push("## Warnings", "", ...report.warnings.map((w) => `- ${cell(w)}`), "");
   return lines.join("\n");

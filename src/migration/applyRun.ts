@@ -7,6 +7,7 @@ import {
   Progress,
   reportItem,
   secretStrings,
+  type ExclusionGroup,
   type FingerprintKey,
   type MigrationReport,
   type PlanItem,
@@ -33,6 +34,8 @@ export interface ApplyOptions {
   onWarning?: (warnings: readonly string[]) => void;
   /** Skipped and orphaned secrets: reported with their reason, nothing done. */
   notices?: readonly PlanItem[];
+  /** What the mapping excluded, by rule: reported, nothing done. */
+  exclusions?: readonly ExclusionGroup[];
 }
 
 type Outcome = { result: ReportItem["result"]; warnings?: readonly string[] } | { error: unknown; secrets: string[] };
@@ -86,5 +89,5 @@ export async function applyRun(o: ApplyOptions): Promise<MigrationReport> {
     }
   }
   for (const n of o.notices ?? []) items.push(reportItem(n, { result: n.action === "skip" ? "skipped" : "orphaned" }));
-  return buildReport({ startedAt, finishedAt: new Date(), items, inSync: o.inSync, warnings });
+  return buildReport({ startedAt, finishedAt: new Date(), items, inSync: o.inSync, warnings, exclusions: o.exclusions });
 }

@@ -2,6 +2,8 @@
 // Runs in the Pulumi program during preview and up, so `pulumi preview --diff` shows each secret.
 import {
   createMapper,
+  ExclusionTally,
+  tallyingMapper,
   mapConcurrent,
   planMigration,
   sourceMetadataHash,
@@ -49,8 +51,11 @@ export async function planRun(
   const expiry = settings.expiryKey && (await destination.capabilities()).expiry ? { metadataKey: settings.expiryKey } : undefined;
   // The source inventory and the destination listing are both network-bound and independent: run
   // them at once. Both hold metadata only (no value), a few hundred bytes per secret.
-  const [sources, entries] = await Promise.all([collect(source.inventory(mapper, fingerprintKey)), collect(destination.entries())]);
+  // What the inventory's filter excludes is never read, but it is counted, by rule, for the plan.
+  const exclusions = new ExclusionTally();
+  const [sources, entries] = await Promise.all([collect(source.inventory(tallyingMapper(mapper, exclusions), fingerprintKey)), collect(destination.entries())]);
   const plan = await planMigration({
+    exclusions,
     source: sources,
     // The planner indexes the listing itself (properties only); unmarked entries a source maps to
     // are inspected lazily, to tell our copy edited by hand from a stranger's secret.

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth, VaultEndpoint } from "../clients/vault/connection";
-import { encodePlanKey, ownsCopy, redactedError, toJson, toMarkdown, type MigrationReport } from "../engine";
+import { encodePlanKey, ownsCopy, redactedError, type ExclusionGroup, type MigrationReport } from "../engine";
 import { applyRun } from "../migration/applyRun";
 import type { DestinationConnection, DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { destinationLocation, openDestination } from "../migration/destinations";
@@ -9,6 +9,7 @@ import { withDefaults, settingsMappingHash, type MigrationSettings } from "../mi
 import type { MigrationSource } from "../migration/source";
 import { VaultSource } from "../migration/vaultSource";
 import { verifyRun } from "../migration/verifyRun";
+import { writeReportFiles } from "../migration/reportFiles";
 import { exitWhenEngineGone } from "./providerProcess";
 
 /** Inputs of the migration resource, as stored in state (credentials are secrets). */
@@ -33,6 +34,8 @@ export interface SecretMigrationProps {
   notices?: PendingChanges;
   /** Sources already in sync when planned, for the report. */
   inSync?: number;
+  /** What the mapping excluded, by rule, for the report; never a change by itself. */
+  exclusions?: ExclusionGroup[];
   /** Where to write the JSON and Markdown report (`<path>.json`, `<path>.md`); none when unset. */
   reportPath?: string;
   /** `pulumi destroy`: `keep` the migrated secrets (default) or soft-`delete` them. */
@@ -44,13 +47,22 @@ export interface SecretMigrationProps {
   appliedPlan?: string;
 }
 
+/**
+ * What the last run did (the run of the last `up`, also when it had nothing to write): counts only,
+ * so a no-change `up` after another leaves it as it is. Times are in the report.
+ */
 export interface MigrationSummary {
   created: number;
   updated: number;
   deleted: number;
   failed: number;
+  /** Sources already in sync before the run. */
   inSync: number;
-  lastRunAt: string;
+  skipped: number;
+  orphaned: number;
+  excluded: number;
+  /** When a run last wrote (created, updated or deleted) something; absent before the first write. */
+  lastWriteAt?: string;
 }
 
 /** Everything that, changed, calls for a run even with nothing pending. */
@@ -70,20 +82,19 @@ async function withRun<T>(p: SecretMigrationProps, fn: (source: MigrationSource,
   }
 }
 
-function writeReport(path: string | undefined, report: MigrationReport): void {
-  if (!path) return;
-  const fs = require("node:fs") as typeof import("node:fs");
-  const p = require("node:path") as typeof import("node:path");
-  fs.mkdirSync(p.dirname(p.resolve(path)), { recursive: true });
-  fs.writeFileSync(`${path}.json`, toJson(report));
-  fs.writeFileSync(`${path}.md`, toMarkdown(report));
+/** The summary of a finished run; `lastWriteAt` moves only when the run wrote something. */
+export function summaryOf(report: MigrationReport, previousWriteAt?: string): MigrationSummary {
+  const c = report.counts;
+  const wrote = c.created + c.updated + c.deleted > 0;
+  const lastWriteAt = wrote ? report.finishedAt : previousWriteAt;
+  return { created: c.created, updated: c.updated, deleted: c.deleted, failed: c.failed, inSync: report.inSync, skipped: c.skipped, orphaned: c.orphaned, excluded: report.excluded.count, ...(lastWriteAt ? { lastWriteAt } : {}) };
 }
 
 /**
  * Applies the pending changes, plus any drift the last `pulumi refresh` found (a value edited by hand
  * keeps its markers, so only refresh sees it); throws, after writing the report, if any secret failed.
  */
-async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChanges = {}): Promise<MigrationSummary> {
+async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChanges = {}, previousWriteAt?: string): Promise<MigrationSummary> {
   return withRun(p, async (source, settings, dest) => {
     const items = decodePending({ ...drift, ...planOf(p) }, source.mount);
     const report = await applyRun({
@@ -99,15 +110,16 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
       onWarning: (warnings) => warnings.forEach((w) => console.error(`warning: ${w}`)),
       notices: decodePending(p.notices ?? {}, source.mount),
       inSync: p.inSync,
+      exclusions: p.exclusions,
     });
-    writeReport(p.reportPath, report);
+    writeReportFiles(p.reportPath, report);
     const c = report.counts;
     if (c.failed > 0) {
       const first = report.items.filter((i) => i.result === "failed").slice(0, 10).map((i) => `  ${encodePlanKey(i)}: ${i.error}`);
       // Nothing is lost: markers say what landed, so the next run re-plans only what is missing.
       throw new Error(`${c.failed} of ${items.length} secret(s) failed (${c.created} created, ${c.updated} updated, ${c.deleted} deleted); re-run to retry:\n${first.join("\n")}`);
     }
-    return { created: c.created, updated: c.updated, deleted: c.deleted, failed: 0, inSync: report.inSync, lastRunAt: report.finishedAt };
+    return summaryOf(report, previousWriteAt);
   });
 }
 
@@ -119,6 +131,12 @@ function planIdentityHash(p: Pick<SecretMigrationProps, "pending" | "__pending" 
   const { createHash } = require("node:crypto") as typeof import("node:crypto");
   const lines = Object.entries(planOf(p) ?? {}).map(([k, v]) => `${k}\t${v}`).sort();
   return createHash("sha256").update(`${p.planId ?? ""}\n${lines.join("\n")}`).digest("hex").slice(0, 32);
+}
+
+/** State written before `lastWriteAt` existed kept `lastRunAt`, the time of its last applied run. */
+function legacyRunAt(summary: MigrationSummary | undefined): string | undefined {
+  const old = (summary as { lastRunAt?: unknown } | undefined)?.lastRunAt;
+  return typeof old === "string" ? old : undefined;
 }
 
 /** Copies Vault KV secrets into a destination, per the plan computed by the program. */
@@ -140,7 +158,7 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
   }
 
   async update(_id: string, olds: SecretMigrationProps, news: SecretMigrationProps): Promise<pulumi.dynamic.UpdateResult<SecretMigrationProps>> {
-    return { outs: outputsOf(news, await applyPendingChanges(news, olds.drift)) };
+    return { outs: outputsOf(news, await applyPendingChanges(news, olds.drift, olds.summary?.lastWriteAt ?? legacyRunAt(olds.summary))) };
   }
 
   /** `pulumi refresh`: re-verifies every copy, values included, and reports drift as an output. */
@@ -183,6 +201,7 @@ export interface SecretMigrationArgs {
   planId?: pulumi.Input<string>;
   notices?: pulumi.Input<PendingChanges>;
   inSync?: pulumi.Input<number>;
+  exclusions?: pulumi.Input<ExclusionGroup[]>;
   reportPath?: pulumi.Input<string>;
   onDestroy?: pulumi.Input<"keep" | "delete">;
 }

@@ -36,11 +36,12 @@ describe("KeyVaultMigration through the real engine (OpenBao → Key Vault doubl
 
   describe("KV v2: per-secret preview and zero writes when in sync", () => {
     let t: TestStack;
-    const params: MigrationParams = { mount: "mig1" };
+    const params: MigrationParams = { mount: "mig1", exclude: ["tmp/**"], report: "mig1" };
 
     before(async () => {
       await newMount(env, "mig1", 2);
       for (const p of ["apps/a", "apps/b", "apps/c"]) await putKv2(env, "mig1", p, { password: secretValue(env, p) });
+      await putKv2(env, "mig1", "tmp/scratch", { password: secretValue(env, "scratch") });
       t = await migrationStack(env, "mig1", params);
       env.kv.resetCounters();
       const res = await t.up();
@@ -79,12 +80,33 @@ describe("KeyVaultMigration through the real engine (OpenBao → Key Vault doubl
       assert.equal(got.properties.tags?.["original-version"], "2");
     });
 
-    it("2. up twice with nothing changed: no resource change and no write", async () => {
-      await t.up();
+    it("2. up twice with nothing changed: no resource change and no write; outputs and report describe that run", async () => {
+      const first = await t.up();
+      const written = first.outputs.summary.value;
+      const before = readReport(reportBase(env, "mig1"));
       env.kv.resetCounters();
       const res = await t.up();
       assert.deepEqual(changes(res.summary.resourceChanges), {});
       assert.deepEqual(writes(), { setSecret: 0, updateSecret: 0, deleteSecret: 0 });
+      // The excluded path is counted, by its rule, in the plan line and the report (issue #25, 2).
+      const log = t.output.join("");
+      assert.match(log, /plan: 0 to create, 0 to update, 0 to delete, 4 in sync, 0 skipped, 0 orphaned, 1 excluded/);
+      assert.match(log, /excluded by exclude\[0\] "tmp\/\*\*": 1 \(mig1\/tmp\/scratch\)/);
+      // Outputs describe this run, not the last one that wrote (issue #25, 3); the last write's time is kept.
+      const s = res.outputs.summary.value;
+      assert.deepEqual({ ...s, lastWriteAt: undefined }, { created: 0, updated: 0, deleted: 0, failed: 0, inSync: 4, skipped: 0, orphaned: 0, excluded: 1, lastWriteAt: undefined });
+      assert.equal(s.lastWriteAt, written.lastWriteAt ?? s.lastWriteAt);
+      assert.ok(typeof s.lastWriteAt === "string" && s.lastWriteAt <= before.finishedAt, "lastWriteAt is the last write's time");
+      // The report is rewritten by the run with nothing to write.
+      const report = readReport(reportBase(env, "mig1"));
+      assert.ok(report.finishedAt > before.finishedAt, "a fresh report");
+      assert.equal(report.inSync, 4);
+      assert.deepEqual(report.items, []);
+      assert.deepEqual(report.excluded, { count: 1, byRule: [{ by: 'exclude[0] "tmp/**"', count: 1, examples: ["mig1/tmp/scratch"] }] });
+      // And a preview of the next no-change run shows no change at all, outputs included.
+      const pre = await t.preview(true);
+      assert.deepEqual(changes(pre.changeSummary), {});
+      assert.doesNotMatch(pre.stdout, /summary/, pre.stdout);
     });
   });
 

@@ -275,6 +275,12 @@ export async function leakTexts(env: MigrationEnv): Promise<Record<string, strin
   return texts;
 }
 
-export function readReport(base: string): { items: { sourcePath: string; destinationName: string; action: string; result: string; reason: string; error?: string }[]; counts: Record<string, number> } {
+export function readReport(base: string): {
+  items: { sourcePath: string; destinationName: string; action: string; result: string; reason: string; error?: string }[];
+  counts: Record<string, number>;
+  inSync: number;
+  finishedAt: string;
+  excluded: { count: number; byRule: { by: string; count: number; examples: string[] }[] };
+} {
   return JSON.parse(fs.readFileSync(`${base}.json`, "utf8"));
 }

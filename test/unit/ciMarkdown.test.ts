@@ -200,7 +200,7 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
       const md = buildMarkdown(
         report({
           mode: "up",
-          summaries: { "apps-to-keyvault": { created: 3, updated: 1, deleted: 0, failed: 0, inSync: 2, lastRunAt: "2026-01-01T00:00:00Z" } },
+          summaries: { "apps-to-keyvault": { created: 3, updated: 1, deleted: 0, failed: 0, inSync: 2, skipped: 1, excluded: 4, lastWriteAt: "2026-01-01T00:00:00Z" } },
           resourceChanges: { create: 2, same: 1 },
           steps: [{ op: "create", type: "pulumi-nodejs:dynamic/vault-migration:SecretMigration", name: "apps-to-keyvault" }],
           reports: [".reports/apps.md"],
@@ -208,7 +208,7 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
       );
       assert.match(md, /^## Migration run: stack `prod`/);
       assert.match(md, /\*\*Succeeded\.\*\* Exit code 0\./);
-      assert.match(md, /\| apps-to-keyvault \| 3 \| 1 \| 0 \| 0 \| 2 \| 2026-01-01T00:00:00Z \|/);
+      assert.match(md, /\| apps-to-keyvault \| 3 \| 1 \| 0 \| 0 \| 2 \| 1 \| 4 \| 2026-01-01T00:00:00Z \|/);
       assert.match(md, /\*\*Resources:\*\* 1 create \(1 unchanged\)/);
       assert.match(md, /- `\.reports\/apps\.md`/);
       assert.ok(!md.includes("**Secrets:**"));

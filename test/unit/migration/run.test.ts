@@ -342,4 +342,40 @@ describe("migration run on the fakes (plan → apply → verify → report)", ()
     assert.deepEqual(results(failed.report), ["failed secret/apps/web"]);
     assert.match(failed.report.items[0]?.error ?? "", /secret 'secret\/apps\/web' is soft-deleted; recover or purge it/);
   });
+  it("paths the mapping excludes are counted by rule (never read), reported, and a copy of an excluded path is 'no longer mapped'", async () => {
+    const source = tree();
+    source.put("apps/tmp/a", { x: "tmp-a-value" });
+    source.put("apps/tmp/b", { x: "tmp-b-value" });
+    const dest = fake();
+    // First everything is copied, then tmp/ and web are excluded: their copies are orphans of an unmapped source.
+    await run(source, dest);
+    const s = settings({ exclude: ["apps/tmp/**", "apps/web"] });
+    const reads = source.counters.valueReads;
+    const p = await plan(source, dest, s);
+    assert.equal(p.plan.counts.excluded, 3);
+    assert.equal(p.plan.counts.sources, 5);
+    const byRule = [...p.plan.exclusions].sort((a, b) => a.by.localeCompare(b.by));
+    assert.deepEqual(byRule, [
+      { by: 'exclude[0] "apps/tmp/**"', count: 2, examples: ["secret/apps/tmp/a", "secret/apps/tmp/b"] },
+      { by: 'exclude[1] "apps/web"', count: 1, examples: ["secret/apps/web"] },
+    ]);
+    assert.deepEqual(p.plan.orphaned.map((o) => `${o.sourcePath}: ${o.reason}`).sort(), [
+      "secret/apps/tmp/a: no longer mapped (kept, orphaned)",
+      "secret/apps/tmp/b: no longer mapped (kept, orphaned)",
+      "secret/apps/web: no longer mapped (kept, orphaned)",
+    ]);
+    assert.equal(source.counters.valueReads, reads, "an excluded path is never read");
+    const report = await applyRun({ items: p.plan.items, source, destination: dest, fingerprintKey: KEY, mappingHash: p.mappingHash, migrationId: MID, concurrency: 2, inSync: p.plan.inSync, exclusions: p.plan.exclusions });
+    assert.equal(report.excluded.count, 3);
+    assert.match(toMarkdown(report), /\| exclude\[0\] "apps\/tmp\/\*\*" \| 2 \| `?secret\/apps\/tmp\/a`?, `?secret\/apps\/tmp\/b`? \|/);
+    assert.match(toMarkdown(report), /Excluded by the mapping: 3/);
+  });
+
+  it("include: paths no pattern matches are excluded under one rule", async () => {
+    const source = tree();
+    const p = await plan(source, fake(), settings({ include: ["apps/db"] }));
+    assert.deepEqual(p.plan.exclusions.map((g) => `${g.by}: ${g.count}`), ["include (no pattern matched): 2"]);
+    assert.equal(p.plan.counts.excluded, 2);
+    assert.deepEqual(brief(p.plan.items), ["create secret/apps/db: new in source"]);
+  });
 });
