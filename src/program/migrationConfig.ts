@@ -19,9 +19,9 @@ export interface MigrationConfig {
 }
 
 /** Keys every migration entry may have, whatever its destination. */
-const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "migrationId"];
-const SOURCE_KEYS = ["mount", "prefix", "kvVersion"];
-const MAPPING_KEYS = ["rules", "include", "exclude"];
+export const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "migrationId"];
+export const SOURCE_KEYS = ["mount", "prefix", "kvVersion"];
+export const MAPPING_KEYS = ["rules", "include", "exclude"];
 
 /**
  * Parses the list. `secret(key)` gives secret stack config values (`keyVaultAccessToken`,

@@ -27,7 +27,8 @@ export interface KeyVaultCredentials {
   credential: KeyVaultCredentialSpec;
 }
 
-const SPEC_KEYS = ["kind", "vaultUrl", "caCertPem", "disableChallengeResourceVerification", "softDeleted", "pacing", "rbacMaxWaitMs"];
+/** Every key of a Key Vault destination spec (README's tables are checked against it). */
+export const KEY_VAULT_SPEC_KEYS = ["kind", "vaultUrl", "caCertPem", "disableChallengeResourceVerification", "softDeleted", "pacing", "rbacMaxWaitMs"];
 const PACING_KEYS = ["writeLimit", "otherLimit", "windowMs", "headroom"];
 
 /**
@@ -53,7 +54,7 @@ const SOVEREIGN_HOSTS = /\.vault\.(azure\.cn|usgovcloudapi\.net|microsoftazure\.
 
 function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): string[] {
   const problems: string[] = [];
-  for (const k of Object.keys(spec)) if (!SPEC_KEYS.includes(k)) problems.push(`[${prefix}.${k}] is not a Key Vault destination setting`);
+  for (const k of Object.keys(spec)) if (!KEY_VAULT_SPEC_KEYS.includes(k)) problems.push(`[${prefix}.${k}] is not a Key Vault destination setting`);
   const url = typeof spec.vaultUrl === "string" ? spec.vaultUrl : "";
   try {
     const u = new URL(url);

@@ -36,12 +36,13 @@ export interface VaultCredentials {
   auth: VaultAuth;
 }
 
-const SPEC_KEYS = ["kind", "address", "namespace", "mount", "kvVersion", "prefix", "caCertPem", "insecureSkipTlsVerify", "copyMetadata", "replayVersions"];
+/** Every key of a Vault destination spec (README's tables are checked against it). */
+export const VAULT_SPEC_KEYS = ["kind", "address", "namespace", "mount", "kvVersion", "prefix", "caCertPem", "insecureSkipTlsVerify", "copyMetadata", "replayVersions"];
 const trim = (p: unknown): string => (typeof p === "string" ? p : "").replace(/^\/+|\/+$/g, "");
 
 function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): string[] {
   const problems: string[] = [];
-  for (const k of Object.keys(spec)) if (!SPEC_KEYS.includes(k)) problems.push(`[${prefix}.${k}] is not a Vault destination setting`);
+  for (const k of Object.keys(spec)) if (!VAULT_SPEC_KEYS.includes(k)) problems.push(`[${prefix}.${k}] is not a Vault destination setting`);
   // The connection check wants an auth; credentials are checked apart, so a placeholder stands in.
   problems.push(...validateVaultConnection({ address: spec.address as string | undefined, auth: { method: "token", token: "-" } }, prefix));
   const mountProblem = configuredPathProblem(typeof spec.mount === "string" ? spec.mount : "", true);
