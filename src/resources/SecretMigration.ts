@@ -11,10 +11,14 @@ import { VaultSource } from "../migration/vaultSource";
 import { verifyRun } from "../migration/verifyRun";
 import { writeReportFiles } from "../migration/reportFiles";
 import { exitWhenEngineGone } from "./providerProcess";
+import { joinCa, splitCa, type CaBundles } from "./caBundles";
 
 /** Inputs of the migration resource, as stored in state (credentials are secrets). */
 export interface SecretMigrationProps {
-  sourceEndpoint: VaultEndpoint;
+  /** The source's endpoint as shown: a CA bundle appears as its `caCertSha256` (the PEM is in `caBundles`). */
+  sourceEndpoint: VaultEndpoint & { caCertSha256?: string };
+  /** CA bundles of the source and the destination, kept out of the diff (see caBundles.ts). */
+  caBundles?: CaBundles;
   sourceAuth: VaultAuth;
   settings: MigrationSettings;
   /**
@@ -73,8 +77,8 @@ function configKey(p: Partial<SecretMigrationProps>): string {
 async function withRun<T>(p: SecretMigrationProps, fn: (source: MigrationSource, settings: MigrationSettings, dest: MigrationDestination) => Promise<T>): Promise<T> {
   exitWhenEngineGone();
   const settings = withDefaults(p.settings);
-  const source = await VaultSource.open({ ...p.sourceEndpoint, auth: p.sourceAuth }, settings);
-  const dest = openDestination({ spec: p.destination, credentials: p.destinationCredentials }, { fingerprintKey: p.fingerprintKey, settings, source });
+  const source = await VaultSource.open({ ...joinCa(p.sourceEndpoint, p.caBundles?.source), auth: p.sourceAuth }, settings);
+  const dest = openDestination({ spec: joinCa(p.destination, p.caBundles?.destination), credentials: p.destinationCredentials }, { fingerprintKey: p.fingerprintKey, settings, source });
   try {
     return await fn(source, settings, dest);
   } finally {
@@ -217,6 +221,8 @@ export class SecretMigration extends pulumi.dynamic.Resource {
   declare readonly drift: pulumi.Output<PendingChanges>;
 
   constructor(name: string, args: SecretMigrationArgs, opts?: pulumi.CustomResourceOptions) {
+    const source = pulumi.output(args.sourceEndpoint).apply((e) => splitCa(e));
+    const spec = pulumi.output(args.destination.spec).apply((d) => splitCa(d as DestinationSpecBase & { caCertPem?: string }));
     super(
       new SecretMigrationProvider(),
       name,
@@ -224,14 +230,16 @@ export class SecretMigration extends pulumi.dynamic.Resource {
         ...args,
         ...planInputs(args.pending, pulumi.runtime.isDryRun()),
         sourceAuth: pulumi.secret(args.sourceAuth),
+        sourceEndpoint: source.apply((x) => x.shown),
         // Split here, and only here (see SecretMigrationProps.destination).
-        destination: args.destination.spec,
+        destination: spec.apply((x) => x.shown),
+        caBundles: pulumi.secret(pulumi.all([source, spec]).apply(([a, b]): CaBundles => ({ ...(a.pem ? { source: a.pem } : {}), ...(b.pem ? { destination: b.pem } : {}) }))),
         destinationCredentials: pulumi.secret(args.destination.credentials),
         fingerprintKey: pulumi.secret(args.fingerprintKey),
         summary: undefined,
         drift: undefined,
       },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["sourceAuth", "destinationCredentials", "fingerprintKey"] }),
+      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["sourceAuth", "destinationCredentials", "fingerprintKey", "caBundles"] }),
       "vault-migration",
       "SecretMigration",
     );

@@ -43,6 +43,11 @@ describe("KeyVaultMigration through the real engine (OpenBao → Key Vault doubl
       for (const p of ["apps/a", "apps/b", "apps/c"]) await putKv2(env, "mig1", p, { password: secretValue(env, p) });
       await putKv2(env, "mig1", "tmp/scratch", { password: secretValue(env, "scratch") });
       t = await migrationStack(env, "mig1", params);
+      // A fresh stack's diff shows every input: the double's CA bundle appears as its SHA-256, not
+      // as kilobytes of PEM (issue #25, 7).
+      const fresh = await t.preview(true);
+      assert.doesNotMatch(fresh.stdout, /BEGIN CERTIFICATE/);
+      assert.match(fresh.stdout, /caCertSha256\s*:\s*"[0-9a-f]{64}"/);
       env.kv.resetCounters();
       const res = await t.up();
       assert.equal(env.kv.counters().setSecret, 3, "the first up writes the three secrets");
