@@ -45,6 +45,11 @@ export interface DestinationNaming {
   sanitize(raw: string): string;
   /** Whether a sanitised name is acceptable to the destination. */
   isValid(name: string): boolean;
+  /**
+   * Says when sanitising did more than substitute characters (a name cut to a length limit, a part
+   * of the path that vanished), so the plan and the report can show it; undefined otherwise.
+   */
+  describeChange?(raw: string, name: string): string | undefined;
 }
 
 /** Lookup key of a destination name: lower-cased when the destination ignores case. */
@@ -88,7 +93,7 @@ export function isMappingConfigError(err: unknown): err is MappingConfigError {
 
 /** Outcome of mapping one path. */
 export type MapOutcome =
-  | { readonly kind: "mapped"; readonly name: string; readonly rule: number | "default" }
+  | { readonly kind: "mapped"; readonly name: string; readonly rule: number | "default"; readonly note?: string }
   /** `by`: the rule that excluded it, as written (`exclude[0] "tmp/**"`, `include (no pattern matched)`). */
   | { readonly kind: "excluded"; readonly by: string }
   | { readonly kind: "invalid"; readonly message: string };
@@ -286,7 +291,8 @@ export function createMapper(options: MapperOptions): Mapper {
         const why = name === "" ? "an empty name" : `[${name}], which is not a valid ${naming.id} name`;
         return { kind: "invalid", message: `source path [${fullSourcePath(ref)}] maps to ${why}` };
       }
-      return { kind: "mapped", name, rule };
+      const note = naming.describeChange?.(raw, name);
+      return { kind: "mapped", name, rule, ...(note ? { note } : {}) };
     },
   };
 }

@@ -305,7 +305,9 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     });
     let entry = await lookup(key);
     if (entry && !entry.markers && !entry.managed && input.inspectUnmarked) entry = await input.inspectUnmarked(entry);
-    const item = decide(s, storedPath, make, entry);
+    const decided = decide(s, storedPath, make, entry);
+    // A name the destination's rules shortened or changed beyond substitution says so where it is written.
+    const item = decided && out.note && decided.action !== "skip" ? { ...decided, detail: decided.detail ? `${decided.detail}; ${out.note}` : out.note } : decided;
     if (item) sourceItems.push({ key, item });
   }
 

@@ -4,6 +4,7 @@ import * as fc from "fast-check";
 import {
   isPlanInputError,
   createMapper,
+  encodePlanLine,
   fingerprint,
   planMigration,
   sourceMetadataHash,
@@ -367,5 +368,19 @@ describe("planMigration: inspecting unmarked entries", () => {
     });
     assert.deepEqual(inspected, ["secret-a"]);
     assert.deepEqual(plan.items.map((i) => [i.destinationName, i.action, i.reason]), [["secret-a", "update", "destination changed by hand"]]);
+  });
+  describe("names the destination's rules changed beyond substitution say so (issue #25, 8)", () => {
+    it("a name cut to Key Vault's 127 characters, and a path segment that vanished, are in the item's detail", async () => {
+      const long = `apps/${"a".repeat(150)}`;
+      const p = await plan([v2(long), v2("apps/__/db"), v2("apps/db_main")], dest());
+      const byPath = new Map(p.items.map((i) => [i.sourcePath, i]));
+      assert.equal(byPath.get(`kv/${long}`)?.destinationName.length, 127);
+      assert.equal(byPath.get(`kv/${long}`)?.detail, "name shortened to 127 of 158 characters");
+      assert.equal(byPath.get("kv/apps/__/db")?.destinationName, "kv-apps-db");
+      assert.equal(byPath.get("kv/apps/__/db")?.detail, 'path segment(s) "__" left no character in the name');
+      // Substitution alone (`_` → `-`) is the documented rule and says nothing.
+      assert.equal(byPath.get("kv/apps/db_main")?.detail, undefined);
+      assert.equal(encodePlanLine(byPath.get("kv/apps/__/db") as PlanItem), 'kv/apps/__/db → kv-apps-db: create v1: new in source (path segment(s) "__" left no character in the name)');
+    });
   });
 });

@@ -23,10 +23,24 @@ export function sanitizeKeyVaultName(raw: string): string {
     .slice(0, KEY_VAULT_NAME_MAX);
 }
 
+/**
+ * What the sanitiser did beyond substituting `-` for characters: a name cut to 127 characters, and
+ * path segments without a letter or a digit, which vanish (`a/__/b` → `a-b`).
+ */
+export function describeKeyVaultNameChange(raw: string, name: string): string | undefined {
+  const notes: string[] = [];
+  const full = raw.replace(/[^a-zA-Z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-+|-+$/g, "");
+  if (full.length > name.length) notes.push(`name shortened to ${name.length} of ${full.length} characters`);
+  const gone = raw.split("/").filter((seg) => seg !== "" && !/[a-zA-Z0-9]/.test(seg));
+  if (gone.length) notes.push(`path segment(s) ${gone.map((g) => JSON.stringify(g)).join(", ")} left no character in the name`);
+  return notes.length ? notes.join("; ") : undefined;
+}
+
 /** Azure Key Vault naming: seed 003's sanitiser, case-insensitive names. */
 export const keyVaultNaming: DestinationNaming = {
   id: "azure-key-vault",
   caseSensitive: false,
   sanitize: sanitizeKeyVaultName,
   isValid: (name) => KEY_VAULT_NAME_PATTERN.test(name),
+  describeChange: describeKeyVaultNameChange,
 };
