@@ -37,6 +37,8 @@ export interface MigrationCommonArgs {
   onDestroy?: "keep" | "delete";
   /** At most this many plan lines are logged one by one (the rest are counted). Default 200. */
   logLimit?: number;
+  /** How often `up` logs a progress line while copying, in ms (100–600,000; default 5,000). */
+  progressIntervalMs?: number;
   /**
    * The migration's identity, written as a marker on every copy; default `<stack>/<name>`. Removal
    * and orphan detection touch only copies that carry it, so keep it stable (set it explicitly
@@ -63,6 +65,7 @@ export function validateMigrationArgs(label: string, migrationId: string, args: 
   if (args.existing && !["fail", "adopt", "overwrite"].includes(args.existing)) problems.push('[existing] must be "fail", "adopt" or "overwrite"');
   if (args.deletionPolicy && !["keep", "delete"].includes(args.deletionPolicy)) problems.push('[deletionPolicy] must be "keep" or "delete"');
   if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 256)) problems.push("[concurrency] must be a whole number from 1 to 256");
+  if (args.progressIntervalMs !== undefined && (!Number.isInteger(args.progressIntervalMs) || args.progressIntervalMs < 100 || args.progressIntervalMs > 600_000)) problems.push("[progressIntervalMs] must be a whole number of milliseconds from 100 to 600,000");
   const settings = withDefaults({
     migrationId,
     mount: args.source?.mount ?? "",
@@ -76,6 +79,7 @@ export function validateMigrationArgs(label: string, migrationId: string, args: 
     unwrapKey: args.unwrapKey,
     expiryKey: args.expiryKey,
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
+    ...(args.progressIntervalMs ? { progressIntervalMs: args.progressIntervalMs } : {}),
   });
   try {
     createMapper({ naming, rules: settings.rules, include: settings.include, exclude: settings.exclude });

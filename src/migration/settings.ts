@@ -25,7 +25,11 @@ export interface MigrationSettings {
   expiryKey?: string;
   /** Copies in flight. */
   concurrency: number;
+  /** How often `up` logs a progress line (done/total, rate, ETA) while copying; default 5,000 ms. */
+  progressIntervalMs?: number;
 }
+
+export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
 
 export const DEFAULT_CONCURRENCY = 32;
 

@@ -5,7 +5,7 @@ import { applyRun } from "../migration/applyRun";
 import type { DestinationConnection, DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { destinationLocation, openDestination } from "../migration/destinations";
 import { decodePending, encodePending, planInputs, planOf, type PendingChanges } from "../migration/pendingChanges";
-import { withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
+import { DEFAULT_PROGRESS_INTERVAL_MS, withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
 import type { MigrationSource } from "../migration/source";
 import { VaultSource } from "../migration/vaultSource";
 import { verifyRun } from "../migration/verifyRun";
@@ -86,6 +86,13 @@ async function withRun<T>(p: SecretMigrationProps, fn: (source: MigrationSource,
   }
 }
 
+/** The run's last line under the resource: what it did, in one line. */
+function finalLine(r: MigrationReport): string {
+  const c = r.counts;
+  const rest = [`${r.inSync} in sync`, ...(c.skipped ? [`${c.skipped} skipped`] : []), ...(c.orphaned ? [`${c.orphaned} orphaned`] : []), ...(r.excluded.count ? [`${r.excluded.count} excluded`] : [])];
+  return `copied: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ${c.failed} failed; ${rest.join(", ")} in ${(r.durationMs / 1000).toFixed(1)} s`;
+}
+
 /** The summary of a finished run; `lastWriteAt` moves only when the run wrote something. */
 export function summaryOf(report: MigrationReport, previousWriteAt?: string): MigrationSummary {
   const c = report.counts;
@@ -110,6 +117,7 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
       migrationId: settings.migrationId,
       concurrency: settings.concurrency,
       onProgress: (line) => console.error(line),
+      progressEveryMs: settings.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
       // What a destination could not carry (tags past its limit, an unresolvable expiry): shown under the resource.
       onWarning: (warnings) => warnings.forEach((w) => console.error(`warning: ${w}`)),
       notices: decodePending(p.notices ?? {}, source.mount),
@@ -117,6 +125,7 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
       exclusions: p.exclusions,
     });
     writeReportFiles(p.reportPath, report);
+    console.error(finalLine(report));
     const c = report.counts;
     if (c.failed > 0) {
       const first = report.items.filter((i) => i.result === "failed").slice(0, 10).map((i) => `  ${encodePlanKey(i)}: ${i.error}`);

@@ -160,12 +160,19 @@ describe("KeyVaultMigration lifecycle: deletions, destroy, faults, throttling (O
         // 0fe7648 KeyVaultDestinationSpec documented `writesPerWindow`/`othersPerWindow`, which were
         // passed through unchanged and silently ignored (see the report).
         destinationExtra: { pacing: { writeLimit: 20, otherLimit: 200, windowMs: 1000 } },
+        // Several progress lines over the ~3 s copy (issue #25, 10).
+        progressIntervalMs: 500,
+        concurrency: 4,
       });
       env.kv.setThrottling({ writeLimit: 20, otherLimit: 200, windowMs: 1000 });
       env.kv.resetCounters();
       try {
         const res = await t.up();
         assert.equal(res.outputs.summary.value.created, 60);
+        // What a person reads in the CLI's output: progress lines under the migration, then one final line.
+        const progress = res.stdout.split("\n").filter((l) => /copying \d+\/60 \(\d+%\) \d+\.\d\/s ETA (\d+[hms]|\?)/.test(l));
+        assert.ok(progress.length >= 2, `progress lines:\n${res.stdout}`);
+        assert.match(res.stdout, /copied: 60 created, 0 updated, 0 deleted, 0 failed; 0 in sync in \d+\.\d s/);
       } finally {
         env.kv.setThrottling({ writeLimit: 300, otherLimit: 4000, windowMs: 10_000 });
       }

@@ -108,6 +108,7 @@ export interface MigrationParams {
   unwrapKey?: string;
   expiryKey?: string;
   concurrency?: number;
+  progressIntervalMs?: number;
   /** Relative to env.reportDir; registered for the leak check. */
   report?: string;
   onDestroy?: "keep" | "delete";
@@ -162,6 +163,7 @@ export function migrationProgram(input: ProgramInput): () => Promise<Record<stri
       ...(params.unwrapKey ? { unwrapKey: params.unwrapKey } : {}),
       ...(params.expiryKey ? { expiryKey: params.expiryKey } : {}),
       ...(params.concurrency ? { concurrency: params.concurrency } : {}),
+      ...(params.progressIntervalMs ? { progressIntervalMs: params.progressIntervalMs } : {}),
       ...(input.report ? { reportPath: input.report } : {}),
       ...(params.onDestroy ? { onDestroy: params.onDestroy } : {}),
     } as KeyVaultMigrationArgs);
