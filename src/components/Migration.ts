@@ -3,7 +3,7 @@
 // the destination's driver, found by `kind` in the registry, supplies naming, checks and the type.
 import * as pulumi from "@pulumi/pulumi";
 import { encodePlanLine, type Plan } from "../engine";
-import type { DestinationSpecBase } from "../migration/destination";
+import type { DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { driverFor, openDestination } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
 import { planRun } from "../migration/planRun";
@@ -70,8 +70,10 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
   /** The plan of this run (paths, names, reasons; no value), logged line by line; throws on refusals. */
   async function planOnce(conn: VaultConnection, spec: DestinationSpecBase, credentials: Readonly<Record<string, unknown>>, key: string): Promise<{ pending: PendingChanges; planId: string; notices: PendingChanges; inSync: number }> {
     const source = await VaultSource.open(conn, settings);
-    const d = openDestination({ spec, credentials }, { fingerprintKey: key, settings, source });
+    // Opened inside the try: closing the source revokes the plan's Vault token, success or failure.
+    let d: MigrationDestination | undefined;
     try {
+      d = openDestination({ spec, credentials }, { fingerprintKey: key, settings, source });
       // Values are read only at preview, to fail oversize ones before anything is written; in `up`
       // the provider validates each value right before writing it.
       const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
@@ -91,7 +93,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
       return { pending, planId, notices: encodeNotices([...plan.skipped, ...plan.orphaned]), inSync: plan.inSync };
     } finally {
-      await Promise.all([source.close(), d.close()]);
+      await Promise.all([source.close(), d?.close()]);
     }
   }
 
