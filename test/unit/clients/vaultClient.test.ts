@@ -179,7 +179,7 @@ describe("VaultClient over MockAgent", () => {
     it("close() revokes the token its own login obtained (revoke-self), and never a token given in the connection", async () => {
       const events: string[] = [];
       const { agent, pool, client } = mockVault(approle, { onTokenEvent: (e) => events.push(e) });
-      pool.intercept({ path: "/v1/auth/approle/login", method: "PUT" }).reply(200, login.body);
+      pool.intercept({ path: "/v1/auth/approle/login", method: "PUT" }).reply(200, login.body as object);
       pool.intercept({ path }).reply(200, { data: {} }).persist();
       const revoked: string[] = [];
       pool
