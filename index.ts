@@ -48,6 +48,7 @@ if (settings.reader && adminConnection && settings.vault) {
     tokenTtl: r.tokenTtl,
     tokenMaxTtl: r.tokenMaxTtl,
     secretIdTtl: r.secretIdTtl,
+    secretIdNumUses: r.secretIdNumUses,
     secretIdBoundCidrs: r.secretIdBoundCidrs,
     tokenBoundCidrs: r.tokenBoundCidrs,
     rotationTrigger: r.rotationTrigger,

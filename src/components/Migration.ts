@@ -3,7 +3,7 @@
 // the destination's driver, found by `kind` in the registry, supplies naming, checks and the type.
 import * as pulumi from "@pulumi/pulumi";
 import { buildReport, encodePlanLine, exclusionLines, reportItem, type ExclusionGroup, type Plan } from "../engine";
-import type { DestinationSpecBase } from "../migration/destination";
+import type { DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { driverFor, openDestination } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
 import { planRun } from "../migration/planRun";
@@ -84,8 +84,10 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
   async function planOnce(conn: VaultConnection, spec: DestinationSpecBase, credentials: Readonly<Record<string, unknown>>, key: string, reportPath: string | undefined): Promise<PlannedRun> {
     const startedAt = new Date();
     const source = await VaultSource.open(conn, settings);
-    const d = openDestination({ spec, credentials }, { fingerprintKey: key, settings, source });
+    // Opened inside the try: closing the source revokes the plan's Vault token, success or failure.
+    let d: MigrationDestination | undefined;
     try {
+      d = openDestination({ spec, credentials }, { fingerprintKey: key, settings, source });
       // Values are read only at preview, to fail oversize ones before anything is written; in `up`
       // the provider validates each value right before writing it.
       const { plan, refusals } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
@@ -120,7 +122,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       }
       return planned;
     } finally {
-      await Promise.all([source.close(), d.close()]);
+      await Promise.all([source.close(), d?.close()]);
     }
   }
 

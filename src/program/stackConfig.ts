@@ -22,6 +22,8 @@ export interface ReaderSettings {
   tokenTtl?: string | number;
   tokenMaxTtl?: string | number;
   secretIdTtl?: string | number;
+  /** Logins one secret_id allows (0 = unlimited); a run logs in once per Vault-facing operation. */
+  secretIdNumUses?: number;
   secretIdBoundCidrs?: string[];
   tokenBoundCidrs?: string[];
   rotationTrigger?: string;
@@ -105,6 +107,7 @@ export function readStackSettings(raw: RawStackConfig): StackSettings {
         const mountProblem = typeof r.authMountPath === "string" ? configuredPathProblem(r.authMountPath, true) : "must be a string";
         if (mountProblem) problems.push(`[vault-migration:reader.authMountPath] ${mountProblem}`);
       }
+      if (r.secretIdNumUses !== undefined && !(Number.isInteger(r.secretIdNumUses) && (r.secretIdNumUses as number) >= 0)) problems.push("[vault-migration:reader.secretIdNumUses] must be a whole number, 0 (unlimited) or more");
       reader = r as unknown as ReaderSettings;
     }
   }

@@ -78,11 +78,13 @@ async function withRun<T>(p: SecretMigrationProps, fn: (source: MigrationSource,
   exitWhenEngineGone();
   const settings = withDefaults(p.settings);
   const source = await VaultSource.open({ ...joinCa(p.sourceEndpoint, p.caBundles?.source), auth: p.sourceAuth }, settings);
-  const dest = openDestination({ spec: joinCa(p.destination, p.caBundles?.destination), credentials: p.destinationCredentials }, { fingerprintKey: p.fingerprintKey, settings, source });
+  // Opened inside the try: closing the source revokes the run's Vault token, success or failure.
+  let dest: MigrationDestination | undefined;
   try {
+    dest = openDestination({ spec: joinCa(p.destination, p.caBundles?.destination), credentials: p.destinationCredentials }, { fingerprintKey: p.fingerprintKey, settings, source });
     return await fn(source, settings, dest);
   } finally {
-    await Promise.all([source.close(), dest.close()]);
+    await Promise.all([source.close(), dest?.close()]);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   type MigrationEnv,
   type MigrationParams,
 } from "../support/migration";
+import { vaultRequest } from "../support/openbao";
 import { assertNoSecrets, changes } from "../support/pulumi";
 
 describe("KeyVaultMigration: errors at preview and least privilege (OpenBao → Key Vault double)", function () {
@@ -136,6 +137,8 @@ describe("KeyVaultMigration: errors at preview and least privilege (OpenBao → 
       assert.equal(res.outputs.readerPolicy.value, "lp-reader");
       const again = await t.up();
       assert.deepEqual(changes(again.summary.resourceChanges), {});
+      // Every token the runs obtained with the reader's secret_id (the plans, the copy) was revoked when its run ended.
+      assert.equal(await liveTokensOfRole(env, "lp-reader"), 0, "no reader token outlives its run");
 
       params.prefix = "other";
       env.kv.resetCounters();
@@ -154,3 +157,14 @@ describe("KeyVaultMigration: errors at preview and least privilege (OpenBao → 
     });
   });
 });
+
+/** Live tokens issued by AppRole login to `role` (by their metadata), looked up with the root token. */
+async function liveTokensOfRole(env: MigrationEnv, role: string): Promise<number> {
+  const list = await vaultRequest<{ data: { keys: string[] } }>(env.bao, "LIST", "auth/token/accessors");
+  let n = 0;
+  for (const accessor of list?.data.keys ?? []) {
+    const t = await vaultRequest<{ data: { meta?: Record<string, string> | null } }>(env.bao, "POST", "auth/token/lookup-accessor", { accessor }).catch(() => undefined);
+    if (t?.data.meta?.role_name === role) n++;
+  }
+  return n;
+}

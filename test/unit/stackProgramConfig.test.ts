@@ -1,7 +1,7 @@
 // The stack program (index.ts) under mocks: what a user meets on a first stack of their own.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ExampleStackMocks, runExampleProgram, type StackExports } from "../support/exampleStackProgram";
+import { dynamicType, ExampleStackMocks, runExampleProgram, unwrapSecrets, type StackExports } from "../support/exampleStackProgram";
 
 const migrations = [{ name: "apps", source: { mount: "secret", prefix: "apps/" }, destination: { vaultUrl: "https://kv-x.vault.azure.net" }, credential: { type: "default" } }];
 
@@ -37,5 +37,17 @@ describe("stack program: configuration (mocks)", () => {
     const missing = await run({ "vault-migration:migrations": migrations }, {});
     assert.ok(missing.error instanceof pulumi.RunError, `got ${String(missing.error)}`);
     assert.match((missing.error as Error).message, /\[vault-migration:vault\.address\] is required \(or set VAULT_ADDR\)/);
+  });
+
+  it("the reader's secretIdNumUses reaches its AppRole (secret_id_num_uses), and a bad one is refused naming the key", async () => {
+    const reader = { name: "reader", sources: [{ mount: "secret", kvVersion: 2 }], secretIdNumUses: 3 };
+    const env = { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "env-token" };
+    const r = await run({ "vault-migration:reader": reader }, env);
+    assert.equal(r.error, undefined, String(r.error));
+    const role = unwrapSecrets(r.mocks.one(dynamicType("VaultAppRole"), "reader-role").inputs) as { secretIdNumUses?: unknown };
+    assert.equal(role.secretIdNumUses, 3);
+    const bad = await run({ "vault-migration:reader": { ...reader, secretIdNumUses: -1 } }, env);
+    assert.ok(bad.error instanceof pulumi.RunError, `got ${String(bad.error)}`);
+    assert.match((bad.error as Error).message, /\[vault-migration:reader\.secretIdNumUses\] must be a whole number/);
   });
 });

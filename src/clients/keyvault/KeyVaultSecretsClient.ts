@@ -9,7 +9,7 @@ import {
   toKeyVaultError,
   type KeyVaultOperation,
 } from "./errors";
-import { Pacer } from "./pacer";
+import { sharedPacer, type Pacer } from "./pacer";
 
 /** Key Vault's documented limits per vault per 10 s (fact sheet §4). */
 export const KEY_VAULT_WRITE_LIMIT = 300;
@@ -79,6 +79,37 @@ export interface KeyVaultSecretsClientOptions {
   readonly conflictMaxWaitMs?: number;
   /** Poll interval of the delete/recover pollers. Default 2,000 ms (the SDK's). */
   readonly pollIntervalMs?: number;
+  /**
+   * How long one HTTP request may wait for the answer's headers before it is abandoned (then
+   * retried like a dropped connection, and finally failed with code `timeout`). Default 60,000 ms;
+   * the SDK itself has none, so a stalled connection would hold a run forever.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+type PipelinePolicy = NonNullable<SecretClientOptions["additionalPolicies"]>[number]["policy"];
+
+/** What a request abandoned by {@link requestTimeout} fails with: a transport failure, code ETIMEDOUT. */
+const TIMEOUT_ERROR = "KeyVaultRequestTimeout";
+
+/**
+ * Sets every request's timeout (each attempt, the challenge round trip and the pollers' GETs
+ * included) and turns the SDK's resulting AbortError into a timeout the retry loop knows.
+ */
+function requestTimeout(timeoutMs: number): PipelinePolicy {
+  return {
+    name: "vaultMigrationRequestTimeout",
+    async sendRequest(request, next) {
+      request.timeout = timeoutMs;
+      try {
+        return await next(request);
+      } catch (e) {
+        // No caller of this client passes an abort signal: an abort here is the timeout firing.
+        if ((e as { name?: unknown } | null)?.name !== "AbortError" || request.abortSignal?.aborted) throw e;
+        throw Object.assign(new Error(`no answer within ${timeoutMs} ms (ETIMEDOUT)`), { name: TIMEOUT_ERROR, code: "ETIMEDOUT" });
+      }
+    },
+  };
 }
 
 /** Properties of a secret or of one version; never a value. */
@@ -138,8 +169,9 @@ function transientOutcome(e: unknown): AttemptOutcome {
   if (isKeyVaultError(e)) return { error: e, idempotent: true, retryable: false };
   const f = errorFacts(e);
   if (f.statusCode) return { status: f.statusCode, ...(f.headers ? { headers: f.headers } : {}), error: e, idempotent: true };
-  // No status: only the SDK's own request errors can be transient, not credential or programming errors.
-  if ((e as { name?: unknown } | null)?.name !== "RestError") return { error: e, idempotent: true, retryable: false };
+  // No status: only the SDK's own request errors (and our timeout) can be transient, not credential or programming errors.
+  const name = (e as { name?: unknown } | null)?.name;
+  if (name !== "RestError" && name !== TIMEOUT_ERROR) return { error: e, idempotent: true, retryable: false };
   return { error: e, idempotent: true };
 }
 
@@ -183,11 +215,13 @@ export class KeyVaultSecretsClient {
 
   constructor(options: KeyVaultSecretsClientOptions) {
     this.vaultUrl = options.vaultUrl.replace(/\/+$/, "");
+    if (options.requestTimeoutMs !== undefined && !(options.requestTimeoutMs > 0)) throw new RangeError(`requestTimeoutMs must be positive (got ${options.requestTimeoutMs})`);
     const sdk: SecretClientOptions = {
       // No SDK retries: its retries would bypass our pacer (a 429 answered by an unpaced resend
       // trips the limit again) and it gives up on bare 429s anyway. Our loop in `call` retries
       // 408/429/5xx and dropped connections, honouring Retry-After, each attempt re-paced.
       retryOptions: { maxRetries: 0 },
+      additionalPolicies: [{ policy: requestTimeout(options.requestTimeoutMs ?? 60_000), position: "perRetry" }],
     };
     if (options.caCertPem !== undefined) sdk.tlsOptions = { ca: options.caCertPem };
     if (options.disableChallengeResourceVerification === true) sdk.disableChallengeResourceVerification = true;
@@ -197,8 +231,9 @@ export class KeyVaultSecretsClient {
       const headroom = p.headroom ?? 0.95;
       const windowMs = p.windowMs ?? KEY_VAULT_LIMIT_WINDOW_MS;
       const scaled = (limit: number): number => Math.max(1, Math.floor(limit * headroom));
-      this.writes = new Pacer(scaled(p.writeLimit ?? KEY_VAULT_WRITE_LIMIT), windowMs);
-      this.others = new Pacer(scaled(p.otherLimit ?? KEY_VAULT_OTHER_LIMIT), windowMs);
+      // Per vault, not per client: every client of this vault in the process takes turns in one pacer.
+      this.writes = sharedPacer(this.vaultUrl, "write", scaled(p.writeLimit ?? KEY_VAULT_WRITE_LIMIT), windowMs);
+      this.others = sharedPacer(this.vaultUrl, "other", scaled(p.otherLimit ?? KEY_VAULT_OTHER_LIMIT), windowMs);
     }
     const r = options.retry ?? {};
     this.policy = retryPolicy({ retries: r.retries, baseMs: r.baseMs, maxMs: r.maxMs, maxRetryAfterMs: r.maxRetryAfterMs, maxTotalMs: r.maxTotalMs });

@@ -30,6 +30,25 @@ export function keyVaultCredential(spec: KeyVaultCredentialSpec): TokenCredentia
   }
 }
 
+/** A static token must have this long left when a run starts: it cannot be refreshed mid-run. */
+export const STATIC_TOKEN_MIN_REMAINING_MS = 5 * 60_000;
+
+/**
+ * Why a static access token is unfit for a run, checked at preview and again before the first write:
+ * expired, or expiring within {@link STATIC_TOKEN_MIN_REMAINING_MS}. Names the expiry, never the token.
+ */
+export function staticTokenProblem(spec: { readonly token?: unknown; readonly expiresOn?: unknown }, nowMs: number = Date.now()): string | undefined {
+  if (typeof spec.token !== "string" || !spec.token) return undefined;
+  const raw = spec.expiresOn;
+  const expiresOn = raw instanceof Date ? raw : typeof raw === "string" || typeof raw === "number" ? new Date(raw) : jwtExpiry(spec.token);
+  if (!expiresOn || Number.isNaN(expiresOn.getTime())) return undefined;
+  const left = expiresOn.getTime() - nowMs;
+  const renew = "obtain a new one (e.g. `az account get-access-token --resource https://vault.azure.net`), or use a credential that refreshes (`default`, `clientSecret`)";
+  if (left <= 0) return `the access token expired at ${expiresOn.toISOString()}: ${renew}`;
+  if (left < STATIC_TOKEN_MIN_REMAINING_MS) return `the access token expires at ${expiresOn.toISOString()}, in ${Math.ceil(left / 1000)} s, too soon for a run (it cannot be refreshed): ${renew}`;
+  return undefined;
+}
+
 function staticToken(token: string, expiresOn: Date | undefined): TokenCredential {
   return {
     getToken: async (): Promise<AccessToken> => {

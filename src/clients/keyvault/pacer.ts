@@ -68,3 +68,24 @@ export class Pacer {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
+
+/**
+ * The process's one pacer for a vault's limit class. Key Vault counts requests per vault, and one
+ * provider process serves every dynamic resource of a stack (several migrations into one vault run
+ * there side by side), so clients of one vault must share the pacer. The registry lives on
+ * `process`, not in this module: Pulumi serializes each resource's provider with its own copy of
+ * this module, so a module-level map would be one per resource. Clients asking for different
+ * limits or windows (explicit `pacing` options) get their own pacer for those settings.
+ */
+export function sharedPacer(vaultUrl: string, kind: "write" | "other", limit: number, windowMs: number): Pacer {
+  const registryKey = Symbol.for("vault-migration.keyVaultPacers");
+  const proc = process as unknown as Record<symbol, Map<string, Pacer> | undefined>;
+  const registry = (proc[registryKey] ??= new Map<string, Pacer>());
+  const key = `${vaultUrl.replace(/\/+$/, "").toLowerCase()}|${kind}|${limit}|${windowMs}`;
+  let pacer = registry.get(key);
+  if (!pacer) {
+    pacer = new Pacer(limit, windowMs);
+    registry.set(key, pacer);
+  }
+  return pacer;
+}

@@ -1,9 +1,9 @@
 import { Agent, request, type Dispatcher } from "undici";
 import { badSegment } from "../../engine/paths";
-import { clientError, isClientError, stripQuery } from "../http/errors";
+import { clientError, isClientError, stripQuery, type ClientError } from "../http/errors";
 import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import type { VaultAuth, VaultConnection, VaultEndpoint } from "./connection";
-import { vaultApiError, vaultConnectionError, vaultInvalidResponse } from "./errors";
+import { isVaultApiError, vaultApiError, vaultConnectionError, vaultInvalidResponse } from "./errors";
 
 export interface VaultClientOptions {
   /** Connections kept alive to the server (bounded parallelism lives with the caller). Default 32. */
@@ -21,7 +21,12 @@ export interface VaultClientOptions {
    * The endpoint's TLS settings are then the dispatcher's business, and `close()` leaves it open.
    */
   dispatcher?: Dispatcher;
+  /** Told of each token the client obtains, renews or revokes (never the token itself): for tests and logs. */
+  onTokenEvent?: (event: VaultTokenEvent) => void;
 }
+
+/** What the client did with its AppRole token. */
+export type VaultTokenEvent = "login" | "renew" | "revoke";
 
 /**
  * Vault's retry policy: the shared one with short waits, because a Vault or OpenBao server answers
@@ -56,8 +61,15 @@ export class VaultClient {
   private readonly policy: RetryPolicy;
   private readonly clock: RetryClock;
   private token?: string;
+  /** When the token is renewed or replaced: 80% into its lease, so no request carries an expired one. */
   private tokenExpiresAt: number;
+  /** The token came from this client's own AppRole login (so it is this client's to revoke). */
+  private loggedIn = false;
+  /** The login's lease: a renewal granting less has hit the role's token_max_ttl. */
+  private loginLease = 0;
+  private renewable = false;
   private login?: Promise<void>;
+  private readonly onTokenEvent: (event: VaultTokenEvent) => void;
 
   private constructor(
     private readonly endpoint: VaultEndpoint,
@@ -69,6 +81,7 @@ export class VaultClient {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.policy = retryPolicy({ ...options.retry, ...(options.retries !== undefined ? { retries: options.retries } : {}) }, VAULT_RETRY_POLICY);
     this.clock = options.clock ?? systemRetryClock;
+    this.onTokenEvent = options.onTokenEvent ?? (() => undefined);
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
       options.dispatcher ??
@@ -158,18 +171,33 @@ export class VaultClient {
     );
   }
 
-  /** Releases the keep-alive connections (an injected dispatcher is left to its owner). */
+  /**
+   * Revokes the token this client obtained by AppRole login (`auth/token/revoke-self`), so it does
+   * not outlive the run; a token given in the connection is never revoked. Then releases the
+   * keep-alive connections (an injected dispatcher is left to its owner).
+   */
   async close(): Promise<void> {
+    if (this.loggedIn && this.token) {
+      const token = this.token;
+      this.token = undefined;
+      this.loggedIn = false;
+      try {
+        await this.attempt("PUT", "auth/token/revoke-self", { namespace: this.tokenNamespace() }, token);
+        this.onTokenEvent("revoke");
+      } catch {
+        // Best effort: the run's result stands, and the token still dies at the end of its TTL.
+      }
+    }
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
   /** One HTTP exchange: the parsed 2xx body, `undefined` for 204 and allowed statuses, else a ClientError. */
-  private async attempt<T>(method: Method, apiPath: string, opts: RequestOptions): Promise<T | undefined> {
+  private async attempt<T>(method: Method, apiPath: string, opts: RequestOptions, token = this.token): Promise<T | undefined> {
     const shownMethod = method === "GET" && apiPath.endsWith("?list=true") ? "LIST" : method;
     const shownPath = stripQuery(apiPath);
     const namespace = opts.namespace ?? this.endpoint.namespace;
     const headers: Record<string, string> = { accept: "application/json" };
-    if (!opts.anonymous && this.auth) headers["x-vault-token"] = this.token as string;
+    if (!opts.anonymous && token !== undefined) headers["x-vault-token"] = token;
     if (namespace) headers["x-vault-namespace"] = namespace;
     let body: string | undefined;
     if (opts.body !== undefined) {
@@ -214,26 +242,59 @@ export class VaultClient {
   }
 
   private async ensureToken(): Promise<void> {
-    if (this.auth?.method !== "approle") return;
+    const auth = this.auth;
+    if (auth?.method !== "approle") return;
     if (this.token && this.clock.now() < this.tokenExpiresAt) return;
-    this.login ??= this.appRoleLogin(this.auth).finally(() => (this.login = undefined));
+    // One refresh at a time; concurrent requests wait for it.
+    this.login ??= (this.token && this.renewable ? this.renewOrLogin(auth) : this.appRoleLogin(auth)).finally(() => (this.login = undefined));
     await this.login;
+  }
+
+  /** Where the AppRole token was issued (its own token calls go there). */
+  private tokenNamespace(): string | undefined {
+    return (this.auth?.method === "approle" ? this.auth.namespace : undefined) ?? this.endpoint.namespace;
+  }
+
+  /** `auth/token/renew-self` while Vault grants a full lease, else (or on any failure) a fresh login. */
+  private async renewOrLogin(auth: Extract<VaultAuth, { method: "approle" }>): Promise<void> {
+    let lease: number | undefined;
+    try {
+      const res = await this.attempt<VaultResponse<unknown>>("PUT", "auth/token/renew-self", { body: {}, namespace: this.tokenNamespace() });
+      lease = res?.auth?.lease_duration;
+    } catch {
+      // Expired, revoked or not renewable after all: log in again below.
+    }
+    if (lease === undefined || lease <= 0) return this.appRoleLogin(auth);
+    this.onTokenEvent("renew");
+    // A shorter lease than the login's means token_max_ttl is near: the next refresh logs in again.
+    if (lease < this.loginLease) this.renewable = false;
+    this.tokenExpiresAt = this.clock.now() + lease * 800;
   }
 
   private async appRoleLogin(auth: Extract<VaultAuth, { method: "approle" }>): Promise<void> {
     const mount = (auth.mount ?? "approle").replace(/^\/+|\/+$/g, "");
     const loginPath = `auth/${mount}/login`;
-    const res = await this.request<VaultResponse<unknown>>("PUT", loginPath, {
-      anonymous: true,
-      idempotent: false,
-      namespace: auth.namespace ?? this.endpoint.namespace,
-      body: { role_id: auth.roleId, secret_id: auth.secretId },
-    });
+    let res: VaultResponse<unknown> | undefined;
+    try {
+      res = await this.request<VaultResponse<unknown>>("PUT", loginPath, {
+        anonymous: true,
+        idempotent: false,
+        namespace: auth.namespace ?? this.endpoint.namespace,
+        body: { role_id: auth.roleId, secret_id: auth.secretId },
+      });
+    } catch (e) {
+      throw secretIdRefused(e, loginPath) ?? e;
+    }
     const token = res?.auth?.client_token;
     if (!token) throw vaultInvalidResponse("PUT", loginPath, 200, "no client token (AppRole login)");
+    // The token it replaces is left to expire (within 20% of its lease): requests still in flight carry it.
     this.token = token;
+    this.loggedIn = true;
+    this.onTokenEvent("login");
     const lease = res?.auth?.lease_duration ?? 0;
-    // Log in again at 80% of the lease so a long run never uses an expired token.
+    this.loginLease = lease;
+    this.renewable = res?.auth?.renewable === true;
+    // Renew (or log in again) at 80% of the lease so a long run never uses an expired token.
     this.tokenExpiresAt = lease > 0 ? this.clock.now() + lease * 800 : Number.POSITIVE_INFINITY;
   }
 }
@@ -241,8 +302,22 @@ export class VaultClient {
 /** The envelope of a Vault API response. */
 export interface VaultResponse<T> {
   data: T;
-  auth?: { client_token: string; accessor: string; lease_duration: number; policies?: string[] };
+  auth?: { client_token: string; accessor: string; lease_duration: number; renewable?: boolean; policies?: string[] };
   warnings?: string[] | null;
+}
+
+/**
+ * A login refused because of the secret_id (expired past its secret_id_ttl, used up its
+ * secret_id_num_uses, or destroyed): says how to get a new one, instead of a bare 400.
+ */
+function secretIdRefused(e: unknown, loginPath: string): ClientError | undefined {
+  if (!isVaultApiError(e) || e.status !== 400 || !e.errors.some((m) => /secret[ _]?id/i.test(m))) return undefined;
+  return clientError(
+    { code: e.code, service: "vault", method: "PUT", path: loginPath, status: e.status, retryable: false },
+    `Vault AppRole login at ${loginPath} was refused (${e.errors.join("; ")}): the secret_id has expired (secret_id_ttl), ` +
+      "is used up (secret_id_num_uses) or was destroyed. Rotate it: change the reader's rotationTrigger " +
+      "(vault-migration:reader.rotationTrigger) and run `pulumi up`, or issue a new secret_id for the role.",
+  );
 }
 
 function parseErrors(text: string): string[] {

@@ -245,6 +245,7 @@ export async function startKeyVaultDouble(opts: KeyVaultDoubleOptions = {}): Pro
     const fault = faults.next(r.op);
     switch (fault) {
       case "drop": req.socket.destroy(); return;
+      case "stall": return; // no answer, ever: stop() destroys the socket
       case "429": throw kvErrors.throttled(faults.retryAfterSeconds);
       case "429-bare": throw kvErrors.throttled();
       case "503": throw kvErrors.unavailable(faults.retryAfterSeconds);

@@ -75,17 +75,20 @@ export class Throttle {
  * - `429-bare`: 429 Throttled without `Retry-After` (the SDK does not retry it, §3 last paragraph).
  * - `503`: 503 ServiceUnavailable with `Retry-After`.
  * - `drop`: the socket is destroyed before any reply.
+ * - `stall`: the request is never answered (the connection stays open until the client gives up or
+ *   the double stops), as behind a hung proxy or an overloaded frontend: for client timeouts.
  * - `malformed`: the operation runs, but its 2xx answer is cut short mid-JSON (as by a proxy that
  *   truncates a response): a SecretBundle answer still quotes the value, which the SDK's parse error
  *   then carries in its message.
  * - `echo`: 400 whose body is not Key Vault's error shape but `{"message": <the request body>}` (as
  *   a gateway in front of the vault may answer): the SDK makes that text its error message.
  *
- * Neither `malformed` nor `echo` is service behaviour (the fact sheet has none): they exist to test
+ * `stall` is drawn by `rate` only when named in `kinds` (a stalled request costs the client its whole
+ * timeout). Neither `malformed` nor `echo` is service behaviour (the fact sheet has none): they exist to test
  * that no client turns a body into an error message. They are never drawn by `rate` unless named in
  * `kinds`: the default there is the transient faults, FAULT_KINDS.
  */
-export type FaultKind = "429" | "429-bare" | "503" | "drop" | "malformed" | "echo";
+export type FaultKind = "429" | "429-bare" | "503" | "drop" | "stall" | "malformed" | "echo";
 export const FAULT_KINDS: readonly FaultKind[] = ["429", "429-bare", "503", "drop"];
 
 export interface FaultPlan {

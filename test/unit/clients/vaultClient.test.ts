@@ -99,15 +99,16 @@ describe("VaultClient over MockAgent", () => {
     const login = fixture("approle-login"); // lease_duration 60 s, token s.FIXTURE-TOKEN
     const approle = { method: "approle" as const, roleId: "role-MARKER", secretId: "secret-id-MARKER" };
 
-    it("logs in once, and again at 80% of the lease", async () => {
+    it("logs in once, and again at 80% of the lease when the token is not renewable", async () => {
       const { agent, pool, client, clock } = mockVault(approle, { clock: stepClock() });
       let logins = 0;
       pool
         .intercept({ path: "/v1/auth/approle/login", method: "PUT", body: (b) => JSON.parse(b).secret_id === approle.secretId })
         .reply(() => {
           logins++;
-          const body = structuredClone(login.body) as { auth: { client_token: string } };
+          const body = structuredClone(login.body) as { auth: { client_token: string; renewable: boolean } };
           body.auth.client_token = `s.TOKEN-${logins}`;
+          body.auth.renewable = false;
           return { statusCode: 200, data: body };
         })
         .persist();
@@ -128,6 +129,95 @@ describe("VaultClient over MockAgent", () => {
       await client.read(path);
       assert.equal(logins, 2, "at 48 s the client logs in again");
       assert.deepEqual(seen, ["s.TOKEN-1", "s.TOKEN-1", "s.TOKEN-1", "s.TOKEN-2"]);
+      await agent.close();
+    });
+
+    it("renews a renewable token (renew-self) at 80% of its lease, and logs in again once a renewal is cut short by token_max_ttl", async () => {
+      const events: string[] = [];
+      const { agent, pool, client, clock } = mockVault(approle, { clock: stepClock(), onTokenEvent: (e) => events.push(e) });
+      let logins = 0;
+      pool
+        .intercept({ path: "/v1/auth/approle/login", method: "PUT" })
+        .reply(() => {
+          logins++;
+          const body = structuredClone(login.body) as { auth: { client_token: string } };
+          body.auth.client_token = `s.TOKEN-${logins}`;
+          return { statusCode: 200, data: body };
+        })
+        .persist();
+      // The second renewal meets the max TTL: Vault grants only what is left of it.
+      const leases = [60, 30];
+      const renewedWith: string[] = [];
+      pool
+        .intercept({ path: "/v1/auth/token/renew-self", method: "PUT" })
+        .reply((opts) => {
+          renewedWith.push(String((opts.headers as Record<string, string>)["x-vault-token"]));
+          return { statusCode: 200, data: { auth: { client_token: renewedWith.at(-1), lease_duration: leases.shift(), renewable: true } } };
+        })
+        .persist();
+      const seen: string[] = [];
+      pool
+        .intercept({ path })
+        .reply((opts) => {
+          seen.push(String((opts.headers as Record<string, string>)["x-vault-token"]));
+          return { statusCode: 200, data: { data: {} } };
+        })
+        .persist();
+      await client.read(path);
+      clock.advance(48_000);
+      await client.read(path); // renewed: 60 s more
+      clock.advance(48_000);
+      await client.read(path); // renewed, but only 30 s: the max TTL is near
+      clock.advance(24_000);
+      await client.read(path); // a fresh login, not a renewal that would be cut shorter still
+      assert.deepEqual(events, ["login", "renew", "renew", "login"]);
+      assert.deepEqual(renewedWith, ["s.TOKEN-1", "s.TOKEN-1"]);
+      assert.deepEqual(seen, ["s.TOKEN-1", "s.TOKEN-1", "s.TOKEN-1", "s.TOKEN-2"]);
+      await agent.close();
+    });
+
+    it("close() revokes the token its own login obtained (revoke-self), and never a token given in the connection", async () => {
+      const events: string[] = [];
+      const { agent, pool, client } = mockVault(approle, { onTokenEvent: (e) => events.push(e) });
+      pool.intercept({ path: "/v1/auth/approle/login", method: "PUT" }).reply(200, login.body as object);
+      pool.intercept({ path }).reply(200, { data: {} }).persist();
+      const revoked: string[] = [];
+      pool
+        .intercept({ path: "/v1/auth/token/revoke-self", method: "PUT" })
+        .reply((opts) => {
+          revoked.push(String((opts.headers as Record<string, string>)["x-vault-token"]));
+          return { statusCode: 204, data: "" };
+        })
+        .persist();
+      await client.read(path);
+      await client.close();
+      await client.close();
+      assert.deepEqual(revoked, ["s.FIXTURE-TOKEN"], "revoked once, with the login's token");
+      assert.deepEqual(events, ["login", "revoke"]);
+      const given = mockVault({ method: "token", token: TOKEN });
+      given.pool.intercept({ path }).reply(200, { data: {} });
+      given.pool.intercept({ path: "/v1/auth/token/revoke-self", method: "PUT" }).reply(() => {
+        revoked.push("configured");
+        return { statusCode: 204, data: "" };
+      });
+      await given.client.read(path);
+      await given.client.close();
+      assert.deepEqual(revoked, ["s.FIXTURE-TOKEN"], "a configured token is the user's: never revoked");
+      await Promise.all([agent.close(), given.agent.close()]);
+    });
+
+    it("a secret_id refused at login (expired, used up) fails saying to rotate it with the reader's rotationTrigger", async () => {
+      const { agent, pool, client } = mockVault(approle);
+      pool.intercept({ path: "/v1/auth/approle/login", method: "PUT" }).reply(400, { errors: ["invalid role or secret ID"] });
+      const e = await client.read(path).then(
+        () => assert.fail("expected the login to fail"),
+        (x: unknown) => x as Error,
+      );
+      assert.ok(isClientError(e), String(e));
+      assert.match(e.message, /auth\/approle\/login was refused \(invalid role or secret ID\)/);
+      assert.match(e.message, /expired \(secret_id_ttl\), is used up \(secret_id_num_uses\)/);
+      assert.match(e.message, /rotationTrigger/);
+      for (const text of everyRendering(e)) assert.ok(!text.includes(approle.secretId) && !text.includes(approle.roleId), text);
       await agent.close();
     });
 

@@ -1,5 +1,5 @@
 // The Azure Key Vault driver: its spec, checks and how to open it.
-import { keyVaultCredential, type KeyVaultCredentialSpec } from "../../../clients/keyvault/credentials";
+import { keyVaultCredential, staticTokenProblem, type KeyVaultCredentialSpec } from "../../../clients/keyvault/credentials";
 import type { KeyVaultPacing } from "../../../clients/keyvault/KeyVaultSecretsClient";
 import type { DestinationDriver } from "../../destination";
 import { createKeyVaultDestination } from "./destination";
@@ -89,7 +89,9 @@ function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): 
 function validateCredentials(c: unknown, prefix: string): string[] {
   const cred = (c as Partial<KeyVaultCredentials> | undefined)?.credential as { type?: unknown } | undefined;
   if (!cred || !["default", "clientSecret", "accessToken"].includes(cred.type as string)) return [`[${prefix}.credential.type] must be "default", "clientSecret" or "accessToken"`];
-  return [];
+  // A static token that would die mid-run: refused before anything is written.
+  const expiry = cred.type === "accessToken" ? staticTokenProblem(cred as { token?: unknown; expiresOn?: unknown }) : undefined;
+  return expiry ? [`[${prefix}.credential] ${expiry}`] : [];
 }
 
 export const keyVaultDriver: DestinationDriver<KeyVaultDestinationSpec, KeyVaultCredentials> = {

@@ -1,0 +1,51 @@
+// Azure tokens during a run (Key Vault double): a credential that refreshes is asked again as its
+// tokens near expiry, so a run outlives each token; a static token that has expired fails with a
+// clear message before any request carries it.
+import * as assert from "node:assert/strict";
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { keyVaultCredential } from "../../src/clients/keyvault/credentials";
+import { KeyVaultSecretsClient } from "../../src/clients/keyvault/KeyVaultSecretsClient";
+import { startKeyVaultDouble, type KeyVaultDouble } from "../doubles/keyvault";
+
+describe("KeyVaultSecretsClient: tokens during a run", function () {
+  let kv: KeyVaultDouble;
+  const clientFor = (credential: TokenCredential): KeyVaultSecretsClient =>
+    new KeyVaultSecretsClient({ vaultUrl: kv.vaultUrl, credential, caCertPem: kv.caCertPem, disableChallengeResourceVerification: true, pacing: false, retry: { retries: 0 } });
+
+  before(async () => {
+    kv = await startKeyVaultDouble({ deleteDelayMs: 0 });
+  });
+  after(() => kv.stop());
+
+  it("a TokenCredential whose tokens are about to expire is asked again, and every request succeeds with the fresh token", async () => {
+    const issued: string[] = [];
+    // Each token is revoked once the next is issued: a request with a stale one would get 401.
+    const credential: TokenCredential = {
+      getToken: async (): Promise<AccessToken> => {
+        const previous = issued.at(-1);
+        if (previous) kv.revokeToken(previous);
+        issued.push(kv.issueToken());
+        return { token: issued.at(-1) as string, tokenType: "Bearer", expiresOnTimestamp: Date.now() + 1_000 };
+      },
+    };
+    const client = clientFor(credential);
+    for (let i = 0; i < 5; i++) await client.setSecret(`refresh-${i}`, `v${i}`);
+    for (let i = 0; i < 5; i++) assert.equal((await client.getSecret(`refresh-${i}`))?.value, `v${i}`);
+    await client.close();
+    assert.ok(issued.length >= 10, `tokens issued: ${issued.length}`);
+  });
+
+  it("a static access token that has expired fails with a clear message, and no request carries it", async () => {
+    const token = kv.issueToken();
+    const client = clientFor(keyVaultCredential({ type: "accessToken", token, expiresOn: new Date(Date.now() - 1_000) }));
+    kv.resetCounters();
+    const e = await client.getSecret("any").then(
+      () => assert.fail("the expired token was used"),
+      (x: unknown) => x as Error,
+    );
+    await client.close();
+    assert.match(e.message, /the Key Vault access token expired at .*obtain a new one/);
+    assert.ok(!e.message.includes(token));
+    assert.equal(kv.counters().getSecret, 0, "no authenticated request reached the vault");
+  });
+});
