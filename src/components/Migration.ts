@@ -72,8 +72,9 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
     const source = await VaultSource.open(conn, settings);
     const d = openDestination({ spec, credentials }, { fingerprintKey: key, settings, source });
     try {
-      // Values are read only at preview, to fail oversize ones before anything is written; in `up`
-      // the provider validates each value right before writing it.
+      // Values are read here only at preview, to fail oversize ones before anything is written; in
+      // `up` the provider runs the same checks on every pending value before its first write
+      // (applyRun), which also covers `--skip-preview` and the drift a refresh found.
       const { plan, problems } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
       const refused = plan.items.filter((x) => x.action === "refuse");
       if (refused.length || problems.length) {

@@ -8,11 +8,12 @@ import {
   type FingerprintKey,
   type Mapper,
   type Plan,
+  type PlanItem,
 } from "../engine";
 import type { MigrationDestination } from "./destination";
 import { settingsMappingHash, type MigrationSettings } from "./settings";
 import type { MigrationSource } from "./source";
-import { destinationWrite, readPlanned } from "./writes";
+import { destinationWrite, readPlanned, type WriteContext } from "./writes";
 
 export interface RunPlan {
   plan: Plan;
@@ -59,19 +60,28 @@ export async function planRun(
       metadataHash: (s) => sourceMetadataHash(s, expiry),
     },
   });
-  const problems: string[] = [];
-  if (opts.checkValues) {
-    const writes = plan.items.filter((i) => i.action === "create" || i.action === "update");
-    const ctx = { fingerprintKey, mappingHash, migrationId: settings.migrationId };
-    for await (const r of mapConcurrent(writes, settings.concurrency, async (item) => {
-      const v = await readPlanned(source, item);
-      return v ? destination.validate(destinationWrite(item.destinationName, v, ctx)) : undefined;
-    })) {
-      if (!r.ok) throw r.error;
-      if (r.value) problems.push(r.value);
-    }
-  }
+  const problems = opts.checkValues ? await valueProblems(source, destination, plan.items, { fingerprintKey, mappingHash, migrationId: settings.migrationId }, settings.concurrency) : [];
   return { plan, mappingHash, problems };
+}
+
+/**
+ * The value checks of a plan, shared by preview (planning) and `up` (before the first write): reads
+ * each create/update value (its pinned version) and asks the destination's `validate` (size, shape,
+ * name). Streaming: at most `concurrency` values are in memory at once, and none is kept; only the
+ * problems (paths, names, sizes; never a value) are returned. A source gone since planning is no
+ * problem here (the copy reports it); a failed read throws.
+ */
+export async function valueProblems(source: MigrationSource, destination: MigrationDestination, items: readonly PlanItem[], ctx: WriteContext, concurrency: number): Promise<string[]> {
+  const writes = items.filter((i) => i.action === "create" || i.action === "update");
+  const problems: string[] = [];
+  for await (const r of mapConcurrent(writes, concurrency, async (item) => {
+    const v = await readPlanned(source, item);
+    return v ? destination.validate(destinationWrite(item.destinationName, v, ctx)) : undefined;
+  })) {
+    if (!r.ok) throw r.error;
+    if (r.value) problems.push(r.value);
+  }
+  return problems;
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
