@@ -1,7 +1,7 @@
 // CI entry point for a migration stack of this project, through the Automation API:
 //
 //   npm run ci:preview -- --stack <name> [--out plan.md]    pull requests: what would change
-//   npm run ci:up      -- --stack <name> [--out run.md]     main: apply, then a run summary
+//   npm run ci:up      -- --stack <name> [--out run.md]     main: preview, apply, then a run summary
 //   npm run ci:drift   -- --stack <name> [--out drift.md]   schedule: preview with refresh
 //   (or: tsx scripts/ci.ts preview|up|drift --stack <name> [--out FILE] [--verbose])
 //
@@ -252,6 +252,18 @@ export async function run(args: Args): Promise<{ markdown: string; code: number 
       { envVars, ...(pulumiCommand ? { pulumiCommand } : {}), ...(process.env.PULUMI_HOME ? { pulumiHome: process.env.PULUMI_HOME } : {}) },
     );
     if (args.mode === "up") {
+      // The Automation API's `up` always passes --skip-preview. Preview first, as `pulumi up --yes`
+      // does: a refusal or a bad value then stops the job before the update starts, whatever
+      // else the stack holds. The update checks again before its first write (values may change
+      // in between). The preview's events are collected apart: its plan rows are not the run's.
+      const checks = new Collector("up", args.stack);
+      try {
+        await stack.preview({ onEvent: checks.onEvent, onOutput: progress, color: "never" });
+      } catch (e) {
+        const refused = checks.finish(e);
+        refused.errors.unshift("the preview before the update failed: the update did not start, nothing was changed");
+        return { markdown: buildMarkdown(refused), code: exitCode(refused) };
+      }
       const res = await stack.up({ onEvent: collector.onEvent, onOutput: progress, color: "never" });
       collector.report.summaries = summariesOf(res.outputs);
       collector.report.resourceChanges = { ...(res.summary.resourceChanges as Record<string, number>) };

@@ -88,8 +88,9 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
     let d: MigrationDestination | undefined;
     try {
       d = openDestination({ spec, credentials }, { fingerprintKey: key, settings, source });
-      // Values are read only at preview, to fail oversize ones before anything is written; in `up`
-      // the provider validates each value right before writing it.
+      // Values are read here only at preview, to fail oversize ones before anything is written; in
+      // `up` the provider runs the same checks on every pending value before its first write
+      // (applyRun), which also covers `--skip-preview` and the drift a refresh found.
       const { plan, refusals } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
       // The whole plan is shown even when the run is refused, each refused secret on its line with
       // its reason, so one preview names every problem and what the rest would do.

@@ -14,6 +14,7 @@ import {
   type ReportItem,
 } from "../engine";
 import type { MigrationDestination } from "./destination";
+import { valueProblems } from "./planRun";
 import type { MigrationSource } from "./source";
 import { destinationWrite, readPlanned, type WriteContext } from "./writes";
 
@@ -36,6 +37,11 @@ export interface ApplyOptions {
   notices?: readonly PlanItem[];
   /** What the mapping excluded, by rule: reported, nothing done. */
   exclusions?: readonly ExclusionGroup[];
+}
+
+/** The error of a run refused by its value checks: the problems name paths and sizes, never a value. */
+function refusedBeforeWrites(problems: readonly string[]): Error {
+  return new Error(`nothing was written; ${problems.length} problem(s) found before the first write:\n  - ${problems.join("\n  - ")}`);
 }
 
 type Outcome = { result: ReportItem["result"]; warnings?: readonly string[] } | { error: unknown; secrets: string[] };
@@ -64,16 +70,23 @@ async function applyOne(item: PlanItem, o: ApplyOptions, ctx: WriteContext): Pro
   }
 }
 
-/** Runs every create/update/delete item and returns the report (no values in it). */
+/**
+ * Runs every create/update/delete item and returns the report (no values in it). First, before any
+ * write, it runs the preview's value checks on every create/update (`valueProblems`): a run with
+ * one value the destination would refuse or alter throws, naming each problem, with nothing
+ * written, so `pulumi up --skip-preview` refuses exactly what a preview refuses.
+ */
 export async function applyRun(o: ApplyOptions): Promise<MigrationReport> {
   const startedAt = new Date();
   const pending = o.items.filter((i) => i.action === "create" || i.action === "update" || i.action === "delete");
+  const ctx: WriteContext = { fingerprintKey: o.fingerprintKey, mappingHash: o.mappingHash, migrationId: o.migrationId };
+  const problems = await valueProblems(o.source, o.destination, pending, ctx, o.concurrency);
+  if (problems.length) throw refusedBeforeWrites(problems);
   const progress = new Progress({ total: pending.length, now: () => Date.now() });
   const every = o.progressEveryMs ?? 5_000;
   let lastPrint = Date.now();
   const items: ReportItem[] = [];
   const warnings = [...(o.warnings ?? [])];
-  const ctx: WriteContext = { fingerprintKey: o.fingerprintKey, mappingHash: o.mappingHash, migrationId: o.migrationId };
   for await (const r of mapConcurrent(pending, o.concurrency, (item) => applyOne(item, o, ctx))) {
     const outcome: Outcome = r.ok ? r.value : { error: r.error, secrets: [] };
     const failed = "error" in outcome;

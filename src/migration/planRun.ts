@@ -15,7 +15,7 @@ import {
 import type { MigrationDestination } from "./destination";
 import { settingsMappingHash, type MigrationSettings } from "./settings";
 import type { MigrationSource } from "./source";
-import { destinationWrite, readPlanned } from "./writes";
+import { destinationWrite, readPlanned, type WriteContext } from "./writes";
 
 export interface RunPlan {
   plan: Plan;
@@ -71,24 +71,35 @@ export async function planRun(
       metadataHash: (s) => sourceMetadataHash(s, expiry),
     },
   });
-  const problems: string[] = [];
-  const valueRefused = new Map<PlanItem, PlanItem>();
-  if (opts.checkValues) {
-    const writes = plan.items.filter((i) => i.action === "create" || i.action === "update");
-    const ctx = { fingerprintKey, mappingHash, migrationId: settings.migrationId };
-    for await (const r of mapConcurrent(writes, settings.concurrency, async (item) => {
-      const v = await readPlanned(source, item);
-      return v ? destination.validate(destinationWrite(item.destinationName, v, ctx)) : undefined;
-    })) {
-      if (!r.ok) throw r.error;
-      if (r.value) {
-        problems.push(r.value);
-        valueRefused.set(r.item, { ...r.item, action: "refuse", reason: "value refused by the destination", detail: r.value });
-      }
-    }
-  }
+  const found = opts.checkValues ? await valueRefusals(source, destination, plan.items, { fingerprintKey, mappingHash, migrationId: settings.migrationId }, settings.concurrency) : [];
+  const valueRefused = new Map(found.map((f) => [f.item, { ...f.item, action: "refuse" as const, reason: "value refused by the destination" as const, detail: f.problem }]));
   const refusals = plan.items.flatMap((i) => (i.action === "refuse" ? [i] : valueRefused.has(i) ? [valueRefused.get(i) as PlanItem] : []));
-  return { plan, mappingHash, problems, refusals };
+  return { plan, mappingHash, problems: found.map((f) => f.problem), refusals };
+}
+
+/**
+ * The value checks of a plan, shared by preview (planning) and `up` (before the first write): reads
+ * each create/update value (its pinned version) and asks the destination's `validate` (size, shape,
+ * name). Streaming: at most `concurrency` values are in memory at once, and none is kept; only the
+ * problems (paths, names, sizes; never a value) are returned. A source gone since planning is no
+ * problem here (the copy reports it); a failed read throws.
+ */
+export async function valueProblems(source: MigrationSource, destination: MigrationDestination, items: readonly PlanItem[], ctx: WriteContext, concurrency: number): Promise<string[]> {
+  return (await valueRefusals(source, destination, items, ctx, concurrency)).map((f) => f.problem);
+}
+
+/** {@link valueProblems} with the item each problem is about (the preview marks its plan line). */
+export async function valueRefusals(source: MigrationSource, destination: MigrationDestination, items: readonly PlanItem[], ctx: WriteContext, concurrency: number): Promise<{ item: PlanItem; problem: string }[]> {
+  const writes = items.filter((i) => i.action === "create" || i.action === "update");
+  const found: { item: PlanItem; problem: string }[] = [];
+  for await (const r of mapConcurrent(writes, concurrency, async (item) => {
+    const v = await readPlanned(source, item);
+    return v ? destination.validate(destinationWrite(item.destinationName, v, ctx)) : undefined;
+  })) {
+    if (!r.ok) throw r.error;
+    if (r.value) found.push({ item: r.item, problem: r.value });
+  }
+  return found;
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -207,6 +207,26 @@ describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenB
     }
   });
 
+  it("up with an oversize value among new ones: exit 1, nothing written, the path named and never the value", async () => {
+    const big = value("big-blob");
+    await vaultRequest(bao, "POST", "ciapps/data/apps/big/blob", { data: { blob: big + "x".repeat(26_000) } });
+    await vaultRequest(bao, "POST", "ciapps/data/apps/new/ok", { data: { v: value("new-ok") } });
+    try {
+      const r = await ci("up");
+      assert.equal(r.code, 1, r.markdown + r.stderr);
+      assert.match(r.markdown, /^## Migration run: stack/);
+      assert.match(r.markdown, /the preview before the update failed: the update did not start, nothing was changed/, r.markdown);
+      assert.match(r.markdown, /ciapps\/apps\/big\/blob\]?: value is \d+ bytes/, r.markdown);
+      assert.ok(!(r.markdown + r.stdout + r.stderr).includes("x".repeat(64)), "the value is not printed");
+      const names: string[] = [];
+      for await (const p of client.listPropertiesOfSecrets()) names.push(p.name);
+      assert.ok(!names.includes("app-new-ok") && !names.includes("app-big-blob"), `nothing was written: ${names.join(", ")}`);
+    } finally {
+      await vaultRequest(bao, "DELETE", "ciapps/metadata/apps/big/blob");
+      await vaultRequest(bao, "DELETE", "ciapps/metadata/apps/new/ok");
+    }
+  });
+
   it("a value edited by hand in the destination (tags kept): drift exits 2 naming it", async () => {
     const current = await client.getSecret("app-web-api");
     await client.setSecret("app-web-api", value("edited-by-hand"), { tags: current.properties.tags });
@@ -222,7 +242,7 @@ describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenB
   });
 
   it("no seeded value, nor its SHA-256, in any Markdown, stdout or stderr", () => {
-    assert.ok(Object.keys(texts).length >= 18);
+    assert.ok(Object.keys(texts).length >= 21);
     assertNoSecrets(texts, seeded);
   });
 });

@@ -100,6 +100,27 @@ describe("KeyVaultMigration: errors at preview and least privilege (OpenBao → 
       assert.match(msg, /big\/small → big-small: create v1: new in source/);
     });
 
+    it("`pulumi up --skip-preview` refuses an oversize value among valid ones with nothing written; once it is gone the re-run converges", async () => {
+      // The harness's `up` is the Automation API's, which always runs `pulumi up --yes --skip-preview`:
+      // the program plans without reading values, so only the provider's checks stand before the writes.
+      const params: MigrationParams = { mount: "big", report: "oversize-up" };
+      const t = await migrationStack(env, "oversizeup", params);
+      env.kv.resetCounters();
+      const msg = await expectFailure(t, "up");
+      assert.match(msg, /nothing was written; 1 problem\(s\) found before the first write/, msg.slice(0, 3000));
+      assert.match(msg, /big\/huge/);
+      assert.match(msg, /25,?600|too large|limit/i);
+      assert.ok(!msg.includes("x".repeat(64)), "the value is not in the message");
+      assert.equal(env.kv.counters().setSecret, 0, "big/small is not written either");
+      assert.equal((await destinationValues(env.client, "big-")).size, 0, "the vault is unchanged");
+      assert.ok(!(await t.exportState()).includes("SecretMigration"), "the refused run left no migration resource in the state");
+
+      params.exclude = ["huge"];
+      const res = await t.up();
+      assert.equal(res.outputs.summary.value.created, 1);
+      assert.deepEqual([...(await destinationValues(env.client, "big-")).keys()], ["big-small"]);
+    });
+
     it("a bad glob in the mapping rules", async () => {
       const msg = await failsAtPreview("badglob", { mount: "col", rules: [{ match: "apps/[abc", name: "x-{1}" }] }, "x-");
       assert.match(msg, /KeyVaultMigration: \[mapping\]/);

@@ -299,16 +299,22 @@ describe("migration run on the fakes (plan → apply → verify → report)", ()
     assert.deepEqual(results(report), ["created secret/apps/Token", "created secret/apps/token"]);
   });
 
-  it("a value over the destination's limit fails the plan's value check naming the path, and apply refuses it without a write", async () => {
+  it("a value over the destination's limit fails the plan's value check naming the path, and apply refuses the whole run before its first write", async () => {
     const source = tree();
     source.put("apps/blob", { blob: `big-${"x".repeat(300)}` });
     const dest = fake({ maxValueBytes: 256 });
     const p = await plan(source, dest);
-    assert.deepEqual(p.problems, ["fake://destination: secret [secret/apps/blob]: value is 304 bytes (UTF-8), over the destination limit of 256"]);
-    const report = await apply(source, dest, p);
-    assert.deepEqual(results(report), ["created secret/apps/api", "created secret/apps/db", "created secret/apps/web", "failed secret/apps/blob"]);
-    assert.equal(dest.calls.write, 3, "the oversize value never reached write");
-    assert.equal(dest.value("secret/apps/blob"), undefined);
+    const problem = "fake://destination: secret [secret/apps/blob]: value is 304 bytes (UTF-8), over the destination limit of 256";
+    assert.deepEqual(p.problems, [problem]);
+    // What `pulumi up --skip-preview` applies: the plan without its preview's value check.
+    await assert.rejects(apply(source, dest, p), (e: Error) => e.message === `nothing was written; 1 problem(s) found before the first write:\n  - ${problem}`);
+    assert.equal(dest.calls.write, 0, "not even the valid values were written");
+    // The check streams: each value read once and dropped, the other three secrets included.
+    assert.equal(dest.calls.validate, 8, "four values checked at planning, four again before writing");
+    // With the oversize value gone from the source, the re-run converges.
+    source.remove("apps/blob");
+    const { report } = await run(source, dest);
+    assert.deepEqual(results(report), ["created secret/apps/api", "created secret/apps/db", "created secret/apps/web"]);
   });
 
   it("skipped sources and disabled copies are reported with their reason, nothing done", async () => {
