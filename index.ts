@@ -6,6 +6,7 @@ import { Migration } from "./src/components/Migration";
 import { MigrationReader } from "./src/components/MigrationReader";
 import { keyVaultDeploymentArgsFromConfig } from "./src/program/keyVaultDeploymentConfig";
 import { readMigrations } from "./src/program/migrationConfig";
+import { parseSecretKeys, plaintextCredentialProblems } from "./src/program/plaintextCredentials";
 import { readStackSettings } from "./src/program/stackConfig";
 import type { VaultConnectionArgs } from "./src/resources/vaultResourceInputs";
 
@@ -22,6 +23,13 @@ function fromConfig<T>(read: () => T): T {
 }
 
 const config = new pulumi.Config("vault-migration");
+// Before anything else, at preview and at up: a credential set without --secret is in the stack
+// file and would be copied into the state in the clear. The language host passes the secret keys
+// as PULUMI_CONFIG_SECRET_KEYS (the SDK's own isConfigSecret reads the same list, but is internal).
+fromConfig(() => {
+  const problems = plaintextCredentialProblems(pulumi.runtime.allConfig(), parseSecretKeys(process.env.PULUMI_CONFIG_SECRET_KEYS), config.name);
+  if (problems.length) throw new Error(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+});
 const migrationsConfig = config.getObject<unknown>("migrations");
 const settings = fromConfig(() =>
   readStackSettings({

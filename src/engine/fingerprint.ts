@@ -23,8 +23,10 @@ export const MIN_FINGERPRINT_KEY_BYTES = 16;
 export type FingerprintKey = string | Uint8Array;
 
 // Domain-separation prefixes: a data fingerprint, a value fingerprint and a
-// settings hash of the same bytes must never coincide.
-const DOMAIN_DATA = "vault-migration/data/v1\0";
+// settings hash of the same bytes must never coincide. data/v2 binds the source
+// path (see {@link fingerprint}); data/v1 is the path-free content fingerprint.
+const DOMAIN_DATA = "vault-migration/data/v2\0";
+const DOMAIN_CONTENT = "vault-migration/data/v1\0";
 const DOMAIN_VALUE = "vault-migration/value/v1\0";
 const DOMAIN_MAPPING = "vault-migration/mapping/v1\0";
 const DOMAIN_METADATA = "vault-migration/metadata/v1\0";
@@ -107,12 +109,32 @@ function sha(domain: string, text: string): string {
 }
 
 /**
- * Keyed fingerprint of a KV data map: HMAC-SHA256 under `key` over the canonical
- * JSON of `data`, base64url, first {@link FINGERPRINT_LENGTH} characters.
- * Key order does not matter. Safe to store in tags, plans and reports.
+ * Keyed fingerprint of one secret, the `migration-fingerprint` marker: HMAC-SHA256
+ * under `key` over the source path (`mount/path`, as {@link fullSourcePath} writes
+ * it) and the canonical JSON of `data`, base64url, first {@link FINGERPRINT_LENGTH}
+ * characters. Key order does not matter. With the path in the input, two secrets
+ * holding the same value carry different markers, so whoever reads the destination's
+ * metadata cannot tell they are equal. Safe to store in tags, plans and reports.
  */
-export function fingerprint(key: FingerprintKey, data: SecretData): string {
-  return hmac(key, DOMAIN_DATA, canonicalJson(data));
+export function fingerprint(key: FingerprintKey, sourcePath: string, data: SecretData): string {
+  return hmac(key, DOMAIN_DATA, canonicalJson([sourcePath, data]));
+}
+
+/**
+ * Keyed fingerprint of data alone, whatever secret holds it: for comparing two
+ * contents in memory (a write with its read-back), never written as a marker.
+ * It is also what markers of version 1 held (`vault-migration/data/v1`), so it
+ * recognises copies stamped before {@link fingerprint} bound the source path:
+ * those count as in sync when it matches, and get the new marker the next time
+ * the secret is written (see README, "Keyed fingerprints").
+ */
+export function contentFingerprint(key: FingerprintKey, data: SecretData): string {
+  return hmac(key, DOMAIN_CONTENT, canonicalJson(data));
+}
+
+/** Whether a marker is the fingerprint of this secret, in the current or the version-1 form. */
+export function fingerprintMatches(marker: string, key: FingerprintKey, sourcePath: string, data: SecretData): boolean {
+  return marker === fingerprint(key, sourcePath, data) || marker === contentFingerprint(key, data);
 }
 
 /**

@@ -166,7 +166,9 @@ function staleReason(secret: SourceSecret, markers: Markers, storedPath: string,
   } else if (markers.fingerprint === undefined) {
     return "destination markers incomplete";
   }
-  if (secret.fingerprint !== undefined && markers.fingerprint !== undefined && markers.fingerprint !== secret.fingerprint) {
+  // A version-1 marker (no source path in it) of the same value is in sync: upgrading neither
+  // rewrites every copy nor refuses one; the copy gets the current marker when next written.
+  if (secret.fingerprint !== undefined && markers.fingerprint !== undefined && markers.fingerprint !== secret.fingerprint && markers.fingerprint !== secret.legacyFingerprint) {
     return "source value changed";
   }
   if (markers.mappingHash !== options.mappingHash) return "mapping changed";

@@ -30,10 +30,15 @@ export interface SourceSecret extends SourceRef {
   /** KV v2: when the current version was written (ISO 8601); the base of relative expiries. */
   readonly updatedTime?: string;
   /**
-   * Keyed fingerprint (`fingerprint(key, data)`) of the value. Required for KV v1,
-   * whose values are read and fingerprinted in memory at inventory; optional for KV v2.
+   * Keyed fingerprint (`fingerprint(key, fullSourcePath(ref), data)`) of the value. Required for
+   * KV v1, whose values are read and fingerprinted in memory at inventory; optional for KV v2.
    */
   readonly fingerprint?: string;
+  /**
+   * `contentFingerprint(key, data)` of the same value, alongside `fingerprint`: what a copy
+   * stamped by version 1 of the markers holds, so such a copy is recognised as in sync.
+   */
+  readonly legacyFingerprint?: string;
 }
 
 /** The data map of a KV secret. Only ever held in memory, never in plan/report/state. */

@@ -13,7 +13,7 @@ export interface DestinationWrite {
   readonly source: SourceSecret;
   /** The value as read from the source. Never logged, reported or stored. */
   readonly data: SecretData;
-  /** Keyed fingerprint of `data` (`fingerprint(key, data)`), written as a marker. */
+  /** Keyed fingerprint of this secret's `data` (`fingerprint(key, fullSourcePath(source), data)`), written as a marker. */
   readonly fingerprint: string;
   /** Hash of the settings that shape what is written, written as a marker. */
   readonly mappingHash: string;
@@ -67,7 +67,10 @@ export interface MigrationDestination {
   validate(write: DestinationWrite): string | undefined;
   /** Writes one secret with its markers. Safe to repeat. Returns what it could not carry. */
   write(write: DestinationWrite): Promise<WriteResult>;
-  /** Keyed fingerprint of what `write` would store for this data, comparable with `storedFingerprint`. */
+  /**
+   * Keyed fingerprint of what `write` would store for this data, comparable with `storedFingerprint`:
+   * compared in memory only (never written), so content alone (`contentFingerprint`, `fingerprintValue`).
+   */
   expectedFingerprint(write: DestinationWrite): string;
   /** Keyed fingerprint of what is stored under `name` now (reads the value), or undefined if absent. */
   storedFingerprint(name: string): Promise<string | undefined>;

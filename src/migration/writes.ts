@@ -1,7 +1,7 @@
 // The one constructor of a DestinationWrite: planning's value checks, the copy and the
 // re-verification all build what they hand a destination here, so nothing the source said about
 // a secret (its version, custom_metadata, updated time) is lost between plan and apply.
-import { fingerprint, type FingerprintKey, type PlanItem } from "../engine";
+import { fingerprint, fullSourcePath, type FingerprintKey, type PlanItem } from "../engine";
 import type { DestinationWrite } from "./destination";
 import type { MigrationSource, SourceValue } from "./source";
 
@@ -14,7 +14,7 @@ export interface WriteContext {
 
 /** The write of one planned secret, from the value just read. */
 export function destinationWrite(name: string, value: SourceValue, ctx: WriteContext): DestinationWrite {
-  return { name, source: value.secret, data: value.data, fingerprint: fingerprint(ctx.fingerprintKey, value.data), mappingHash: ctx.mappingHash, migrationId: ctx.migrationId };
+  return { name, source: value.secret, data: value.data, fingerprint: fingerprint(ctx.fingerprintKey, fullSourcePath(value.secret), value.data), mappingHash: ctx.mappingHash, migrationId: ctx.migrationId };
 }
 
 /** Path of a plan item relative to the source mount. */

@@ -73,7 +73,9 @@ export function readStackSettings(raw: RawStackConfig): StackSettings {
   if (v.insecureSkipTlsVerify !== undefined && typeof v.insecureSkipTlsVerify !== "boolean") problems.push("[vault-migration:vault.insecureSkipTlsVerify] must be true or false");
   if (v.insecureSkipTlsVerify === true) vault.insecureSkipTlsVerify = true;
 
-  const token = raw.vaultToken ?? raw.env.VAULT_TOKEN;
+  // `vault.token` too: it is where a user looks first, and where the refusal of a plaintext one
+  // (./plaintextCredentials.ts) tells them to keep it, as a secret.
+  const token = raw.vaultToken ?? (typeof v.token === "string" && v.token ? v.token : undefined) ?? raw.env.VAULT_TOKEN;
   if (!token) problems.push("[vault-migration:vaultToken] is required (pulumi config set --secret vaultToken …, or set VAULT_TOKEN)");
 
   let reader: ReaderSettings | undefined;

@@ -10,7 +10,7 @@
 import {
   MARKER_KEYS,
   MIGRATED_FROM,
-  fingerprint,
+  contentFingerprint,
   fullSourcePath,
   nameKey,
   parseMarkers,
@@ -227,7 +227,7 @@ export class FakeDestination implements MigrationDestination {
 
   expectedFingerprint(w: DestinationWrite): string {
     this.calls.expectedFingerprint++;
-    return fingerprint(this.options.fingerprintKey, w.data);
+    return contentFingerprint(this.options.fingerprintKey, w.data);
   }
 
   async storedFingerprint(name: string): Promise<string | undefined> {
@@ -240,7 +240,7 @@ export class FakeDestination implements MigrationDestination {
     }
     // A disabled secret cannot be read (as in Key Vault): absent, so the plan rewrites it.
     if (!r || !r.enabled) return undefined;
-    return fingerprint(this.options.fingerprintKey, this.current(r).data);
+    return contentFingerprint(this.options.fingerprintKey, this.current(r).data);
   }
 
   async remove(name: string): Promise<void> {

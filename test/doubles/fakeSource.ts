@@ -5,7 +5,7 @@
  * fingerprinted at inventory, reads pin a version, deleted and destroyed versions read as gone.
  * Test infrastructure only: production code must never import it.
  */
-import { fingerprint, normalizeMount, type FingerprintKey, type KvVersion, type Mapper, type SecretData, type SourceSecret, type SourceState } from "../../src/engine";
+import { contentFingerprint, fingerprint, fullSourcePath, normalizeMount, type FingerprintKey, type KvVersion, type Mapper, type SecretData, type SourceSecret, type SourceState } from "../../src/engine";
 import type { MigrationSource, SourceHistory, SourceKvDetails, SourceValue } from "../../src/migration/source";
 
 interface FakeVersion {
@@ -181,7 +181,7 @@ export class FakeSource implements MigrationSource {
     const current = s.versions[s.versions.length - 1] as FakeVersion;
     if (this.kvVersion === 1) {
       this.counters.inventoryValueReads++;
-      return { mount: this.mount, path, kvVersion: 1, state: "live", customMetadata: {}, fingerprint: fingerprint(key, current.data) };
+      return { mount: this.mount, path, kvVersion: 1, state: "live", customMetadata: {}, fingerprint: fingerprint(key, fullSourcePath({ mount: this.mount, path }), current.data), legacyFingerprint: contentFingerprint(key, current.data) };
     }
     return {
       mount: this.mount,
@@ -211,7 +211,7 @@ export class FakeSource implements MigrationSource {
 
 // A free generator, as in the real source (async-generator methods do not survive the closure serializer).
 async function* inventoryOf(source: FakeSource, mapper: Mapper, key: FingerprintKey): AsyncGenerator<SourceSecret> {
-  fingerprint(key, {}); // a short key fails before anything is read, as inventoryKv does
+  contentFingerprint(key, {}); // a short key fails before anything is read, as inventoryKv does
   for (const path of source.paths()) {
     // Excluded paths are never read, as in the real inventory.
     if (mapper.map({ mount: source.mount, path }).kind === "excluded") continue;

@@ -3,7 +3,7 @@
 // way a pipeline runs it. Checks the exit-code contract (0 clean, 2 changes pending, 1 refused or
 // error), the Markdown, and that no seeded value (nor its SHA-256) is ever printed.
 import * as assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -48,7 +48,11 @@ describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenB
   let kv: KeyVaultDouble;
   let client: SecretClient;
   let env: NodeJS.ProcessEnv;
+  let kvToken: string;
   let runs = 0;
+
+  /** The engine's CLI on this stack, as a user runs it (`pulumi config set …`, `pulumi stack export`). */
+  const pulumiCli = (...args: string[]): string => execFileSync(path.join(engineBinDir(), "pulumi"), [...args, "--stack", stackName, "--non-interactive"], { cwd: repoRoot, env, encoding: "utf8", maxBuffer: 1 << 30 });
 
   const value = (label: string): string => {
     const v = `SEEDVAL-ci-${label}-${randomBytes(8).toString("hex")}`;
@@ -75,6 +79,7 @@ describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenB
     bao = await startOpenBaoDev();
     kv = await startKeyVaultDouble({ deleteDelayMs: 100, recoverDelayMs: 100 });
     const token = kv.issueToken();
+    kvToken = token;
     const fingerprintKey = `fp-key-${randomBytes(16).toString("hex")}`;
     seeded.push(token, fingerprintKey, bao.rootToken);
     client = new SecretClient(kv.vaultUrl, staticTokenCredential(token), {
@@ -241,8 +246,41 @@ describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenB
     assert.ok(!drifted.some(([, , d]) => d !== "app-web-api"), `only app-web-api drifted:\n${r.markdown}`);
   });
 
+  it("a credential in plaintext config: preview exits 1 naming the command that fixes it; once a secret, the state holds it only encrypted", async () => {
+    // Both forms: a top-level key and a leaf inside the `migrations` object (`--plaintext`: the CLI
+    // itself balks at a token-like value under such a key, but a hand-edited stack file does not).
+    pulumiCli("config", "set", "--plaintext", "vault-migration:keyVaultAccessToken", kvToken);
+    pulumiCli("config", "set", "--plaintext", "--path", "vault-migration:migrations[0].credential.token", kvToken);
+    const refused = await ci("preview");
+    assert.equal(refused.code, 1, refused.markdown + refused.stderr);
+    const said = refused.markdown + refused.stderr;
+    assert.ok(said.includes("[vault-migration:keyVaultAccessToken] is a credential in plaintext config"), said);
+    assert.ok(said.includes("pulumi config set --secret vault-migration:keyVaultAccessToken"), said);
+    assert.ok(said.includes("pulumi config set --secret --path 'vault-migration:migrations[0].credential.token'"), said);
+
+    // As the message says: the leaf made a secret (the top-level one dropped, the environment has it).
+    pulumiCli("config", "rm", "vault-migration:keyVaultAccessToken");
+    pulumiCli("config", "set", "--secret", "--path", "vault-migration:migrations[0].credential.token", kvToken);
+    const up = await ci("up");
+    assert.equal(up.code, 0, up.markdown + up.stderr);
+    const state = pulumiCli("stack", "export");
+    texts["state after a secret credential in migrations"] = state;
+    const deployment = (JSON.parse(state) as { deployment: { resources: { type: string; inputs?: Record<string, unknown> }[] } }).deployment;
+    const copied = deployment.resources.find((r) => r.type === "pulumi:providers:pulumi-nodejs")?.inputs ?? {};
+    // The engine copies the project's config into the dynamic-provider plugin's inputs: `migrations`
+    // there is the encrypted whole, nothing of it in the clear.
+    assert.ok(isCiphertext(copied["vault-migration:migrations"]), `migrations in the state: ${JSON.stringify(copied["vault-migration:migrations"])?.slice(0, 200)}`);
+    for (const [k, v] of Object.entries(copied)) if (!isCiphertext(v)) assert.doesNotMatch(`${k}=${JSON.stringify(v)}`, /token|secret|password/i, `${k} in the state holds no credential`);
+    assert.ok(!state.includes(kvToken), "the token is nowhere in the state");
+  });
+
   it("no seeded value, nor its SHA-256, in any Markdown, stdout or stderr", () => {
     assert.ok(Object.keys(texts).length >= 21);
     assertNoSecrets(texts, seeded);
   });
 });
+
+/** A secret as `pulumi stack export` writes it (without --show-secrets). */
+function isCiphertext(v: unknown): boolean {
+  return typeof v === "object" && v !== null && typeof (v as { ciphertext?: unknown }).ciphertext === "string";
+}

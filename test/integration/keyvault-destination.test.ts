@@ -54,7 +54,7 @@ function write(name: string, path: string, data: SecretData, customMetadata: Rec
     name,
     source: { mount: "secret", path, kvVersion: 2, currentVersion: 3, state: "live", customMetadata, updatedTime: "2026-01-01T00:00:00Z" },
     data,
-    fingerprint: fingerprint(KEY, data),
+    fingerprint: fingerprint(KEY, `secret/${path}`, data),
     mappingHash: MAPPING,
     migrationId: "test/keyvault-destination",
   };
@@ -122,7 +122,7 @@ describe("Key Vault destination (against the Key Vault double)", function () {
     assert.equal(e.markers.sourcePath, "secret/app/multi");
     assert.equal(e.markers.sourceVersion, 3);
     assert.equal(e.markers.mappingHash, MAPPING);
-    assert.equal(e.markers.fingerprint, fingerprint(KEY, { user, pass }));
+    assert.equal(e.markers.fingerprint, fingerprint(KEY, "secret/app/multi", { user, pass }));
     assert.equal(e.enabled, true);
     assert.equal(e.managed, false);
   });

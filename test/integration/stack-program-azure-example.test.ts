@@ -11,8 +11,9 @@
 // YAML is used as it is):
 //   - vault.address: the OpenBao dev server instead of https://vault.example.com:8200, and its root
 //     token as VAULT_TOKEN (as the file tells a CI job to pass it);
-//   - the migration's credential: {type: accessToken} with a token the double issued, instead of
-//     {type: default} (DefaultAzureCredential needs Azure AD);
+//   - the migration's credential: {type: accessToken} instead of {type: default}
+//     (DefaultAzureCredential needs Azure AD), with a token the double issued as the secret config
+//     keyVaultAccessToken (a credential in plaintext config is refused);
 //   - destination.caCertFile: the double's CA (a real vault has a publicly trusted certificate);
 //   - destination.disableChallengeResourceVerification: true (the double serves 127.0.0.1, not
 //     *.vault.azure.net).
@@ -94,7 +95,7 @@ describe("stack program with the azure-example stack's configuration: an up agai
     // The substitutions listed at the top of this file, and nothing else.
     (config["vault-migration:vault"] as Record<string, unknown>).address = bao.address;
     assert.deepEqual(migration.credential, { type: "default" }, "the example uses DefaultAzureCredential");
-    migration.credential = { type: "accessToken", token: kvToken };
+    migration.credential = { type: "accessToken" };
     assert.equal((migration.destination as Record<string, unknown>).vaultUrl, undefined, "the example writes to the vault it deploys");
     migration.destination = { ...(migration.destination as Record<string, unknown>), caCertFile: caFile, disableChallengeResourceVerification: true };
 
@@ -105,7 +106,7 @@ describe("stack program with the azure-example stack's configuration: an up agai
       await probe.record(async () => {
         program = await runExampleProgram({
           config,
-          secretConfig: { fingerprintKey: `fp-${randomBytes(16).toString("hex")}` },
+          secretConfig: { fingerprintKey: `fp-${randomBytes(16).toString("hex")}`, keyVaultAccessToken: kvToken },
           env: { VAULT_TOKEN: rootToken },
           mocks,
           preview: false,

@@ -9,7 +9,7 @@ import { createVaultDestination } from "../../src/migration/destinations/vault/d
 import { planRun } from "../../src/migration/planRun";
 import { settingsMappingHash, withDefaults } from "../../src/migration/settings";
 import { VaultSource } from "../../src/migration/vaultSource";
-import { fingerprint } from "../../src/engine";
+import { contentFingerprint, fingerprint } from "../../src/engine";
 import type { VaultConnectionArgs } from "../../src/resources/vaultResourceInputs";
 import { mountKv, startOpenBaoDev, vaultRequest, type OpenBaoServer } from "../support/openbao";
 import { assertNoSecrets, changes, type TestStack } from "../support/pulumi";
@@ -100,7 +100,7 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
       assert.equal(cm["vault-path"], "secret/app/db");
       assert.equal(cm["original-version"], "2");
       assert.equal(cm["migration-dest-version"], "1");
-      assert.equal(cm["migration-fingerprint"], fingerprint(key, d));
+      assert.equal(cm["migration-fingerprint"], fingerprint(key, "secret/app/db", d));
       assert.ok(cm["migration-mapping"] && cm["migration-metadata"]);
       assert.equal(m.max_versions, 7);
       assert.equal(m.cas_required, true);
@@ -249,5 +249,50 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
       await Promise.all([source.close(), dest.close()]);
     }
     assert.equal((await meta(b, "kv2/metadata/foreign/app/api")).current_version, 1);
+  });
+
+  it("copies stamped before fingerprints bound the source path (version 1) are in sync, not hand edits; the next write restamps them, KV v2 without a new data version", async () => {
+    const settings = withDefaults({ migrationId: "test/legacy", mount: "kv1", prefix: "legacy/", rules: identity.rules, concurrency: 4 });
+    const source = await VaultSource.open({ address: a.address, auth: { method: "token", token: a.rootToken } }, settings);
+    const open = (mount: string, prefix: string): ReturnType<typeof createVaultDestination> => createVaultDestination({ connection: { address: b.address, auth: { method: "token", token: b.rootToken } }, mount, prefix, fingerprintKey: key });
+    const dests = { v2: open("kv2", "legacy2"), v1: open("kv1", "legacy1") };
+    const names = ["legacy/ldap", "legacy/smtp"];
+    const marker = { v2: (n: string) => `kv2/metadata/legacy2/${n}`, v1: (n: string) => `kv1/legacy1/.vault-migration/${n}` };
+    try {
+      for (const d of Object.values(dests)) {
+        const p = await planRun(source, d, settings, key);
+        await applyRun({ items: p.plan.items, source, destination: d, fingerprintKey: key, mappingHash: p.mappingHash, migrationId: settings.migrationId, concurrency: 2 });
+      }
+      // What an earlier release wrote: the marker of the value alone.
+      const sourceData = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await v1(a, `kv1/${n}`)] as const)));
+      for (const n of names) {
+        const legacy = contentFingerprint(key, sourceData[n] as Record<string, string>);
+        const m = await meta(b, marker.v2(n));
+        await vaultRequest(b, "POST", marker.v2(n), { custom_metadata: { ...m.custom_metadata, "migration-fingerprint": legacy } });
+        await vaultRequest(b, "POST", marker.v1(n), { ...(await v1(b, marker.v1(n))), "migration-fingerprint": legacy });
+      }
+      const versionsBefore = await snapshot(b, names.map((n) => `kv2/metadata/legacy2/${n}`));
+      for (const [kind, d] of Object.entries(dests)) {
+        const { plan } = await planRun(source, d, settings, key);
+        assert.deepEqual(plan.items.map((i) => `${i.destinationName}: ${i.action} ${i.reason}`), [], `${kind}: the upgrade rewrites nothing`);
+        assert.equal(plan.inSync, 2, `${kind}: both copies in sync`);
+      }
+      // A mapping change makes the next run write them: the current marker replaces the old one.
+      const changed = withDefaults({ ...settings, expiryKey: "expires" });
+      for (const d of Object.values(dests)) {
+        const p = await planRun(source, d, changed, key);
+        assert.deepEqual(p.plan.items.map((i) => i.reason), ["mapping changed", "mapping changed"]);
+        const report = await applyRun({ items: p.plan.items, source, destination: d, fingerprintKey: key, mappingHash: p.mappingHash, migrationId: settings.migrationId, concurrency: 2 });
+        assert.equal(report.counts.failed, 0, JSON.stringify(report.items));
+      }
+      assert.equal(await snapshot(b, names.map((n) => `kv2/metadata/legacy2/${n}`)).then((s) => JSON.parse(s).map((x: unknown[]) => x[1]).join()), JSON.parse(versionsBefore).map((x: unknown[]) => x[1]).join(), "KV v2: metadata only, no new data version");
+      for (const n of names) {
+        const current = fingerprint(key, `kv1/${n}`, sourceData[n] as Record<string, string>);
+        assert.equal((await meta(b, marker.v2(n))).custom_metadata?.["migration-fingerprint"], current, `${n} restamped (KV v2)`);
+        assert.equal((await v1(b, marker.v1(n)))["migration-fingerprint"], current, `${n} restamped (KV v1)`);
+      }
+    } finally {
+      await Promise.all([source.close(), dests.v2.close(), dests.v1.close()]);
+    }
   });
 });

@@ -295,6 +295,7 @@ const PROGRAM_ENV = [
   "VAULT_MIGRATION_FINGERPRINT_KEY",
   "DESTINATION_VAULT_ADDR",
   "DESTINATION_VAULT_TOKEN",
+  "PULUMI_CONFIG_SECRET_KEYS",
 ];
 
 /**
@@ -311,6 +312,8 @@ export async function runExampleProgram(o: RunOptions): Promise<StackExports> {
   const saved = new Map(PROGRAM_ENV.map((k) => [k, process.env[k]]));
   for (const k of PROGRAM_ENV) delete process.env[k];
   for (const [k, v] of Object.entries(o.env)) if (v !== undefined) process.env[k] = v;
+  // What the language host passes a program: the keys set with --secret.
+  process.env.PULUMI_CONFIG_SECRET_KEYS ??= JSON.stringify(Object.keys(o.secretConfig).map((k) => `vault-migration:${k}`));
   try {
     delete require.cache[require.resolve(PROGRAM)];
     return require(PROGRAM) as StackExports;

@@ -5,10 +5,10 @@ import { dynamicType, ExampleStackMocks, runExampleProgram, unwrapSecrets, type 
 
 const migrations = [{ name: "apps", source: { mount: "secret", prefix: "apps/" }, destination: { vaultUrl: "https://kv-x.vault.azure.net" }, credential: { type: "default" } }];
 
-async function run(config: Record<string, unknown>, env: Record<string, string>): Promise<{ exports?: StackExports; error?: unknown; mocks: ExampleStackMocks }> {
+async function run(config: Record<string, unknown>, env: Record<string, string>, secretConfig: Record<string, string> = {}): Promise<{ exports?: StackExports; error?: unknown; mocks: ExampleStackMocks }> {
   const mocks = new ExampleStackMocks({ preview: true, migrationRoleDelayMs: 0 });
   try {
-    const exports = await runExampleProgram({ config, secretConfig: { fingerprintKey: "stack-config-test-key-0123456789" }, env, mocks, preview: true });
+    const exports = await runExampleProgram({ config, secretConfig: { fingerprintKey: "stack-config-test-key-0123456789", ...secretConfig }, env, mocks, preview: true });
     await mocks.settled();
     return { exports, mocks };
   } catch (error) {
@@ -49,5 +49,63 @@ describe("stack program: configuration (mocks)", () => {
     const bad = await run({ "vault-migration:reader": { ...reader, secretIdNumUses: -1 } }, env);
     assert.ok(bad.error instanceof pulumi.RunError, `got ${String(bad.error)}`);
     assert.match((bad.error as Error).message, /\[vault-migration:reader\.secretIdNumUses\] must be a whole number/);
+  });
+
+  describe("credentials in plaintext config are refused, naming the command that makes each a secret", () => {
+    const env = { VAULT_ADDR: "http://127.0.0.1:1" };
+    const TOKEN = "plaintext-vault-token-4f1d";
+    const CLIENT_SECRET = "plaintext-client-secret-9a2c";
+
+    it("a top-level key (vaultToken) and nested ones (vault.token, a migration's clientSecret), all in one error before any resource", async () => {
+      const r = await run(
+        {
+          "vault-migration:vaultToken": TOKEN,
+          "vault-migration:vault": { address: "http://127.0.0.1:1", token: TOKEN },
+          "vault-migration:migrations": [{ ...migrations[0], credential: { type: "clientSecret", tenantId: "t", clientId: "c", clientSecret: CLIENT_SECRET } }],
+        },
+        env,
+      );
+      assert.ok(r.error instanceof pulumi.RunError, `got ${String(r.error)}`);
+      const message = (r.error as Error).message;
+      assert.match(message, /\[vault-migration:vaultToken\] is a credential in plaintext config .*: pulumi config set --secret vault-migration:vaultToken$/m);
+      assert.match(message, /\[vault-migration:vault\.token\] .*: pulumi config set --secret --path 'vault-migration:vault\.token'$/m);
+      assert.match(message, /\[vault-migration:migrations\[0\]\.credential\.clientSecret\] .*: pulumi config set --secret --path 'vault-migration:migrations\[0\]\.credential\.clientSecret'$/m);
+      for (const v of [TOKEN, CLIENT_SECRET]) assert.ok(!message.includes(v), "the message never echoes a value");
+      assert.deepEqual(r.mocks.registrations.map((x) => x.type), [], "refused before any resource is registered");
+    });
+
+    it("a plaintext fingerprintKey is refused too", async () => {
+      const mocks = new ExampleStackMocks({ preview: true, migrationRoleDelayMs: 0 });
+      try {
+        await assert.rejects(
+          runExampleProgram({ config: { "vault-migration:fingerprintKey": "plaintext-fingerprint-key-0123456789", "vault-migration:migrations": migrations }, secretConfig: {}, env: { ...env, VAULT_TOKEN: "env-token" }, mocks, preview: true }),
+          /\[vault-migration:fingerprintKey\] is a credential in plaintext config .*: pulumi config set --secret vault-migration:fingerprintKey/,
+        );
+      } finally {
+        mocks.detach();
+      }
+    });
+
+    it("the same credentials set as secrets are accepted: the top-level key, and an object with a secret leaf (the whole object is then secret)", async () => {
+      const secretObjects = JSON.stringify(["vault-migration:fingerprintKey", "vault-migration:vaultToken", "vault-migration:vault", "vault-migration:migrations"]);
+      const r = await run(
+        {
+          "vault-migration:vault": { address: "http://127.0.0.1:1", token: TOKEN },
+          "vault-migration:migrations": [{ ...migrations[0], credential: { type: "clientSecret", tenantId: "t", clientId: "c", clientSecret: CLIENT_SECRET } }],
+        },
+        { ...env, PULUMI_CONFIG_SECRET_KEYS: secretObjects },
+        { vaultToken: TOKEN },
+      );
+      assert.equal(r.error, undefined, String(r.error));
+      assert.ok(r.mocks.registrations.some((x) => x.type === "vault-migration:migration:KeyVaultMigration" && x.name === "apps"));
+    });
+
+    it("vault.token (a secret) is the admin token when vaultToken and VAULT_TOKEN are absent", async () => {
+      const r = await run(
+        { "vault-migration:vault": { address: "http://127.0.0.1:1", token: TOKEN }, "vault-migration:migrations": migrations },
+        { ...env, PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(["vault-migration:fingerprintKey", "vault-migration:vault"]) },
+      );
+      assert.equal(r.error, undefined, String(r.error));
+    });
   });
 });

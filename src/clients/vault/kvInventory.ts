@@ -1,5 +1,6 @@
 import { mapConcurrent } from "../../engine/concurrency";
-import { fingerprint, type FingerprintKey } from "../../engine/fingerprint";
+import { contentFingerprint, fingerprint, type FingerprintKey } from "../../engine/fingerprint";
+import { fullSourcePath } from "../../engine/mapping";
 import type { KvVersion, SecretData, SourceSecret } from "../../engine/types";
 import { encodeApiPath, normalizeMount } from "./kvMounts";
 import { kvMetadataFromWire, kvVersionState } from "./kvWire";
@@ -122,7 +123,7 @@ export async function* inventoryKv(client: VaultClient, opts: InventoryKvOptions
   const key = opts.fingerprintKey;
   if (opts.kvVersion === 1) {
     if (key === undefined) throw new Error(`inventory of KV v1 mount "${mount}" needs a fingerprintKey (v1 values are fingerprinted at inventory)`);
-    fingerprint(key, {}); // validates the key before any request
+    contentFingerprint(key, {}); // validates the key before any request
   }
   const paths = filterPaths(walkKv(client, mount, opts.kvVersion, { prefix: opts.prefix, concurrency }), opts.filter);
   const inspect =
@@ -160,7 +161,7 @@ async function inspectV1(client: VaultClient, mount: string, path: string, key: 
   const res = await client.read<SecretData>(`${mount}/${encodeApiPath(path)}`);
   if (!res?.data) return undefined;
   // Only the fingerprint leaves this function; the response (and its value) is dropped here.
-  return { mount, path, kvVersion: 1, state: "live", customMetadata: {}, fingerprint: fingerprint(key, res.data) };
+  return { mount, path, kvVersion: 1, state: "live", customMetadata: {}, fingerprint: fingerprint(key, fullSourcePath({ mount, path }), res.data), legacyFingerprint: contentFingerprint(key, res.data) };
 }
 
 function normalizePrefix(prefix: string | undefined): string {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import * as fc from "fast-check";
 import {
+  contentFingerprint,
   isPlanInputError,
   createMapper,
   encodePlanLine,
@@ -31,7 +32,7 @@ function v2(path: string, version = 1, over: Partial<SourceSecret> = {}): Source
   return { mount: "kv", path, kvVersion: 2, currentVersion: version, state: "live", customMetadata: {}, ...over };
 }
 function v1(path: string, data: SecretData): SourceSecret {
-  return { mount: "kv", path, kvVersion: 1, state: "live", customMetadata: {}, fingerprint: fingerprint(KEY, data) };
+  return { mount: "kv", path, kvVersion: 1, state: "live", customMetadata: {}, fingerprint: fingerprint(KEY, `kv/${path}`, data), legacyFingerprint: contentFingerprint(KEY, data) };
 }
 /** The markers our provider would write for `s` under `options`. */
 function markersFor(s: SourceSecret, options: PlanOptions = base): Markers {
@@ -90,6 +91,28 @@ describe("engine/plan", () => {
       "update kv/d -> kv-d: source metadata changed",
       "update kv/e -> kv-e: destination changed by hand",
     ]);
+  });
+
+  it("a KV v1 copy stamped with a version-1 fingerprint (no path) is in sync while the value is the same; a changed value updates", async () => {
+    const same = v1("same", { x: "y" });
+    const changed = v1("changed", { x: "new" });
+    const p = await plan(
+      [same, changed],
+      dest(
+        ours("kv-same", { ...same, fingerprint: contentFingerprint(KEY, { x: "y" }) }),
+        ours("kv-changed", { ...changed, fingerprint: contentFingerprint(KEY, { x: "old" }) }),
+      ),
+    );
+    assert.deepEqual(brief(p.items), ["update kv/changed -> kv-changed: source value changed"]);
+    assert.equal(p.inSync, 1, "the legacy copy is neither rewritten nor refused");
+  });
+
+  it("another secret's marker for an equal value is not in sync (the path is in the fingerprint)", async () => {
+    const a = v1("a", { x: "y" });
+    const b = v1("b", { x: "y" });
+    assert.notEqual(a.fingerprint, b.fingerprint);
+    const p = await plan([a], dest(ours("kv-a", { ...a, fingerprint: b.fingerprint })));
+    assert.deepEqual(brief(p.items), ["update kv/a -> kv-a: source value changed"]);
   });
 
   it("treats incomplete markers as stale", async () => {
@@ -279,7 +302,7 @@ describe("engine/plan", () => {
         else if (e.kind === "seed") entry = { name, markers: { origin: "hashicorp-vault", sourcePath: `kv/${e.path}` }, ...flags };
         else if (e.kind === "ours-moved") entry = { name, markers: { ...markersFor(s, options), sourcePath: `kv/moved/${e.path}` }, ...flags };
         else if (e.kind === "other-scope") entry = { name, markers: { ...markersFor(s, options), sourcePath: `other/${e.path}` }, ...flags };
-        else entry = { name, markers: { ...markersFor(s, options), mappingHash: e.hash, fingerprint: fingerprint(KEY, { k1: e.value }) }, ...flags };
+        else entry = { name, markers: { ...markersFor(s, options), mappingHash: e.hash, fingerprint: fingerprint(KEY, `kv/${e.path}`, { k1: e.value }) }, ...flags };
         out.set(name.toLowerCase(), entry);
       }
       return out;

@@ -15,7 +15,7 @@ import {
 import type { VaultConnection } from "../../../clients/vault/connection";
 import { normalizeMount } from "../../../clients/vault/kvMounts";
 import { VaultClient } from "../../../clients/vault/VaultClient";
-import { fingerprint, fullSourcePath, mapConcurrent, metadataHash, type DestinationEntry, type FingerprintKey, type KvVersion, type SecretData } from "../../../engine";
+import { contentFingerprint, fingerprintMatches, fullSourcePath, mapConcurrent, metadataHash, type DestinationEntry, type FingerprintKey, type KvVersion, type SecretData } from "../../../engine";
 import type { DestinationWrite, MigrationDestination, WriteResult } from "../../destination";
 import type { SourceHistory, SourceKvDetails } from "../../source";
 import { namedError } from "../../../engine/errors";
@@ -122,7 +122,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     if (!value) return undefined;
     const { markers } = parseKvMarkers(marker?.data as Record<string, string> | undefined);
     // KV v1 keeps no history: a value that is not the one we marked was written by someone else.
-    const handEdited = markers?.mappingHash !== undefined && markers.fingerprint !== fingerprint(key, value.data);
+    const handEdited = markers?.mappingHash !== undefined && !(markers.fingerprint !== undefined && fingerprintMatches(markers.fingerprint, key, markers.sourcePath, value.data));
     return { name, markers, enabled: true, ...(handEdited ? { handEdited: true } : {}) };
   }
 
@@ -167,7 +167,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
       current > 0 &&
       prev.destinationVersion === current &&
       isLiveKvVersion(meta?.versions[String(current)]) &&
-      prev.markers.fingerprint === w.fingerprint &&
+      (prev.markers.fingerprint === w.fingerprint || prev.markers.fingerprint === contentFingerprint(key, w.data)) &&
       (!replay || prev.markers.sourceVersion === w.source.currentVersion);
     const settings = copyMetadata && details ? { maxVersions: details.maxVersions, casRequired: details.casRequired, deleteVersionAfter: details.deleteVersionAfter } : {};
     let version = current;
@@ -236,12 +236,12 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
       return (await kvVersion()) === 2 ? writeV2(w) : writeV1(w);
     },
 
-    expectedFingerprint: (w) => fingerprint(key, w.data),
+    expectedFingerprint: (w) => contentFingerprint(key, w.data),
 
     async storedFingerprint(name) {
       checkName(name);
       const v = await readKvSecret(client, mount, await kvVersion(), full(name));
-      return v ? fingerprint(key, v.data) : undefined;
+      return v ? contentFingerprint(key, v.data) : undefined;
     },
 
     async remove(name) {
