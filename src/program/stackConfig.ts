@@ -2,6 +2,7 @@
 // Pure: the caller passes what `pulumi.Config` returned, so tests can drive it without an engine.
 import * as fs from "node:fs";
 import type { VaultAuth } from "../clients/vault/connection";
+import type { ReaderAdoption } from "../components/MigrationReader";
 import type { ReaderSource } from "../components/readerPolicy";
 import { configuredPathProblem } from "../engine/paths";
 import { isObject } from "./destinations/types";
@@ -26,6 +27,8 @@ export interface ReaderSettings {
   tokenBoundCidrs?: string[];
   rotationTrigger?: string;
   implementation?: "dynamic" | "pulumi-vault";
+  /** Existing objects of the same name to take over (and leave on destroy): `{policy, role, authMount}`. */
+  adopt?: ReaderAdoption;
 }
 
 export interface RawStackConfig {
@@ -104,6 +107,15 @@ export function readStackSettings(raw: RawStackConfig): StackSettings {
       if (r.authMountPath !== undefined) {
         const mountProblem = typeof r.authMountPath === "string" ? configuredPathProblem(r.authMountPath, true) : "must be a string";
         if (mountProblem) problems.push(`[vault-migration:reader.authMountPath] ${mountProblem}`);
+      }
+      if (r.adopt !== undefined) {
+        if (!isObject(r.adopt)) problems.push("[vault-migration:reader.adopt] must be an object: {policy, role, authMount}, each true or false");
+        else {
+          for (const [k, v] of Object.entries(r.adopt)) {
+            if (k !== "policy" && k !== "role" && k !== "authMount") problems.push(`[vault-migration:reader.adopt.${k}] is not a reader object: policy, role or authMount`);
+            else if (typeof v !== "boolean") problems.push(`[vault-migration:reader.adopt.${k}] must be true or false`);
+          }
+        }
       }
       reader = r as unknown as ReaderSettings;
     }
