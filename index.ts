@@ -61,6 +61,7 @@ if (settings.reader && adminConnection && settings.vault) {
     tokenBoundCidrs: r.tokenBoundCidrs,
     rotationTrigger: r.rotationTrigger,
     implementation: r.implementation,
+    adopt: r.adopt,
   });
   readerConnection = reader.readerConnection;
   Object.assign(outputs, {

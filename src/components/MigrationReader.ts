@@ -20,8 +20,13 @@ export interface MigrationReaderArgs {
   roleName?: string;
   /** AppRole auth mount path. Default `approle`. */
   authMountPath?: string;
-  /** Enable the auth mount if missing (an identical existing one is adopted). Default true. */
+  /** Enable the auth mount (an existing one is refused unless `adopt.authMount`). Default true. */
   manageAuthMount?: boolean;
+  /**
+   * Objects of the same name that exist already and this stack should take over (and leave in place
+   * on destroy). Anything else that exists is refused before any write. Dynamic implementation only.
+   */
+  adopt?: ReaderAdoption;
   /** Default `"1h"`. */
   tokenTtl?: pulumi.Input<number | string>;
   /** Default `"4h"`. */
@@ -40,6 +45,13 @@ export interface MigrationReaderArgs {
   implementation?: "dynamic" | "pulumi-vault";
 }
 
+/** Which of the reader's objects may be adopted when they exist already. Default: none. */
+export interface ReaderAdoption {
+  policy?: boolean;
+  role?: boolean;
+  authMount?: boolean;
+}
+
 /** Validates the component's arguments before anything is created; messages name the argument. */
 export function validateMigrationReaderArgs(args: MigrationReaderArgs): void {
   const problems = validateReaderSources(args.sources);
@@ -50,6 +62,8 @@ export function validateMigrationReaderArgs(args: MigrationReaderArgs): void {
   if (args.policyName !== undefined && !/^[a-z0-9][a-z0-9_.@-]*$/.test(args.policyName)) problems.push(`[policyName] must be a lower-case Vault policy name: ${args.policyName}`);
   if (args.policyName === "root" || args.policyName === "default") problems.push(`[policyName] "${args.policyName}" is built in`);
   if (args.implementation && args.implementation !== "dynamic" && args.implementation !== "pulumi-vault") problems.push(`[implementation] must be "dynamic" or "pulumi-vault"`);
+  // @pulumi/vault resources cannot adopt: they take an existing object over through `pulumi import`.
+  if (args.implementation === "pulumi-vault" && Object.values(args.adopt ?? {}).some((x) => x === true)) problems.push('[adopt] needs implementation "dynamic"; with "pulumi-vault", bring existing objects in with `pulumi import`');
   if (problems.length) throw new Error(`MigrationReader: ${problems.join("; ")}`);
 }
 
@@ -91,9 +105,10 @@ export class MigrationReader extends pulumi.ComponentResource {
     let accessor: pulumi.Output<string>;
     if ((args.implementation ?? "dynamic") === "dynamic") {
       const opt = { parent: this };
-      const policy = new VaultPolicy(`${name}-policy`, { connection: args.connection, name: policyName, policy: this.policy }, opt);
-      const mount = args.manageAuthMount === false ? undefined : new VaultAuthMount(`${name}-approle`, { connection: args.connection, path: mountPath, type: "approle", description: "AppRole logins (vault-migration)" }, opt);
-      const appRole = new VaultAppRole(`${name}-role`, { connection: args.connection, mount: mountPath, roleName, ...role }, { parent: this, dependsOn: [policy, ...(mount ? [mount] : [])] });
+      const adopt = args.adopt ?? {};
+      const policy = new VaultPolicy(`${name}-policy`, { connection: args.connection, name: policyName, policy: this.policy, adopt: adopt.policy === true }, opt);
+      const mount = args.manageAuthMount === false ? undefined : new VaultAuthMount(`${name}-approle`, { connection: args.connection, path: mountPath, type: "approle", description: "AppRole logins (vault-migration)", adopt: adopt.authMount === true }, opt);
+      const appRole = new VaultAppRole(`${name}-role`, { connection: args.connection, mount: mountPath, roleName, ...role, adopt: adopt.role === true }, { parent: this, dependsOn: [policy, ...(mount ? [mount] : [])] });
       const sid = new VaultAppRoleSecretId(`${name}-secret-id`, { connection: args.connection, mount: mountPath, roleName: appRole.roleName, rotationTrigger: args.rotationTrigger, metadata: { purpose: "vault-migration reader" } }, opt);
       this.policyName = policy.name;
       this.roleName = appRole.roleName;

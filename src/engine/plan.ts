@@ -15,8 +15,8 @@
  * or deleted. A copy written before migration ids existed (a mapping hash, no id,
  * in scope) is updated in place to carry the id when a source maps to it, never
  * deleted. Anything else that exists — foreign secrets, copies made by seed 003's
- * script, another migration's copies — is refused unless `existing` is `adopt` or
- * `overwrite`.
+ * script, another migration's copies, and any of those soft-deleted — is refused unless
+ * `existing` is `adopt` or `overwrite`. Our own soft-deleted copy is created again.
  */
 import { buildEngineError, isEngineError, type EngineError } from "./errors";
 import { fullSourcePath, normalizeMount } from "./mapping";
@@ -193,7 +193,7 @@ function checkSource(s: SourceSecret, path: string): void {
 /**
  * Plans a migration; see the module comment for ownership and memory. Rules per
  * mapped source: KV v2 current version deleted/destroyed → skip; no destination →
- * create; managed destination → refuse; ours → update when stale (source path,
+ * create; managed destination → refuse; our soft-deleted copy → create; ours → update when stale (source path,
  * version, fingerprint, mapping hash, metadata hash, hand edit), skip when
  * disabled, else in sync; not ours → refuse / adopt / overwrite per `existing`.
  * Two sources on one name (case-insensitively when the destination ignores case)
@@ -224,7 +224,8 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     for await (const e of listing) {
       const key = mapper.key(e.name);
       index.set(key, e);
-      if (ownsCopy(e.markers, options.migrationId, scope)) {
+      // A soft-deleted copy of ours is already removed: never an orphan or a delete candidate.
+      if (!e.deleted && ownsCopy(e.markers, options.migrationId, scope)) {
         ours.set(key, { name: e.name, sourcePath: e.markers.sourcePath });
         ourPaths.add(e.markers.sourcePath);
       }
@@ -244,6 +245,9 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     if (s.state === "destroyed") return make("skip", "source version destroyed");
     if (!entry) return make("create", "new in source");
     if (entry.managed) return make("refuse", "destination is managed by the destination service");
+    // Our own removed copy comes back like a new one; a stranger's soft-deleted secret falls
+    // through to `existing`: writing would recover it (or add a version on top of its history).
+    if (entry.deleted && owned(entry, storedPath)) return make("create", "new in source");
     if (owned(entry, storedPath)) {
       if (!entry.enabled) return make("skip", "destination disabled");
       if (entry.handEdited) return make("update", "destination changed by hand");
@@ -257,7 +261,9 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
         return make("update", "overwriting existing destination secret");
       default: {
         const from = entry.markers ? `it carries markers of [${entry.markers.sourcePath}] without this migration's mapping hash, id or scope` : undefined;
-        return make("refuse", "destination exists and was not created by this migration", from);
+        const deleted = entry.deleted ? "it is soft-deleted (recoverable); purge it to free the name, or set existing: adopt or overwrite to recover and replace it" : undefined;
+        const detail = [deleted, from].filter((x) => x !== undefined).join("; ");
+        return make("refuse", "destination exists and was not created by this migration", detail || undefined);
       }
     }
   }
@@ -306,7 +312,8 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
       ...(detail ? { detail } : {}),
     });
     let entry = await lookup(key);
-    if (entry && !entry.markers && !entry.managed && input.inspectUnmarked) entry = await input.inspectUnmarked(entry);
+    // A soft-deleted entry has no versions to inspect: unmarked, it is someone else's.
+    if (entry && !entry.markers && !entry.managed && !entry.deleted && input.inspectUnmarked) entry = await input.inspectUnmarked(entry);
     const decided = decide(s, storedPath, make, entry);
     // A name the destination's rules shortened or changed beyond substitution says so where it is written.
     const item = decided && out.note && decided.action !== "skip" ? { ...decided, detail: decided.detail ? `${decided.detail}; ${out.note}` : out.note } : decided;

@@ -85,6 +85,12 @@ export interface DestinationEntry {
   readonly managed?: boolean;
   /** Set by adapters that detect a change made outside the migration since our write. */
   readonly handEdited?: boolean;
+  /**
+   * Soft-deleted (Key Vault deleted-but-recoverable, KV v2 current version deleted or destroyed):
+   * not readable, but the name is taken. Our own removed copy is re-created; anyone else's is
+   * `existing` (a write would recover or stack onto it).
+   */
+  readonly deleted?: boolean;
 }
 
 /** What the plan wants done with one secret. */

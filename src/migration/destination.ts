@@ -56,7 +56,7 @@ export interface MigrationDestination {
   readonly naming: DestinationNaming;
   /** What it can do (may ask the server once, e.g. a mount's KV version). */
   capabilities(): Promise<DestinationCapabilities>;
-  /** Lists what exists: properties and parsed markers only, never values. */
+  /** Lists what exists, soft-deleted names included (flagged `deleted`): properties and parsed markers only, never values. */
   entries(): AsyncIterable<DestinationEntry>;
   /**
    * For an entry without markers that a mapping targets: decides, with at most a few calls,

@@ -22,7 +22,8 @@ export async function verifyRun(source: MigrationSource, destination: MigrationD
   const ours: { name: string; path: string; version?: number }[] = [];
   for await (const e of destination.entries()) {
     const m = e.markers;
-    if (!ownsCopy(m, settings.migrationId, [source.scope]) || pendingNames.has(nameKey(destination.naming, e.name))) continue;
+    // A soft-deleted copy holds no value to verify: re-planning already re-creates it.
+    if (e.deleted || !ownsCopy(m, settings.migrationId, [source.scope]) || pendingNames.has(nameKey(destination.naming, e.name))) continue;
     ours.push({ name: e.name, path: m.sourcePath.slice(source.mount.length + 1), version: m.sourceVersion });
   }
   const ctx = { fingerprintKey, mappingHash, migrationId: settings.migrationId };

@@ -2,6 +2,7 @@
 // Pure: the caller passes what `pulumi.Config` returned, so tests can drive it without an engine.
 import * as fs from "node:fs";
 import type { VaultAuth } from "../clients/vault/connection";
+import type { ReaderAdoption } from "../components/MigrationReader";
 import type { ReaderSource } from "../components/readerPolicy";
 import { configuredPathProblem } from "../engine/paths";
 import { isObject } from "./destinations/types";
@@ -28,6 +29,8 @@ export interface ReaderSettings {
   tokenBoundCidrs?: string[];
   rotationTrigger?: string;
   implementation?: "dynamic" | "pulumi-vault";
+  /** Existing objects of the same name to take over (and leave on destroy): `{policy, role, authMount}`. */
+  adopt?: ReaderAdoption;
 }
 
 export interface RawStackConfig {
@@ -110,6 +113,15 @@ export function readStackSettings(raw: RawStackConfig): StackSettings {
         if (mountProblem) problems.push(`[vault-migration:reader.authMountPath] ${mountProblem}`);
       }
       if (r.secretIdNumUses !== undefined && !(Number.isInteger(r.secretIdNumUses) && (r.secretIdNumUses as number) >= 0)) problems.push("[vault-migration:reader.secretIdNumUses] must be a whole number, 0 (unlimited) or more");
+      if (r.adopt !== undefined) {
+        if (!isObject(r.adopt)) problems.push("[vault-migration:reader.adopt] must be an object: {policy, role, authMount}, each true or false");
+        else {
+          for (const [k, v] of Object.entries(r.adopt)) {
+            if (k !== "policy" && k !== "role" && k !== "authMount") problems.push(`[vault-migration:reader.adopt.${k}] is not a reader object: policy, role or authMount`);
+            else if (typeof v !== "boolean") problems.push(`[vault-migration:reader.adopt.${k}] must be true or false`);
+          }
+        }
+      }
       reader = r as unknown as ReaderSettings;
     }
   }

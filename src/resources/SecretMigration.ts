@@ -197,7 +197,7 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
       // Only this migration's copies, inside its scope: another migration's copies in the same
       // destination (even of `secret/apps2` beside our `secret/apps`) are never touched.
       for await (const e of dest.entries()) {
-        if (ownsCopy(e.markers, settings.migrationId, [source.scope])) items.push({ sourcePath: e.markers.sourcePath, destinationName: e.name, action: "delete" as const, reason: "source deleted (deletionPolicy: delete)" as const });
+        if (!e.deleted && ownsCopy(e.markers, settings.migrationId, [source.scope])) items.push({ sourcePath: e.markers.sourcePath, destinationName: e.name, action: "delete" as const, reason: "source deleted (deletionPolicy: delete)" as const });
       }
       const report = await applyRun({ items, source, destination: dest, fingerprintKey: props.fingerprintKey, mappingHash: "", migrationId: settings.migrationId, concurrency: settings.concurrency });
       if (report.counts.failed > 0) throw new Error(`${report.counts.failed} secret(s) could not be deleted on destroy`);

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
 import { parseDurationSeconds } from "./durations";
-import { checkFailure, endpointReplaces, requireProps, withVault } from "./vaultProviderSupport";
+import { checkFailure, endpointReplaces, existsAtPreview, leaveAdopted, notCreatedHere, requireProps, withVault } from "./vaultProviderSupport";
 import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
 
 export interface VaultAppRoleArgs {
@@ -21,6 +21,11 @@ export interface VaultAppRoleArgs {
   bindSecretId?: pulumi.Input<boolean>;
   secretIdBoundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
   tokenBoundCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Take over a role of this name that already exists (its settings are replaced by these) and
+   * leave it in place on destroy. Default false: an existing role is refused before any write.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** The role's settings in Vault's own field names and units. */
@@ -46,8 +51,14 @@ interface AppRoleProps extends VaultConnectionProps {
   bindSecretId: boolean;
   secretIdBoundCidrs: string[];
   tokenBoundCidrs: string[];
+  adopt?: boolean;
   roleId?: string;
+  /** True when the role existed before this resource and was adopted; destroy then leaves it. */
+  adopted?: boolean;
 }
+
+/** The stack program's switch for adopting the reader's role. */
+const ADOPT_KEY = "reader.adopt.role";
 
 type RawAppRoleProps = Omit<AppRoleProps, "tokenTtl" | "tokenMaxTtl" | "secretIdTtl"> & {
   tokenTtl?: number | string;
@@ -70,6 +81,12 @@ function toSettings(p: AppRoleProps): RoleSettings {
   };
 }
 
+async function roleExists(p: AppRoleProps): Promise<boolean> {
+  return (await withVault(p, (v) => v.read<RoleSettings>(rolePath(p)))) !== undefined;
+}
+
+const roleLabel = (p: { mount: string; roleName: string }): string => `AppRole "${p.roleName}" at auth/${p.mount}`;
+
 const sorted = (xs: string[] | null | undefined): string[] => [...(xs ?? [])].sort();
 
 async function writeRole(p: AppRoleProps): Promise<string> {
@@ -82,8 +99,8 @@ async function writeRole(p: AppRoleProps): Promise<string> {
 }
 
 /** Needs `create`/`update`/`read`/`delete` on `auth/<mount>/role/<name>` and `read` on its `role-id`. */
-class VaultAppRoleProvider implements pulumi.dynamic.ResourceProvider<AppRoleProps, AppRoleProps> {
-  async check(_olds: AppRoleProps, raw: AppRoleProps): Promise<pulumi.dynamic.CheckResult<AppRoleProps>> {
+export class VaultAppRoleProvider implements pulumi.dynamic.ResourceProvider<AppRoleProps, AppRoleProps> {
+  async check(olds: AppRoleProps, raw: AppRoleProps): Promise<pulumi.dynamic.CheckResult<AppRoleProps>> {
     // Before check, TTLs are still as the user wrote them (seconds or "1h").
     const news = raw as unknown as RawAppRoleProps;
     const failures: pulumi.dynamic.CheckFailure[] = [];
@@ -111,12 +128,14 @@ class VaultAppRoleProvider implements pulumi.dynamic.ResourceProvider<AppRolePro
       bindSecretId: news.bindSecretId ?? true,
       secretIdBoundCidrs: sorted(news.secretIdBoundCidrs),
       tokenBoundCidrs: sorted(news.tokenBoundCidrs),
+      adopt: news.adopt ?? false,
     };
     if (inputs.tokenMaxTtl && inputs.tokenTtl > inputs.tokenMaxTtl) failures.push(checkFailure("tokenTtl", "[tokenTtl] must not exceed [tokenMaxTtl]"));
     if (inputs.secretIdNumUses < 0) failures.push(checkFailure("secretIdNumUses", "[secretIdNumUses] must be 0 (unlimited) or more"));
     if (!inputs.bindSecretId && inputs.secretIdBoundCidrs.length === 0 && inputs.tokenBoundCidrs.length === 0) {
       failures.push(checkFailure("bindSecretId", "[bindSecretId] false needs a CIDR bound, or anyone with the role_id can log in"));
     }
+    if (failures.length === 0 && (await existsAtPreview(olds, inputs, () => roleExists(inputs)))) failures.push(checkFailure("adopt", notCreatedHere(roleLabel(inputs), ADOPT_KEY)));
     return { inputs, failures };
   }
 
@@ -124,14 +143,17 @@ class VaultAppRoleProvider implements pulumi.dynamic.ResourceProvider<AppRolePro
     const replaces = endpointReplaces(olds, news);
     if (olds.mount !== news.mount) replaces.push("mount");
     if (olds.roleName !== news.roleName) replaces.push("roleName");
-    const { roleId: _r, ...o } = olds;
+    const { roleId: _r, adopted: _a, ...o } = olds;
     const changes = replaces.length > 0 || JSON.stringify(o) !== JSON.stringify(news);
     return { changes, replaces };
   }
 
   async create(inputs: AppRoleProps): Promise<pulumi.dynamic.CreateResult<AppRoleProps>> {
+    // Looked up before the first write: a POST would silently rewrite someone else's role.
+    const exists = await roleExists(inputs);
+    if (exists && !inputs.adopt) throw new Error(notCreatedHere(roleLabel(inputs), ADOPT_KEY));
     const roleId = await writeRole(inputs);
-    return { id: `${inputs.mount}/${inputs.roleName}`, outs: { ...inputs, roleId } };
+    return { id: `${inputs.mount}/${inputs.roleName}`, outs: { ...inputs, roleId, adopted: exists } };
   }
 
   async read(id: string, current?: AppRoleProps): Promise<pulumi.dynamic.ReadResult<AppRoleProps>> {
@@ -156,21 +178,27 @@ class VaultAppRoleProvider implements pulumi.dynamic.ResourceProvider<AppRolePro
       tokenBoundCidrs: sorted(r.token_bound_cidrs),
     };
     delete inputs.roleId;
-    return { id, props: { ...inputs, roleId: found.roleId }, inputs };
+    delete inputs.adopted;
+    return { id, props: { ...inputs, roleId: found.roleId, adopted: props.adopted ?? false }, inputs };
   }
 
-  async update(_id: string, _olds: AppRoleProps, news: AppRoleProps): Promise<pulumi.dynamic.UpdateResult<AppRoleProps>> {
+  async update(_id: string, olds: AppRoleProps, news: AppRoleProps): Promise<pulumi.dynamic.UpdateResult<AppRoleProps>> {
     const roleId = await writeRole(news);
-    return { outs: { ...news, roleId } };
+    return { outs: { ...news, roleId, adopted: olds.adopted ?? false } };
   }
 
   async delete(_id: string, props: AppRoleProps): Promise<void> {
+    if (props.adopted) return leaveAdopted(roleLabel(props));
     await withVault(props, (v) => v.delete(rolePath(props)));
   }
 }
 
-/** An AppRole (`auth/<mount>/role/<name>`). Name or mount change replaces it; the rest updates in place. */
+/**
+ * An AppRole (`auth/<mount>/role/<name>`). Name or mount change replaces it; the rest updates in
+ * place. One that exists already is refused unless `adopt`ed; an adopted one is left on destroy.
+ */
 export class VaultAppRole extends pulumi.dynamic.Resource {
+  declare readonly adopted: pulumi.Output<boolean>;
   declare readonly mount: pulumi.Output<string>;
   declare readonly roleName: pulumi.Output<string>;
   declare readonly roleId: pulumi.Output<string>;
@@ -194,7 +222,9 @@ export class VaultAppRole extends pulumi.dynamic.Resource {
         bindSecretId: args.bindSecretId,
         secretIdBoundCidrs: args.secretIdBoundCidrs,
         tokenBoundCidrs: args.tokenBoundCidrs,
+        adopt: args.adopt,
         roleId: undefined,
+        adopted: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: vaultSecretOutputs }),
       "vault-migration",

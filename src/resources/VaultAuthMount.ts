@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
-import { checkFailure, endpointReplaces, requireProps, withVault } from "./vaultProviderSupport";
+import { checkFailure, endpointReplaces, existsAtPreview, leaveAdopted, notCreatedHere, requireProps, withVault } from "./vaultProviderSupport";
 import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
 
 export interface VaultAuthMountArgs {
@@ -11,15 +11,24 @@ export interface VaultAuthMountArgs {
   /** Auth method type, e.g. `approle`. */
   type: pulumi.Input<string>;
   description?: pulumi.Input<string>;
+  /**
+   * Take over a mount of this path and type that already exists (its description is tuned) and
+   * leave it in place on destroy. Default false: an existing mount is refused before any write.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
 
 interface AuthMountProps extends VaultConnectionProps {
   path: string;
   type: string;
   description?: string;
+  adopt?: boolean;
   /** True when the mount already existed and this resource adopted it; destroy then leaves it. */
   adopted?: boolean;
 }
+
+/** The stack program's switch for adopting the reader's auth mount. */
+const ADOPT_KEY = "reader.adopt.authMount";
 
 interface AuthMountInfo {
   type: string;
@@ -37,8 +46,8 @@ async function findMount(props: VaultConnectionProps, path: string): Promise<Aut
 }
 
 /** Needs `read` on `sys/auth` and `sudo`+`create`/`update`/`delete` on `sys/auth/<path>`. */
-class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMountProps, AuthMountProps> {
-  async check(_olds: AuthMountProps, news: AuthMountProps): Promise<pulumi.dynamic.CheckResult<AuthMountProps>> {
+export class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMountProps, AuthMountProps> {
+  async check(olds: AuthMountProps, news: AuthMountProps): Promise<pulumi.dynamic.CheckResult<AuthMountProps>> {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     for (const p of validateVaultConnection({ ...news.endpoint, auth: news.auth })) failures.push(checkFailure("connection", p));
     const path = normaliseMountPath(news.path ?? "");
@@ -48,14 +57,16 @@ class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMoun
     else if (!/^[A-Za-z0-9_.\-/]+$/.test(path)) failures.push(checkFailure("path", `[path] has characters Vault does not allow: ${path}`));
     if (!/^[a-z0-9][a-z0-9_-]*$/.test(news.type ?? "")) failures.push(checkFailure("type", `[type] must be an auth method type such as "approle": ${news.type ?? ""}`));
     if (news.type === "token") failures.push(checkFailure("type", '[type] "token" is built in and cannot be mounted'));
-    return { inputs: { ...news, path }, failures };
+    const inputs = { ...news, path, adopt: news.adopt ?? false };
+    if (failures.length === 0 && (await existsAtPreview(olds, inputs, async () => (await findMount(inputs, path)) !== undefined))) failures.push(checkFailure("adopt", notCreatedHere(`auth mount "${path}"`, ADOPT_KEY)));
+    return { inputs, failures };
   }
 
   async diff(_id: string, olds: AuthMountProps, news: AuthMountProps): Promise<pulumi.dynamic.DiffResult> {
     const replaces = endpointReplaces(olds, news);
     if (olds.path !== news.path) replaces.push("path");
     if (olds.type !== news.type) replaces.push("type");
-    const changes = replaces.length > 0 || (olds.description ?? "") !== (news.description ?? "") || JSON.stringify(olds.auth) !== JSON.stringify(news.auth) || JSON.stringify(olds.endpoint) !== JSON.stringify(news.endpoint);
+    const changes = replaces.length > 0 || (olds.description ?? "") !== (news.description ?? "") || (olds.adopt ?? false) !== (news.adopt ?? false) || JSON.stringify(olds.auth) !== JSON.stringify(news.auth) || JSON.stringify(olds.endpoint) !== JSON.stringify(news.endpoint);
     return { changes, replaces, deleteBeforeReplace: true };
   }
 
@@ -65,7 +76,8 @@ class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMoun
       if (existing.type !== inputs.type) {
         throw new Error(`auth mount "${inputs.path}" already exists with type "${existing.type}", not "${inputs.type}"; choose another [path]`);
       }
-      // An identical mount is adopted rather than failing; destroy will leave it in place.
+      // Refused before any write unless adopted explicitly; an adopted mount is left on destroy.
+      if (!inputs.adopt) throw new Error(notCreatedHere(`auth mount "${inputs.path}"`, ADOPT_KEY));
       if ((existing.description ?? "") !== (inputs.description ?? "")) await this.tune(inputs);
       return { id: inputs.path, outs: { ...inputs, adopted: true } };
     }
@@ -88,7 +100,7 @@ class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMoun
   }
 
   async delete(id: string, props: AuthMountProps): Promise<void> {
-    if (props.adopted) return;
+    if (props.adopted) return leaveAdopted(`auth mount "${id}"`);
     await withVault(props, (v) => v.delete(`sys/auth/${id}`));
   }
 
@@ -97,7 +109,7 @@ class VaultAuthMountProvider implements pulumi.dynamic.ResourceProvider<AuthMoun
   }
 }
 
-/** An auth method mount (`sys/auth/<path>`); an identical existing mount is adopted, and left on destroy. */
+/** An auth method mount (`sys/auth/<path>`). One that exists already is refused unless `adopt`ed; an adopted one is left on destroy. */
 export class VaultAuthMount extends pulumi.dynamic.Resource {
   declare readonly path: pulumi.Output<string>;
   declare readonly type: pulumi.Output<string>;
@@ -108,7 +120,7 @@ export class VaultAuthMount extends pulumi.dynamic.Resource {
     super(
       new VaultAuthMountProvider(),
       name,
-      { endpoint, auth, path: args.path, type: args.type, description: args.description, adopted: undefined },
+      { endpoint, auth, path: args.path, type: args.type, description: args.description, adopt: args.adopt, adopted: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: vaultSecretOutputs }),
       "vault-migration",
       "VaultAuthMount",

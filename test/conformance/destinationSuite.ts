@@ -462,13 +462,19 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "re-create",
-    title: "removed name: a copy removed earlier is not listed, reads as absent, and the next run creates it again",
+    title: "removed name: a copy removed earlier is listed only as soft-deleted (with our markers) or not at all, reads as absent, and the next run creates it again",
     async run(h) {
       const [api] = seedTree(h) as [string, string, string];
       await h.run();
       const name = h.nameOf(api);
       await h.destination.remove(name);
-      assert.equal(await h.entry(name), undefined, "not listed once removed");
+      const removed = await h.entry(name);
+      if (h.options.capabilities.softDelete) {
+        assert.equal(removed?.deleted, true, "listed as soft-deleted once removed");
+        assert.equal(removed.markers?.migrationId, h.settings.migrationId, "still carrying our markers");
+      } else {
+        assert.equal(removed, undefined, "not listed once removed");
+      }
       assert.equal(await h.destination.storedFingerprint(name), undefined);
       const p = await h.plan();
       assert.deepEqual(brief(p.plan.items), [`create ${name}: new in source`]);
@@ -480,22 +486,35 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
   },
   {
     id: "soft-deleted-foreign",
-    title: "soft-deleted name: a foreign secret soft-deleted under a mapped name is not listed, and the copy written there verifies",
+    title: "soft-deleted name: a foreign secret soft-deleted under a mapped name is existing: refused and left deleted by default; overwrite recovers and replaces it",
     kvVersions: [2],
     when: (caps) => caps.softDelete,
     async run(h) {
       const path = `${h.base}/apps/recycled`;
+      const fresh = `${h.base}/apps/fresh`;
       h.source.put(path, data(h, "recycled"));
+      h.source.put(fresh, data(h, "fresh"));
       const name = h.nameOf(path);
       assert.ok(h.target.softDeleteForeign, "a destination declaring softDelete offers the softDeleteForeign hook");
       await h.target.softDeleteForeign(name, h.value("deleted-foreign"));
-      assert.equal(await h.entry(name), undefined, "a soft-deleted secret is not listed");
+      const listed = await h.entry(name);
+      assert.equal(listed?.deleted, true, "a soft-deleted secret is listed, flagged deleted");
+      assert.notEqual(listed.markers?.migrationId, h.settings.migrationId);
       const { plan, report } = await h.run();
-      assert.deepEqual(brief(plan.plan.items), [`create ${name}: new in source`]);
+      assert.deepEqual(brief(plan.plan.items), [`create ${h.nameOf(fresh)}: new in source`, `refuse ${name}: destination exists and was not created by this migration`].sort());
+      assert.match(plan.plan.items.find((i) => i.action === "refuse")?.detail ?? "", /soft-deleted/, "the refusal says the name is soft-deleted");
       assert.equal(report.counts.created, 1, JSON.stringify(report.items));
+      assert.equal(h.changes.write, 1, "only the free name was written");
+      assert.equal((await h.entry(name))?.deleted, true, "not recovered");
+      assert.equal(await h.destination.storedFingerprint(name), undefined, "nothing readable under the name");
+      const over = await h.run({ existing: "overwrite" });
+      assert.deepEqual(brief(over.plan.plan.items), [`update ${name}: overwriting existing destination secret`]);
+      assert.equal(over.report.counts.updated, 1, JSON.stringify(over.report.items));
       await h.assertHolds(path);
-      assert.equal((await h.entry(name))?.markers?.migrationId, h.settings.migrationId);
-      assert.deepEqual(brief((await h.plan()).plan.items), []);
+      const ours = await h.entry(name);
+      assert.equal(ours?.deleted, undefined, "live again");
+      assert.equal(ours?.markers?.migrationId, h.settings.migrationId);
+      assert.deepEqual(brief((await h.plan()).plan.items), [], "ours from now on");
     },
   },
   {
@@ -529,7 +548,8 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const r = await h.apply(del, { deletionPolicy: "delete" });
       assert.equal(r.counts.deleted, 1, JSON.stringify(r.items));
       assert.equal(h.changes.remove, removals + 1, "one removal");
-      assert.equal(await h.entry(names.gone), undefined);
+      const gone = await h.entry(names.gone);
+      assert.ok(gone === undefined || gone.deleted === true, "not listed, or listed as soft-deleted");
       assert.equal(await h.destination.storedFingerprint(names.gone), undefined);
       for (const n of [names.keep, names.apps2, names.theirs]) assert.ok(await h.destination.storedFingerprint(n), `${n} is kept`);
       // Absent is not an error, twice over.

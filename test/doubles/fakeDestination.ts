@@ -169,7 +169,8 @@ export class FakeDestination implements MigrationDestination {
     return listEntries(() => {
       this.failIfInjected("entries", undefined);
       // A snapshot, so a write during the listing does not change what is listed.
-      return [...this.records.values()].filter((r) => !r.deleted).map((r) => this.entryOf(r));
+      // Soft-deleted names are listed too, flagged, as the real drivers do.
+      return [...this.records.values()].map((r) => this.entryOf(r));
     });
   }
 
@@ -340,7 +341,7 @@ export class FakeDestination implements MigrationDestination {
   }
 
   private entryOf(r: FakeRecord): DestinationEntry {
-    return { name: r.name, markers: parseMarkers(this.current(r).tags), enabled: r.enabled, ...(r.managed ? { managed: true } : {}) };
+    return { name: r.name, markers: parseMarkers(this.current(r).tags), enabled: r.enabled, ...(r.managed ? { managed: true } : {}), ...(r.deleted ? { deleted: true } : {}) };
   }
 
   /** The markers and copied custom_metadata as one flat map, within the metadata budget. */

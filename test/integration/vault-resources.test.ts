@@ -1,9 +1,10 @@
 // The Vault side of a migration through the real engine against a real OpenBao dev server:
 // MigrationReader (policy, auth mount, AppRole, secret_id) and each resource's lifecycle.
 import * as assert from "node:assert/strict";
-import { MigrationReader } from "../../src/components/MigrationReader";
-import { VaultAuthMount } from "../../src/resources/VaultAuthMount";
-import { VaultPolicy } from "../../src/resources/VaultPolicy";
+import { MigrationReader, type ReaderAdoption } from "../../src/components/MigrationReader";
+import { VaultAppRoleProvider } from "../../src/resources/VaultAppRole";
+import { VaultAuthMount, VaultAuthMountProvider } from "../../src/resources/VaultAuthMount";
+import { VaultPolicy, VaultPolicyProvider } from "../../src/resources/VaultPolicy";
 import type { VaultConnectionArgs } from "../../src/resources/vaultResourceInputs";
 import { startOpenBaoDev, vaultRequest, type OpenBaoServer } from "../support/openbao";
 import { assertNoSecrets, changes, testStack, type TestStack } from "../support/pulumi";
@@ -123,6 +124,88 @@ describe("Vault resources through the real engine (OpenBao)", function () {
       assert.equal(await vaultRequest(bao, "GET", "sys/policies/acl/extra").catch(() => undefined), undefined);
       const auth = await vaultRequest<{ data: Record<string, unknown> }>(bao, "GET", "sys/auth");
       assert.equal(auth!.data["approle/"], undefined);
+    });
+  });
+
+  describe("objects of the same name the stack did not create", () => {
+    // Made outside the stack, as another team would have: a policy, an AppRole mount and a role on it.
+    const foreignPolicy = 'path "secret/data/theirs" { capabilities = ["read"] }';
+    let t: TestStack;
+    const params: { adopt: ReaderAdoption; extra: boolean } = { adopt: {}, extra: false };
+    const program = async (): Promise<Record<string, unknown>> => {
+      const reader = new MigrationReader("pre", {
+        connection: conn(),
+        policyName: "pre-policy",
+        roleName: "pre-role",
+        authMountPath: "pre-approle",
+        sources: [{ mount: "secret", kvVersion: 2, prefixes: ["apps/"] }],
+        adopt: params.adopt,
+      });
+      // Adoption allowed but nothing there: created by the stack, so destroyed with it.
+      if (params.extra) new VaultPolicy("fresh", { connection: conn(), name: "pre-fresh", policy: 'path "a" { capabilities = ["read"] }', adopt: true });
+      return { roleId: reader.roleId };
+    };
+    const policyText = async (name: string): Promise<string | undefined> => (await vaultRequest<{ data: { policy: string } }>(bao, "GET", `sys/policies/acl/${name}`).catch(() => undefined))?.data.policy;
+    const roleOf = async (): Promise<{ token_policies: string[] } | undefined> => (await vaultRequest<{ data: { token_policies: string[] } }>(bao, "GET", "auth/pre-approle/role/pre-role").catch(() => undefined))?.data;
+
+    before(async () => {
+      await vaultRequest(bao, "PUT", "sys/policies/acl/pre-policy", { policy: foreignPolicy });
+      await vaultRequest(bao, "POST", "sys/auth/pre-approle", { type: "approle" });
+      await vaultRequest(bao, "POST", "auth/pre-approle/role/pre-role", { token_policies: ["theirs"] });
+      t = await testStack("pre", program);
+    });
+    after(async () => t?.remove());
+
+    it("each provider's create refuses an existing object before any write, naming it and the config key", async () => {
+      const props = { endpoint: { address: bao.address }, auth: { method: "token" as const, token: bao.rootToken } };
+      await assert.rejects(new VaultPolicyProvider().create({ ...props, name: "pre-policy", policy: 'path "x" { capabilities = ["read"] }', adopt: false }), /Vault policy "pre-policy" already exists and was not created by this stack: set \[adopt\] true \(stack config: vault-migration:reader\.adopt\.policy\)/);
+      await assert.rejects(new VaultAuthMountProvider().create({ ...props, path: "pre-approle", type: "approle", description: "changed", adopt: false }), /auth mount "pre-approle" already exists .*vault-migration:reader\.adopt\.authMount/);
+      const role = { ...props, mount: "pre-approle", roleName: "pre-role", tokenPolicies: ["pre-policy"], tokenTtl: 60, tokenMaxTtl: 120, secretIdTtl: 60, secretIdNumUses: 0, bindSecretId: true, secretIdBoundCidrs: [], tokenBoundCidrs: [], adopt: false };
+      await assert.rejects(new VaultAppRoleProvider().create(role), /AppRole "pre-role" at auth\/pre-approle already exists .*vault-migration:reader\.adopt\.role/);
+      assert.equal(await policyText("pre-policy"), foreignPolicy, "the policy is untouched");
+      assert.deepEqual((await roleOf())?.token_policies, ["theirs"], "the role is untouched");
+    });
+
+    it("preview refuses each of the three, naming its config key, and nothing is written", async () => {
+      // The engine stops at the first refusal: adopt what each preview names, until all three were.
+      const keys = { policy: "reader.adopt.policy", role: "reader.adopt.role", authMount: "reader.adopt.authMount" } as const;
+      const named: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const text = await t.preview().then(
+          () => assert.fail(`preview passed with adopt ${JSON.stringify(params.adopt)}`),
+          (e: unknown) => `${(e as Error).message}\n${t.output.join("")}`,
+        );
+        const hit = (Object.keys(keys) as (keyof typeof keys)[]).find((k) => !params.adopt[k] && text.includes(`vault-migration:${keys[k]})`));
+        assert.ok(hit, `the refusal names a key not yet adopted: ${text}`);
+        assert.match(text, /already exists and was not created by this stack/);
+        named.push(hit);
+        params.adopt = { ...params.adopt, [hit]: true };
+      }
+      assert.deepEqual(named.sort(), ["authMount", "policy", "role"]);
+      assert.equal(await policyText("pre-policy"), foreignPolicy);
+      assert.deepEqual((await roleOf())?.token_policies, ["theirs"]);
+    });
+
+    it("adopted explicitly, up takes them over and marks them adopted; a stack-created one is not", async () => {
+      params.adopt = { policy: true, role: true, authMount: true };
+      params.extra = true;
+      await t.up();
+      assert.match((await policyText("pre-policy")) ?? "", /path "secret\/metadata\/apps\/\*"/, "our policy text replaced theirs");
+      assert.deepEqual((await roleOf())?.token_policies, ["pre-policy"]);
+      assert.ok(await policyText("pre-fresh"));
+      const state = JSON.parse(await t.exportState()) as { deployment: { resources: { urn: string; outputs?: { adopted?: boolean } }[] } };
+      const adopted = (suffix: string): boolean | undefined => state.deployment.resources.find((r) => r.urn.endsWith(suffix))?.outputs?.adopted;
+      assert.deepEqual([adopted("::pre-policy"), adopted("::pre-approle"), adopted("::pre-role"), adopted("::fresh")], [true, true, true, false]);
+    });
+
+    it("destroy leaves the adopted objects in place, says so, and deletes what the stack created", async () => {
+      await t.destroy();
+      assert.ok(await policyText("pre-policy"), "adopted policy kept");
+      assert.ok(await roleOf(), "adopted role kept");
+      const auth = await vaultRequest<{ data: Record<string, unknown> }>(bao, "GET", "sys/auth");
+      assert.ok(auth!.data["pre-approle/"], "adopted mount kept");
+      assert.equal(await policyText("pre-fresh"), undefined, "the stack's own policy is deleted");
+      assert.match(t.output.join(""), /Vault policy "pre-policy" was adopted .* left in place/);
     });
   });
 

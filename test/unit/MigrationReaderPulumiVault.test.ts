@@ -87,4 +87,11 @@ describe("MigrationReader with implementation: pulumi-vault (mocks)", () => {
     assert.deepEqual(conn.auth, { method: "approle", roleId: "role-id-from-mock", secretId: "secret-id-from-mock", mount: "approle" });
     assert.equal(conn.namespace, "team-a");
   });
+
+  it("refuses adopt, which @pulumi/vault resources cannot honour (they take objects over through pulumi import)", async () => {
+    const { validateMigrationReaderArgs } = await import("../../src/components/MigrationReader");
+    const args = { connection: { address: "https://v", auth: { method: "token" as const, token: "t0ken-123456" } }, sources: [{ mount: "secret", kvVersion: 2 as const }], implementation: "pulumi-vault" as const };
+    assert.throws(() => validateMigrationReaderArgs({ ...args, adopt: { authMount: true } }), /\[adopt\] needs implementation "dynamic"/);
+    assert.doesNotThrow(() => validateMigrationReaderArgs({ ...args, adopt: { authMount: false } }));
+  });
 });

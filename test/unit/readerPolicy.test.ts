@@ -70,6 +70,20 @@ describe("stack configuration", () => {
     }
   });
 
+  it("reader.adopt: per object, true or false; anything else is refused naming the key", () => {
+    const base = { vault: { address: "https://v" }, vaultToken: "tok-123456789", env: {} };
+    const reader = { name: "r", sources: [{ mount: "secret", kvVersion: 2 }] };
+    const s = readStackSettings({ ...base, reader: { ...reader, adopt: { authMount: true, policy: false } } });
+    assert.deepEqual(s.reader?.adopt, { authMount: true, policy: false });
+    assert.throws(() => readStackSettings({ ...base, reader: { ...reader, adopt: { mount: true, role: "yes" } } }), (e: unknown) => {
+      const msg = (e as Error).message;
+      assert.match(msg, /\[vault-migration:reader\.adopt\.mount\] is not a reader object: policy, role or authMount/);
+      assert.match(msg, /\[vault-migration:reader\.adopt\.role\] must be true or false/);
+      return true;
+    });
+    assert.throws(() => readStackSettings({ ...base, reader: { ...reader, adopt: true } }), /\[vault-migration:reader\.adopt\] must be an object/);
+  });
+
   it("keeps TLS verification on unless explicitly turned off", () => {
     const s = readStackSettings({ vault: { address: "https://v" }, vaultToken: "tok-123456789", env: {} });
     assert.equal(s.vault?.insecureSkipTlsVerify, undefined);

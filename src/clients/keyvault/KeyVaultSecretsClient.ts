@@ -1,5 +1,5 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { SecretClient, type SecretClientOptions, type SecretProperties } from "@azure/keyvault-secrets";
+import { SecretClient, type DeletedSecret, type SecretClientOptions, type SecretProperties } from "@azure/keyvault-secrets";
 import { retryHintMs, retryPolicy, retrySession, systemRetryClock, withRetry, type AttemptOutcome, type RetryPolicy } from "../http/retry";
 import {
   KEY_VAULT_DATA_ACTIONS,
@@ -251,6 +251,14 @@ export class KeyVaultSecretsClient {
   }
 
   /**
+   * Properties of every soft-deleted secret (its last version's tags, never a value), page by page.
+   * Needs `Microsoft.KeyVault/vaults/deletedSecrets/read`.
+   */
+  listDeletedProperties(): AsyncIterable<KeyVaultSecretInfo> {
+    return this.paged("listDeletedSecrets", "", () => deletedPages(this.client.listDeletedSecrets().byPage()));
+  }
+
+  /**
    * Properties of every version of `name` (empty when absent), in the service's order (not by
    * time: sort by `createdOn`). Needs `Microsoft.KeyVault/vaults/secrets/readMetadata/action`.
    */
@@ -456,6 +464,11 @@ interface PagingContext {
   /** Called on every failed page, before the retry decision (pauses the pacer on a 429). */
   onFailure(e: unknown): void;
   fail(e: unknown): Error;
+}
+
+// Deleted secrets' pages as the properties they carry, so one paging loop serves both listings.
+async function* deletedPages(pages: AsyncIterableIterator<DeletedSecret[]>): AsyncIterableIterator<SecretProperties[]> {
+  for await (const page of pages) yield page.map((d) => d.properties);
 }
 
 // A free async generator, not a class method: Pulumi's closure serializer cannot re-create

@@ -13,7 +13,8 @@ export type KeyVaultOperation =
   | "deleteSecret"
   | "getDeletedSecret"
   | "recoverDeletedSecret"
-  | "purgeDeletedSecret";
+  | "purgeDeletedSecret"
+  | "listDeletedSecrets";
 
 /**
  * Azure RBAC data action each operation needs (built-in role "Key Vault Secrets Officer" has them
@@ -28,6 +29,7 @@ export const KEY_VAULT_DATA_ACTIONS: Readonly<Record<KeyVaultOperation, string>>
   getDeletedSecret: "Microsoft.KeyVault/vaults/deletedSecrets/read",
   recoverDeletedSecret: "Microsoft.KeyVault/vaults/secrets/recover/action",
   purgeDeletedSecret: "Microsoft.KeyVault/vaults/deletedSecrets/purge/action",
+  listDeletedSecrets: "Microsoft.KeyVault/vaults/deletedSecrets/read",
 };
 
 /** HTTP method and REST path of each operation (for `method` and `path` of the errors). */
@@ -40,6 +42,7 @@ const KEY_VAULT_REQUESTS: Readonly<Record<KeyVaultOperation, { method: string; p
   getDeletedSecret: { method: "GET", path: (n) => `deletedsecrets/${n}` },
   recoverDeletedSecret: { method: "POST", path: (n) => `deletedsecrets/${n}/recover` },
   purgeDeletedSecret: { method: "DELETE", path: (n) => `deletedsecrets/${n}` },
+  listDeletedSecrets: { method: "GET", path: () => "deletedsecrets" },
 };
 
 /**

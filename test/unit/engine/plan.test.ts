@@ -139,6 +139,29 @@ describe("engine/plan", () => {
     assert.deepEqual(brief((await plan(sources, destination, { existing: "overwrite" })).items).map((l) => l.split(": ")[1]), Array(3).fill("overwriting existing destination secret"));
   });
 
+  it("treats a stranger's soft-deleted secret as existing, re-creates our own, and never orphans it", async () => {
+    const a = v2("a", 2);
+    const b = v2("b", 2);
+    const destination = dest(
+      { name: "kv-a", markers: undefined, enabled: true, deleted: true },
+      ours("kv-b", v2("b", 1), { deleted: true }),
+      ours("kv-gone", v2("gone", 1), { deleted: true }),
+    );
+    let inspected = 0;
+    const run = (existing: PlanOptions["existing"]) =>
+      planMigration({ source: [a, b], destination, mapper, options: { ...base, existing, deletionPolicy: "delete" }, inspectUnmarked: (e) => (inspected++, e) });
+    const refused = await run("fail");
+    assert.deepEqual(brief(refused.items), [
+      "refuse kv/a -> kv-a: destination exists and was not created by this migration",
+      "create kv/b -> kv-b: new in source",
+    ]);
+    assert.match(refused.items[0]?.detail ?? "", /soft-deleted.*existing: adopt or overwrite/);
+    assert.deepEqual(refused.orphaned, [], "our soft-deleted copy of a gone source is no orphan");
+    assert.equal(inspected, 0, "a soft-deleted entry has no versions to inspect");
+    assert.deepEqual(brief((await run("adopt")).items), ["update kv/a -> kv-a: adopting existing destination secret", "create kv/b -> kv-b: new in source"]);
+    assert.deepEqual(brief((await run("overwrite")).items), ["update kv/a -> kv-a: overwriting existing destination secret", "create kv/b -> kv-b: new in source"]);
+  });
+
   it("never writes managed secrets and leaves disabled copies alone", async () => {
     const p = await plan([v2("a"), v2("b", 2)], dest({ name: "kv-a", markers: undefined, enabled: true, managed: true }, ours("kv-b", v2("b", 1), { enabled: false })), { existing: "overwrite" });
     assert.deepEqual(brief(p.items), ["refuse kv/a -> kv-a: destination is managed by the destination service"]);

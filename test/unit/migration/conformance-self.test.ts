@@ -3,6 +3,7 @@
 // passes the suite has shown the behaviour rather than slipped through a vacuous check.
 import * as assert from "node:assert/strict";
 import { CONFORMANCE_CASES, LeakSink, runConformanceCase, type ConformanceFactory, type ConformanceOptions } from "../../conformance/destinationSuite";
+import type { DestinationEntry } from "../../../src/engine";
 import type { MigrationDestination } from "../../../src/migration/destination";
 import { FakeDestination, type FakeDestinationOptions } from "../../doubles/fakeDestination";
 
@@ -40,6 +41,10 @@ function factory(change: (d: FakeDestination) => Partial<MigrationDestination>, 
   };
 }
 
+async function* hideDeleted(entries: AsyncIterable<DestinationEntry>): AsyncGenerator<DestinationEntry> {
+  for await (const e of entries) if (!e.deleted) yield e;
+}
+
 function kase(id: string) {
   const c = CONFORMANCE_CASES.find((x) => x.id === id);
   assert.ok(c, `case ${id} exists`);
@@ -73,8 +78,13 @@ describe("the conformance suite catches broken destinations", () => {
   });
 
   it("remove: a remove that leaves the secret in place", async () => {
-    await fails("remove", factory(() => ({ remove: async () => undefined })), /Expected values to be strictly equal/);
-    await fails("re-create", factory(() => ({ remove: async () => undefined })), /not listed once removed/);
+    await fails("remove", factory(() => ({ remove: async () => undefined })), /not listed, or listed as soft-deleted/);
+    await fails("re-create", factory(() => ({ remove: async () => undefined })), /listed as soft-deleted once removed/);
+  });
+
+  it("soft-deleted name: a listing that hides soft-deleted names (the planner would recover and overwrite a stranger's secret)", async () => {
+    const liveOnly = (d: FakeDestination): Partial<MigrationDestination> => ({ entries: () => hideDeleted(d.entries()) });
+    await fails("soft-deleted-foreign", factory(liveOnly), /listed, flagged deleted/);
   });
 
   it("hand edit: a destination that cannot see edits (no version history)", async () => {

@@ -43,7 +43,10 @@ export interface KeyVaultDestinationOptions {
   readonly maxValueSize?: number;
   /** Default `utf8` (the stricter reading of the limit). */
   readonly sizeUnit?: SizeUnit;
-  /** A name that is soft-deleted: recover it then write (default), or fail saying how to free it. */
+  /**
+   * A write onto a soft-deleted name (the plan allowed it: our removed copy, or `existing: adopt`/
+   * `overwrite`): recover it then write (default), or fail saying how to free it.
+   */
   readonly softDeleted?: "recover" | "fail";
   /** Default: the service limits × 0.95; `false` = off. */
   readonly pacing?: KeyVaultPacing | false;
@@ -69,7 +72,7 @@ function entryOf(p: KeyVaultSecretInfo): DestinationEntry {
  * multi-key as canonical JSON (`application/json`), markers and custom_metadata as tags.
  *
  * RBAC data actions needed (role "Key Vault Secrets Officer" has all): `secrets/readMetadata/action`
- * (entries, inspectUnmarked), `secrets/getSecret/action` (storedFingerprint, recover poller),
+ * + `deletedSecrets/read` (entries), `secrets/readMetadata/action` (inspectUnmarked), `secrets/getSecret/action` (storedFingerprint, recover poller),
  * `secrets/setSecret/action` (write), `secrets/delete` + `deletedSecrets/read` (remove),
  * `secrets/recover/action` (write onto a soft-deleted name with `softDeleted: "recover"`).
  */
@@ -199,4 +202,7 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
 // async-generator methods (dynamic providers run serialized code).
 async function* entriesOf(client: KeyVaultSecretsClient): AsyncGenerator<DestinationEntry> {
   for await (const p of client.listProperties()) yield entryOf(p);
+  // Soft-deleted names are taken too (a write would recover the old secret): listed, flagged, so
+  // the planner can tell our removed copy from a stranger's deleted secret.
+  for await (const p of client.listDeletedProperties()) yield { ...entryOf(p), deleted: true };
 }

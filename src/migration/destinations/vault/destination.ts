@@ -102,10 +102,12 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
 
   async function entryV2(name: string): Promise<DestinationEntry | undefined> {
     const meta = await readKvMetadata(client, mount, full(name));
-    // A soft-deleted or destroyed current version (e.g. our `remove`) counts as absent: a later
-    // write adds a new version on top, history kept.
-    if (!meta || meta.currentVersion < 1 || !isLiveKvVersion(meta.versions[String(meta.currentVersion)])) return undefined;
+    if (!meta || meta.currentVersion < 1) return undefined;
     const { markers, destinationVersion } = parseKvMarkers(meta.customMetadata);
+    // A soft-deleted or destroyed current version still holds the path and its history (a write
+    // adds a version on top). Listed as `deleted` with the markers custom_metadata keeps, so the
+    // planner re-creates our own removed copy and treats anyone else's as existing.
+    if (!isLiveKvVersion(meta.versions[String(meta.currentVersion)])) return { name, markers, enabled: true, deleted: true };
     let handEdited = false;
     if (markers?.mappingHash) {
       // Data written after ours, or copied custom_metadata edited by hand (checked only when
