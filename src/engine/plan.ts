@@ -236,6 +236,7 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     if (entry.managed) return make("refuse", "destination is managed by the destination service");
     if (owned(entry, storedPath)) {
       if (!entry.enabled) return make("skip", "destination disabled");
+      if (entry.interrupted) return make("update", "destination write interrupted");
       if (entry.handEdited) return make("update", "destination changed by hand");
       const reason = staleReason(s, entry.markers, storedPath, options);
       return reason ? make("update", reason) : undefined;
