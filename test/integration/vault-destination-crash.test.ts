@@ -36,6 +36,8 @@ const SCENARIOS: readonly Scenario[] = [
   { label: "kv2-update", kv: 2, before: 1, total: 2, versions: 2 },
   // A replay of two new source versions on top of the copy of the first.
   { label: "kv2-replay", kv: 2, replay: true, before: 1, total: 3, versions: 3 },
+  // A replay with no older version to write: an interrupted one must not replay the history again.
+  { label: "kv2-replay-one", kv: 2, replay: true, before: 2, total: 3, versions: 3 },
   { label: "kv1-create", kv: 1, before: 0, total: 1 },
   { label: "kv1-update", kv: 1, before: 1, total: 2 },
 ];

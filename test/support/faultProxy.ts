@@ -19,7 +19,7 @@ export interface FaultProxy {
   readonly address: string;
   /** `METHOD /v1/path` of every request received, in order (no bodies, no headers). */
   readonly log: readonly string[];
-  /** Resets the numbering and the log, and sets the rule (undefined: pass everything). */
+  /** Resets the numbering and the log, cuts the answers held so far, and sets the rule (undefined: pass everything). */
   reset(rule?: FaultRule): void;
   /** Whether the rule has acted (a request was cut, lost or held). */
   readonly fired: boolean;
@@ -85,6 +85,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return holding.size;
     },
     reset(r) {
+      for (const res of holding) res.socket?.destroy();
+      holding.clear();
       rule = r;
       log = [];
       fired = false;

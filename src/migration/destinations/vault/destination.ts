@@ -164,18 +164,24 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
   }
 
   /**
-   * Source versions to write before the current one: live, older than it, newer than our last
-   * copy; when an earlier replay was interrupted, resumed where it stopped (versions land in order,
-   * so `current - base` of its list are in).
+   * Source versions to write before the current one (live, older than it, newer than our last
+   * copy) and the source version the list starts after. After an interrupted write of ours, it
+   * resumes past what landed: versions land in order, so `current - base` of that replay are in,
+   * and a pending write without a replay marker held no older version (only its own current one).
    */
   function replayVersions(w: DestinationWrite, details: SourceKvDetails | undefined, prev: ReturnType<typeof parseKvMarkers>, current: number, pending: boolean): { after: number; list: number[] } {
     if (!replay || !details || w.source.currentVersion === undefined || !options.sourceHistory) return { after: 0, list: [] };
-    const sameSource = prev.markers?.mappingHash !== undefined && prev.markers.sourcePath === fullSourcePath(w.source);
-    const resumed = pending && sameSource && prev.replay !== undefined && prev.replay.base <= current ? prev.replay : undefined;
-    const after = resumed ? resumed.after : sameSource && !pending ? prev.markers?.sourceVersion ?? 0 : 0;
     const target = w.source.currentVersion;
-    const list = details.liveVersions.filter((v) => v > after && v < target);
-    return { after, list: resumed ? list.slice(current - resumed.base) : list };
+    const live = (after: number): { after: number; list: number[] } => ({ after, list: details.liveVersions.filter((v) => v > after && v < target) });
+    const markers = prev.markers;
+    if (markers?.mappingHash === undefined || markers.sourcePath !== fullSourcePath(w.source)) return live(0);
+    if (!pending) return live(markers.sourceVersion ?? 0);
+    const r = prev.replay;
+    if (r && r.base <= current) {
+      const landed = live(r.after).list.slice(0, current - r.base);
+      return live(landed.length > 0 ? (landed[landed.length - 1] as number) : r.after);
+    }
+    return live(Math.max(0, (markers.sourceVersion ?? 1) - 1));
   }
 
   function warningsOf(w: DestinationWrite, list: readonly { message: string }[]): WriteResult {
