@@ -122,7 +122,7 @@ describe("Vault/OpenBao destination writes stopped between any two requests (fau
   }
 
   /** Runs the scenario once with `rule` from request 0, 1, 2… until the faulty run never meets its fault. */
-  async function everyStop(s: Scenario, kind: FaultRule["kind"], check: (r: Awaited<ReturnType<typeof run>>, folder: string) => Promise<string[]>): Promise<string[]> {
+  async function everyStop(s: Scenario, kind: "stop-after" | "lose-answer", check: (r: Awaited<ReturnType<typeof run>>, folder: string) => Promise<string[]>): Promise<string[]> {
     const reasons: string[] = [];
     for (let n = kind === "stop-after" ? 0 : 1; ; n++) {
       const folder = `${s.label}-${kind}-${n}`;

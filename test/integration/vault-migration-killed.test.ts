@@ -1,7 +1,7 @@
 // A `pulumi up` of a VaultMigration killed with SIGKILL in the middle of the copy into OpenBao (the
 // engine, the language host and the provider at once), then `pulumi cancel` and a re-run. The
-// destination is reached through the fault proxy, which holds the answers once some writes passed:
-// the kill comes while writes are in flight (landed, unanswered), between two requests of a copy.
+// destination is reached through the fault proxy, which freezes every request once some data writes
+// passed: the kill comes between two requests of a copy (after its data write, or before it).
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import type { VaultMigrationArgs } from "../../src/components/VaultMigration";
@@ -64,10 +64,10 @@ describe("VaultMigration killed mid-copy (OpenBao → OpenBao through a fault pr
     };
 
     const killMidCopy = async (round: number): Promise<void> => {
-      // Each copy writes twice (markers, then data): after 20 writes about ten copies are whole.
-      proxy.reset({ kind: "hold-after-writes", n: 20 });
+      // Ten data writes pass, then nothing: the kill finds the copy half done, and requests waiting.
+      proxy.reset({ kind: "freeze-after", n: 10, match: /^PUT \/v1\/kv2\/data\// });
       const up = startUp(stack);
-      await waitFor("a write in flight", () => proxy.held > 0, 120_000);
+      await waitFor("requests frozen", () => proxy.held > 0, 120_000);
       assert.ok(killTree(up.pid) >= 3, "the CLI, the language host and the provider were killed");
       await up.exited;
       outputs.push(up.output());

@@ -1,8 +1,8 @@
 // A fault-injecting HTTP proxy between a client under test and a real OpenBao: it numbers the
 // requests it receives (1, 2, …) and, per the rule set, cuts the run after request N, loses the
 // answer of request N (forwarded, so the server acts on it, but the client's connection is cut
-// instead of answered), or, once N writes passed, forwards everything and holds the answers (for a
-// kill while writes are in flight). Loopback only.
+// instead of answered), or, once the N-th request of a kind passed, holds every later one unsent
+// and unanswered (the client waits: a kill then comes between two requests). Loopback only.
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -11,8 +11,8 @@ export type FaultRule =
   | { readonly kind: "stop-after"; readonly n: number }
   /** The n-th request reaches the server, its answer never reaches the client; the others pass. */
   | { readonly kind: "lose-answer"; readonly n: number }
-  /** Once n writes (PUT/POST) passed, every request reaches the server but its answer is held until the proxy closes. */
-  | { readonly kind: "hold-after-writes"; readonly n: number };
+  /** Once the n-th request matching `match` (tested on `METHOD /v1/path`) passed, later requests are held unsent and unanswered. */
+  | { readonly kind: "freeze-after"; readonly n: number; readonly match: RegExp };
 
 export interface FaultProxy {
   /** e.g. http://127.0.0.1:40123 */
@@ -23,7 +23,7 @@ export interface FaultProxy {
   reset(rule?: FaultRule): void;
   /** Whether the rule has acted (a request was cut, lost or held). */
   readonly fired: boolean;
-  /** Requests whose answers are being held now. */
+  /** Requests held now (freeze-after). */
   readonly held: number;
   close(): Promise<void>;
 }
@@ -33,7 +33,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   let rule: FaultRule | undefined;
   let log: string[] = [];
   let fired = false;
-  let writes = 0;
+  let matched = 0;
   const holding = new Set<http.ServerResponse>();
   const cut = (req: http.IncomingMessage): void => {
     fired = true;
@@ -42,9 +42,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   const server = http.createServer((req, res) => {
     const n = log.push(`${req.method} ${req.url}`);
-    const write = req.method === "PUT" || req.method === "POST";
-    if (write) writes++;
-    const hold = rule?.kind === "hold-after-writes" && (write ? writes > rule.n : writes >= rule.n);
+    const frozen = rule?.kind === "freeze-after" && matched >= rule.n;
+    if (rule?.kind === "freeze-after" && rule.match.test(`${req.method} ${req.url}`)) matched++;
+    if (frozen) {
+      fired = true;
+      holding.add(res);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -57,11 +61,6 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           answer.on("end", () => {
             // The server has acted on the request by now; only the client is kept in the dark.
             if (rule?.kind === "lose-answer" && n === rule.n) return cut(req);
-            if (hold) {
-              fired = true;
-              holding.add(res);
-              return;
-            }
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             res.end(Buffer.concat(body));
           });
@@ -90,7 +89,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       rule = r;
       log = [];
       fired = false;
-      writes = 0;
+      matched = 0;
     },
     async close() {
       for (const res of holding) res.socket?.destroy();
