@@ -250,6 +250,7 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     if (entry.deleted && owned(entry, storedPath)) return make("create", "new in source");
     if (owned(entry, storedPath)) {
       if (!entry.enabled) return make("skip", "destination disabled");
+      if (entry.interrupted) return make("update", "destination write interrupted");
       if (entry.handEdited) return make("update", "destination changed by hand");
       const reason = staleReason(s, entry.markers, storedPath, options);
       return reason ? make("update", reason) : undefined;

@@ -58,6 +58,7 @@ const REASONS: Record<PlanReason, true> = {
   "source value changed": true,
   "source metadata changed": true,
   "destination changed by hand": true,
+  "destination write interrupted": true,
   "destination markers incomplete": true,
   "destination was written from another source path": true,
   "mapping changed": true,

@@ -91,6 +91,11 @@ export interface DestinationEntry {
    * `existing` (a write would recover or stack onto it).
    */
   readonly deleted?: boolean;
+  /**
+   * Set by adapters whose writes take several requests: our markers announce a write that did not
+   * finish (the run stopped between two requests). Ours, and to be rewritten, never refused.
+   */
+  readonly interrupted?: boolean;
 }
 
 /** What the plan wants done with one secret. */
@@ -103,6 +108,7 @@ export type PlanReason =
   | "source value changed"
   | "source metadata changed"
   | "destination changed by hand"
+  | "destination write interrupted"
   | "destination markers incomplete"
   | "destination was written from another source path"
   | "mapping changed"

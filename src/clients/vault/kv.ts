@@ -64,12 +64,13 @@ export interface WriteKvOptions {
  * `<mount>/data/<path>` (see below).
  *
  * Retries: a write without `cas` is sent as idempotent (a repeat stores the same data; on KV v2 it
- * only adds one identical version). A write WITH `cas` is never retried blindly: if the first try
- * landed but its answer was lost, the retry would fail the check-and-set. Instead, on a CAS
- * mismatch this reads the current version: when it is exactly `cas + 1` and holds the same data
- * (canonical JSON), the earlier try is taken as ours and the write succeeds; otherwise the CAS
- * error is thrown (someone else wrote). A lost answer without any retry surfaces as a
- * VaultConnectionError; calling again is then safe for the same reason.
+ * only adds one identical version). A write WITH `cas` is never repeated blindly: a try that landed
+ * but whose answer was lost would fail the check-and-set on a repeat, or (worse) a repeat after a
+ * concurrent change would be refused for the wrong reason. Instead, after a CAS mismatch or an
+ * error that may hide a landed write (no answer, a 5xx: the `retryable` ones), this reads the
+ * version: `cas + 1` holding the same data (canonical JSON) is taken as our landed try and
+ * returned; still `cas` after a lost answer means it did not land, so it is sent again (at most
+ * {@link CAS_RESENDS} times); anything else throws the error (someone else wrote).
  *
  * @returns the KV v2 version written (`undefined` for KV v1).
  */
@@ -92,21 +93,35 @@ export async function writeKvSecret(
   if (opts.cas === undefined) {
     version = (await client.write<{ version?: number }>(`${m}/data/${p}`, { data }, { idempotent: true }))?.data?.version;
   } else {
-    const cas = opts.cas;
-    try {
-      version = (await client.write<{ version?: number }>(`${m}/data/${p}`, { options: { cas }, data }, { idempotent: false }))?.data?.version;
-    } catch (e) {
-      if (!isCasMismatch(e)) throw e;
-      const current = await readKvSecret(client, m, 2, path);
-      if (!current || current.version !== cas + 1 || canonicalJson(current.data) !== canonicalJson(data)) throw e;
-      version = current.version;
-    }
+    version = await casWrite(client, m, p, path, data, opts.cas);
   }
   if (opts.customMetadata) {
     // Replaces custom_metadata wholesale, so repeating it is harmless.
     await client.write(`${m}/metadata/${p}`, { custom_metadata: opts.customMetadata }, { idempotent: true });
   }
   return version !== undefined ? { version } : {};
+}
+
+/** Times a check-and-set write whose answer was lost (and that did not land) is sent again. */
+export const CAS_RESENDS = 2;
+
+/** A check-and-set data write, verified rather than repeated when its outcome is unknown (see writeKvSecret). */
+async function casWrite(client: VaultClient, m: string, p: string, path: string, data: SecretData, cas: number): Promise<number | undefined> {
+  for (let resends = 0; ; resends++) {
+    try {
+      return (await client.write<{ version?: number }>(`${m}/data/${p}`, { options: { cas }, data }, { idempotent: false }))?.data?.version;
+    } catch (e) {
+      const unknown = isClientError(e) && e.retryable && !isCasMismatch(e);
+      if (!unknown && !isCasMismatch(e)) throw e;
+      // Reads are idempotent: the client retries them under the shared policy.
+      const now = (await readKvMetadata(client, m, path))?.currentVersion ?? 0;
+      if (now === cas + 1) {
+        const current = await readKvSecret(client, m, 2, path, { version: now });
+        if (current && canonicalJson(current.data) === canonicalJson(data)) return now;
+      }
+      if (!unknown || now !== cas || resends >= CAS_RESENDS) throw e;
+    }
+  }
 }
 
 /**

@@ -55,11 +55,23 @@ describe("VaultClient over MockAgent", () => {
       agent.assertNoPendingInterceptors();
     });
 
-    it("never retries a write that is not idempotent (a check-and-set PUT)", async () => {
+    it("never repeats a check-and-set PUT blindly: it reads the version first, and resends only if the write did not land", async () => {
       const { agent, pool, client, clock } = mockVault();
       pool.intercept({ path, method: "PUT" }).reply(503, { errors: ["standby"] }, { headers: { "retry-after": "1" } });
+      // Still at the expected version: the 503'd try did not land, so sending it again cannot write twice.
+      pool.intercept({ path: "/v1/kv2/metadata/app" }).reply(200, { data: { current_version: 3 } });
+      pool.intercept({ path, method: "PUT" }).reply(200, { data: { version: 4 } });
+      assert.deepEqual(await writeKvSecret(client, "kv2", 2, "app", { k: "v" }, { cas: 3 }), { version: 4 });
+      assert.deepEqual(clock.sleeps, [], "no blind retry of the client's own");
+      agent.assertNoPendingInterceptors();
+    });
+
+    it("a check-and-set PUT whose outcome is unknown and whose version moved fails with its own error, not sent again", async () => {
+      const { agent, pool, client } = mockVault();
+      pool.intercept({ path, method: "PUT" }).reply(503, { errors: ["standby"] });
+      pool.intercept({ path: "/v1/kv2/metadata/app" }).reply(200, { data: { current_version: 4 } });
+      pool.intercept({ path: "/v1/kv2/data/app?version=4" }).reply(200, { data: { data: { k: "someone else's" }, metadata: { version: 4 } } });
       await assert.rejects(writeKvSecret(client, "kv2", 2, "app", { k: "v" }, { cas: 3 }), (e: unknown) => isClientError(e, "unavailable"));
-      assert.deepEqual(clock.sleeps, []);
       agent.assertNoPendingInterceptors();
     });
 
@@ -277,7 +289,8 @@ describe("VaultClient over MockAgent", () => {
       const cas = fixture("kv2-cas-mismatch");
       pool.intercept({ path: "/v1/kv2/data/plain", method: "PUT" }).reply(cas.status, cas.body as object);
       // The CAS check reads the current version to tell a lost answer from someone else's write.
-      pool.intercept({ path: "/v1/kv2/data/plain" }).reply(200, { data: { data: { value: "other" }, metadata: { version: 1 } } });
+      pool.intercept({ path: "/v1/kv2/metadata/plain" }).reply(200, { data: { current_version: 1 } });
+      pool.intercept({ path: "/v1/kv2/data/plain?version=1" }).reply(200, { data: { data: { value: "other" }, metadata: { version: 1 } } });
       const e = await writeKvSecret(client, "kv2", 2, "plain", { value: "fixture-cas" }, { cas: 0 }).then(() => undefined, (err: unknown) => err);
       assert.ok(isClientError(e, "cas_mismatch"), String(e));
       assert.equal(e.status, 400);

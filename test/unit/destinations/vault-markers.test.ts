@@ -31,6 +31,14 @@ describe("engine/kvmarkers (markers in Vault custom_metadata)", () => {
     assert.deepEqual(copiedKvMetadata(cm), { owner: "team" });
   });
 
+  it("a replay's start round-trips (`migration-replay`), and a source key can pose as none of the crash-safety keys", () => {
+    const { customMetadata: cm } = encodeKvMarkers({ secret: secret({ "migration-replay": "0:0", "migration-previous-fingerprint": "x" }), fingerprint: "fp", mappingHash: "mh", destinationVersion: 5, replay: { after: 1, base: 2 } });
+    assert.equal(cm["migration-replay"], "1:2");
+    assert.equal(cm["migration-previous-fingerprint"], undefined);
+    assert.deepEqual(parseKvMarkers(cm).replay, { after: 1, base: 2 });
+    assert.equal(parseKvMarkers({ ...cm, "migration-replay": "junk" }).replay, undefined);
+  });
+
   it("reserved keys win over source keys; drops are listed, never silent", () => {
     const { customMetadata: cm, warnings } = encodeKvMarkers({ secret: secret({ "vault-path": "spoof", "migration-dest-version": "9", ok: "1" }), fingerprint: "fp", mappingHash: "mh", destinationVersion: 1 });
     assert.equal(cm["vault-path"], "secret/app/db");

@@ -429,4 +429,17 @@ describe("planMigration: inspecting unmarked entries", () => {
       assert.equal(encodePlanLine(byPath.get("kv/apps/__/db") as PlanItem), 'kv/apps/__/db → kv-apps-db: create v1: new in source (path segment(s) "__" left no character in the name)');
     });
   });
+
+  it("an entry whose markers announce an unfinished write is ours and updated, even when its markers alone look in sync", async () => {
+    const mapper = createMapper({ naming: keyVaultNaming });
+    const source = [{ mount: "secret", path: "a", kvVersion: 2 as const, currentVersion: 3, state: "live" as const, customMetadata: {} }];
+    const markers = { origin: "hashicorp-vault" as const, sourcePath: "secret/a", sourceVersion: 3, mappingHash: "h", migrationId: "stack/m" };
+    const plan = await planMigration({
+      source,
+      destination: { get: () => undefined, values: () => [{ name: "secret-a", markers, enabled: true, interrupted: true }] },
+      mapper,
+      options: { existing: "fail", deletionPolicy: "keep", mappingHash: "h", scope: ["secret"], migrationId: "stack/m" },
+    });
+    assert.deepEqual(plan.items.map((i) => [i.destinationName, i.action, i.reason]), [["secret-a", "update", "destination write interrupted"]]);
+  });
 });

@@ -10,12 +10,11 @@ import {
   walkKv,
   writeKvMetadata,
   writeKvSecret,
-  type KvMetadataInfo,
 } from "../../../clients/vault/kv";
 import type { VaultConnection } from "../../../clients/vault/connection";
 import { normalizeMount } from "../../../clients/vault/kvMounts";
 import { VaultClient } from "../../../clients/vault/VaultClient";
-import { contentFingerprint, fingerprintMatches, fullSourcePath, mapConcurrent, metadataHash, type DestinationEntry, type FingerprintKey, type KvVersion, type SecretData } from "../../../engine";
+import { contentFingerprint, fingerprint, fingerprintMatches, fullSourcePath, mapConcurrent, metadataHash, type DestinationEntry, type FingerprintKey, type KvVersion, type SecretData } from "../../../engine";
 import type { DestinationWrite, MigrationDestination, WriteResult } from "../../destination";
 import type { SourceHistory, SourceKvDetails } from "../../source";
 import { namedError } from "../../../engine/errors";
@@ -60,23 +59,39 @@ function trimSlashes(p: string | undefined): string {
  *
  * Markers — KV v2: in the secret's `custom_metadata` (see engine `kvmarkers.ts`: reserved keys
  * win over copied source keys), including `migration-dest-version`, the version our write
- * created: when `current_version` differs, someone wrote after us and the entry is
- * `handEdited`. KV v1 has no metadata, so the markers of `<prefix>/<name>` are a small
- * non-secret KV v1 secret at `<prefix>/.vault-migration/<name>` (paths, version, keyed
- * fingerprint, hashes); a stored value whose fingerprint differs from its marker is `handEdited`.
+ * creates. KV v1 has no metadata, so the markers of `<prefix>/<name>` are a small non-secret KV v1
+ * secret at `<prefix>/.vault-migration/<name>` (paths, version, keyed fingerprints, hashes).
+ *
+ * Crash safety: a write takes several requests, and a run may stop between any two (a kill, a
+ * lost answer, a failed request). So the markers are written FIRST, as an intent, and the data
+ * after; every state in between is one the next listing recognises as ours:
+ * - KV v2: the metadata (markers, settings) announces `migration-dest-version` = the version the
+ *   check-and-set data write(s) will create (known in advance: current + number of writes). Then
+ *   `current_version` < dest-version: our write did not finish (`interrupted`, rewritten on top);
+ *   `=`: the copy is whole; `>`: someone wrote after us (`handEdited`). A first copy stopped after
+ *   the metadata has no version yet and is simply absent (created again, check-and-set 0). A
+ *   replay records where it started (`migration-replay`), so a resumed one skips what landed.
+ *   Limit: a hand write of exactly dest-version after an interrupted write looks like our copy
+ *   (the fingerprint says so without reading the value); `verify` (checkValues) still catches it.
+ * - KV v1: the marker file is written first with the keyed fingerprint of the new value AND of
+ *   the value it replaces (`migration-previous-fingerprint`, `absent` when none), then the value.
+ *   A stored value matching the fingerprint is our copy; matching the previous one, our
+ *   interrupted write; anything else was written by someone else (`handEdited`). This costs one
+ *   read of the old value per write, and keeps hand edits apart from our own stops.
  *
  * Writes — KV v2: check-and-set against the destination's current version (read just before
- * writing, 0 when absent), so a concurrent
- * writer is never overwritten silently: the write fails with code `CAS_CONFLICT`. When our own
- * copy is current and holds the same data (a metadata-only or mapping change) no data version is
- * added, only the metadata is rewritten. KV v1: plain writes (last writer wins; v1 has no CAS).
+ * writing, 0 when absent), so a concurrent writer is never overwritten silently: the write fails
+ * with code `CAS_CONFLICT`. A check-and-set whose answer was lost is verified, not repeated blindly
+ * (`writeKvSecret`). When our own copy is current and holds the same data (a metadata-only or
+ * mapping change) no data version is added, only the metadata is rewritten (one request). KV v1:
+ * plain writes (last writer wins; v1 has no CAS).
  *
  * Capabilities (paths relative to the mount, `<p>` = prefix + name):
  * - KV v2: `list` on `metadata/<prefix>*`, `read` on `metadata/<p>` (entries, write),
  *   `create` + `update` on `data/<p>` (write), `create` + `update` on `metadata/<p>` (markers and
  *   settings), `read` on `data/<p>` (storedFingerprint, CAS retry check), `delete` on `data/<p>`
  *   (remove: soft delete of the current version).
- * - KV v1: `list` + `read` on `<prefix>*` (entries read values to fingerprint them), `create` +
+ * - KV v1: `list` + `read` on `<prefix>*` (entries and writes read values to fingerprint them), `create` +
  *   `update` + `delete` on `<p>` and `<prefix>/.vault-migration/<name>`.
  * - Detection without `kvVersion`: `read` on `sys/mounts` (else the `sys/internal/ui/mounts` fallback).
  */
@@ -108,6 +123,8 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     // adds a version on top). Listed as `deleted` with the markers custom_metadata keeps, so the
     // planner re-creates our own removed copy and treats anyone else's as existing.
     if (!isLiveKvVersion(meta.versions[String(meta.currentVersion)])) return { name, markers, enabled: true, deleted: true };
+    // Our markers announce a version not yet written: the run stopped between metadata and data.
+    if (markers?.mappingHash && destinationVersion !== undefined && destinationVersion > meta.currentVersion) return { name, markers, enabled: true, interrupted: true };
     let handEdited = false;
     if (markers?.mappingHash) {
       // Data written after ours, or copied custom_metadata edited by hand (checked only when
@@ -122,10 +139,15 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
   async function entryV1(name: string): Promise<DestinationEntry | undefined> {
     const [value, marker] = await Promise.all([readKvSecret(client, mount, 1, full(name)), readKvSecret(client, mount, 1, markerPath(name))]);
     if (!value) return undefined;
-    const { markers } = parseKvMarkers(marker?.data as Record<string, string> | undefined);
-    // KV v1 keeps no history: a value that is not the one we marked was written by someone else.
-    const handEdited = markers?.mappingHash !== undefined && !(markers.fingerprint !== undefined && fingerprintMatches(markers.fingerprint, key, markers.sourcePath, value.data));
-    return { name, markers, enabled: true, ...(handEdited ? { handEdited: true } : {}) };
+    const fields = marker?.data as Record<string, string> | undefined;
+    const { markers } = parseKvMarkers(fields);
+    if (markers?.mappingHash === undefined) return { name, markers, enabled: true };
+    if (markers.fingerprint !== undefined && fingerprintMatches(markers.fingerprint, key, markers.sourcePath, value.data)) return { name, markers, enabled: true };
+    // Still the value our marker says it replaces: our write stopped between marker and value.
+    const previous = fields?.[KV_MARKER_KEYS.previousFingerprint];
+    if (previous !== undefined && previous === fingerprint(key, markers.sourcePath, value.data)) return { name, markers, enabled: true, interrupted: true };
+    // KV v1 keeps no history: every other value was written by someone else.
+    return { name, markers, enabled: true, handEdited: true };
   }
 
   async function casWrite(name: string, data: SecretData, cas: number): Promise<number> {
@@ -143,14 +165,25 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     }
   }
 
-  /** Source versions to write before the current one: live, older than it, newer than our last copy. */
-  function replayVersions(w: DestinationWrite, details: SourceKvDetails | undefined, prev: KvMetadataInfo | undefined): number[] {
-    if (!replay || !details || w.source.currentVersion === undefined || !options.sourceHistory) return [];
-    const { markers } = parseKvMarkers(prev?.customMetadata);
-    const sameSource = markers?.mappingHash !== undefined && markers.sourcePath === fullSourcePath(w.source);
-    const after = sameSource ? markers.sourceVersion ?? 0 : 0;
-    const current = w.source.currentVersion;
-    return details.liveVersions.filter((v) => v > after && v < current);
+  /**
+   * Source versions to write before the current one (live, older than it, newer than our last
+   * copy) and the source version the list starts after. After an interrupted write of ours, it
+   * resumes past what landed: versions land in order, so `current - base` of that replay are in,
+   * and a pending write without a replay marker held no older version (only its own current one).
+   */
+  function replayVersions(w: DestinationWrite, details: SourceKvDetails | undefined, prev: ReturnType<typeof parseKvMarkers>, current: number, pending: boolean): { after: number; list: number[] } {
+    if (!replay || !details || w.source.currentVersion === undefined || !options.sourceHistory) return { after: 0, list: [] };
+    const target = w.source.currentVersion;
+    const live = (after: number): { after: number; list: number[] } => ({ after, list: details.liveVersions.filter((v) => v > after && v < target) });
+    const markers = prev.markers;
+    if (markers?.mappingHash === undefined || markers.sourcePath !== fullSourcePath(w.source)) return live(0);
+    if (!pending) return live(markers.sourceVersion ?? 0);
+    const r = prev.replay;
+    if (r && r.base <= current) {
+      const landed = live(r.after).list.slice(0, current - r.base);
+      return live(landed.length > 0 ? (landed[landed.length - 1] as number) : r.after);
+    }
+    return live(Math.max(0, (markers.sourceVersion ?? 1) - 1));
   }
 
   function warningsOf(w: DestinationWrite, list: readonly { message: string }[]): WriteResult {
@@ -163,6 +196,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     const path = w.source.path;
     const details = (copyMetadata || replay) && options.sourceHistory ? await options.sourceHistory.details(path) : undefined;
     const prev = parseKvMarkers(meta?.customMetadata);
+    const pending = prev.markers?.mappingHash !== undefined && prev.destinationVersion !== undefined && prev.destinationVersion > current;
     // Our copy is still the current version and holds this data: only the metadata needs writing.
     const unchanged =
       prev.markers?.mappingHash !== undefined &&
@@ -172,26 +206,45 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
       (prev.markers.fingerprint === w.fingerprint || prev.markers.fingerprint === contentFingerprint(key, w.data)) &&
       (!replay || prev.markers.sourceVersion === w.source.currentVersion);
     const settings = copyMetadata && details ? { maxVersions: details.maxVersions, casRequired: details.casRequired, deleteVersionAfter: details.deleteVersionAfter } : {};
-    let version = current;
-    if (!unchanged) {
-      const older = replayVersions(w, details, meta);
-      // Settings first when replaying, so max_versions does not prune the versions being replayed.
-      if (older.length > 0 && Object.keys(settings).length > 0) await writeKvMetadata(client, mount, full(w.name), settings);
-      for (const v of older) {
-        const data = await (options.sourceHistory as SourceHistory).readVersion(path, v);
-        if (data) version = await casWrite(w.name, data, version); // gone since listing: skipped
-      }
-      version = await casWrite(w.name, w.data, version);
+    // Older versions are read before anything is written, so the version count is known (one gone
+    // from the source since listing is skipped) and the announced dest-version is exact.
+    const older: SecretData[] = [];
+    const { after, list } = unchanged ? { after: 0, list: [] } : replayVersions(w, details, prev, current, pending);
+    for (const v of list) {
+      const data = await (options.sourceHistory as SourceHistory).readVersion(path, v);
+      if (data) older.push(data);
     }
-    const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, destinationVersion: version, copyCustomMetadata: copyMetadata });
+    const target = unchanged ? current : current + older.length + 1;
+    const encoded = encodeKvMarkers({
+      secret: w.source,
+      fingerprint: w.fingerprint,
+      mappingHash: w.mappingHash,
+      migrationId: w.migrationId,
+      destinationVersion: target,
+      ...(older.length > 0 ? { replay: { after, base: current } } : {}),
+      copyCustomMetadata: copyMetadata,
+    });
+    // Markers and settings first (see the crash-safety note above); with the settings in place
+    // first, max_versions never prunes versions being replayed.
     await writeKvMetadata(client, mount, full(w.name), { customMetadata: encoded.customMetadata, ...settings });
+    if (!unchanged) {
+      let version = current;
+      for (const data of older) version = await casWrite(w.name, data, version);
+      version = await casWrite(w.name, w.data, version);
+      if (version !== target) throw destinationError(w.name, "VERSION_MISMATCH", `${location}: secret '${w.name}': the write created version ${version}, not the announced ${target}; the next run re-plans it`);
+    }
     return warningsOf(w, encoded.warnings);
   }
 
   async function writeV1(w: DestinationWrite): Promise<WriteResult> {
-    await writeKvSecret(client, mount, 1, full(w.name), w.data);
+    // Marker first, naming the value it replaces, then the value (see the crash-safety note above).
+    const before = await readKvSecret(client, mount, 1, full(w.name));
     const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, copyCustomMetadata: false });
-    await writeKvSecret(client, mount, 1, markerPath(w.name), encoded.customMetadata);
+    // Bound to the path the marker records, as the listing recomputes it (see entryV1).
+    const markedPath = parseKvMarkers(encoded.customMetadata).markers?.sourcePath ?? fullSourcePath(w.source);
+    const marker = { ...encoded.customMetadata, [KV_MARKER_KEYS.previousFingerprint]: before ? fingerprint(key, markedPath, before.data) : "absent" };
+    await writeKvSecret(client, mount, 1, markerPath(w.name), marker);
+    await writeKvSecret(client, mount, 1, full(w.name), w.data);
     const dropped = Object.keys(w.source.customMetadata).length;
     // KV v1 has no metadata to carry the source's custom_metadata: say so rather than drop it silently.
     return warningsOf(w, dropped ? [{ message: `secret [${fullSourcePath(w.source)}]: ${dropped} custom_metadata key(s) not copied: a KV v1 destination has no metadata` }] : []);
@@ -223,8 +276,9 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
 
     entries,
 
-    // Markers are per secret (metadata or marker file), not per version, so an unmarked entry
-    // carries nothing of ours: hand edits of our copies are already flagged by `entries()`.
+    // Markers are per secret (metadata or marker file), not per version, and written before the
+    // data, so an unmarked entry carries nothing of ours: hand edits and interrupted writes of our
+    // copies are already flagged by `entries()`.
     inspectUnmarked: async (entry) => entry,
 
     validate(w) {

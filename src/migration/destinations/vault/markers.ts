@@ -6,9 +6,13 @@
  * 1. Reserved keys first — the tag names of `markers.ts` (`migrated-from`, `vault-path`,
  *    `original-version`, `migration-fingerprint`, `migration-mapping`, `migration-metadata`,
  *    `migration-id`)
- *    plus `migration-dest-version` (the destination version our write created; a different
- *    `current_version` means someone wrote after us) and, when something was dropped,
- *    `migration-dropped-keys`.
+ *    plus `migration-dest-version` (the destination version our write creates: the markers are
+ *    written BEFORE the data, see destination.ts; a lower `current_version` means that write did
+ *    not finish, a higher one that someone wrote after us), `migration-replay` (`<after>:<base>`,
+ *    only on a version replay: the source version the replay starts after and the destination
+ *    version it starts on, so an interrupted replay resumes without writing a version twice) and,
+ *    when something was dropped, `migration-dropped-keys`. (`migration-previous-fingerprint` is
+ *    the KV v1 marker file's: reserved here too, so a source key can never pose as it.)
  * 2. Then the source's `custom_metadata`, keys sorted, copied as-is (no prefix: Vault to Vault).
  *    RESERVED KEYS WIN: a source key equal to a reserved key is dropped (else a copy of a copy
  *    would carry its source's markers and be mistaken for ours). A key over 128 characters is
@@ -22,7 +26,7 @@ import { MARKER_KEYS, MIGRATED_FROM, fullSourcePath, metadataHash, parseMarkers,
 export const KV_METADATA_LIMITS = { maxKeys: 64, maxKeyLength: 128, maxValueLength: 512 } as const;
 
 /** Reserved custom_metadata keys beyond the tag names. */
-export const KV_MARKER_KEYS = { ...MARKER_KEYS, destinationVersion: "migration-dest-version", droppedKeys: "migration-dropped-keys" } as const;
+export const KV_MARKER_KEYS = { ...MARKER_KEYS, destinationVersion: "migration-dest-version", replay: "migration-replay", previousFingerprint: "migration-previous-fingerprint", droppedKeys: "migration-dropped-keys" } as const;
 
 const RESERVED: readonly string[] = Object.values(KV_MARKER_KEYS);
 
@@ -33,8 +37,10 @@ export interface EncodeKvMarkersInput {
   readonly mappingHash: string;
   /** The migration's identity (`migration-id`). */
   readonly migrationId?: string;
-  /** KV v2 destination version the write created. */
+  /** KV v2 destination version the write creates (written before the data). */
   readonly destinationVersion?: number;
+  /** KV v2 version replay: source version the replay starts after, destination version it starts on. */
+  readonly replay?: KvReplayMarker;
   /** Copy the source custom_metadata (default true); the metadata hash marker is written either way. */
   readonly copyCustomMetadata?: boolean;
 }
@@ -67,6 +73,7 @@ export function encodeKvMarkers(input: EncodeKvMarkersInput): EncodedKvMarkers {
   out[KV_MARKER_KEYS.metadataHash] = metadataHash(secret.customMetadata);
   if (input.migrationId) out[KV_MARKER_KEYS.migrationId] = input.migrationId;
   if (input.destinationVersion !== undefined) out[KV_MARKER_KEYS.destinationVersion] = String(input.destinationVersion);
+  if (input.replay) out[KV_MARKER_KEYS.replay] = `${input.replay.after}:${input.replay.base}`;
   if (input.copyCustomMetadata === false) return { customMetadata: out, warnings };
 
   const dropped: string[] = [];
@@ -93,11 +100,22 @@ export function encodeKvMarkers(input: EncodeKvMarkersInput): EncodedKvMarkers {
   return { customMetadata: out, warnings };
 }
 
-/** Markers of a KV v2 destination's custom_metadata, plus the destination version we wrote. */
-export function parseKvMarkers(customMetadata: Readonly<Record<string, string>> | undefined): { markers: Markers | undefined; destinationVersion?: number } {
+/** Where a KV v2 version replay started: after source version `after`, on destination version `base`. */
+export interface KvReplayMarker {
+  readonly after: number;
+  readonly base: number;
+}
+
+/** Markers of a KV v2 destination's custom_metadata, plus the destination version our write creates and the replay's start. */
+export function parseKvMarkers(customMetadata: Readonly<Record<string, string>> | undefined): { markers: Markers | undefined; destinationVersion?: number; replay?: KvReplayMarker } {
   const markers = parseMarkers(customMetadata);
   const v = customMetadata?.[KV_MARKER_KEYS.destinationVersion];
-  return v !== undefined && /^[0-9]+$/.test(v) ? { markers, destinationVersion: Number(v) } : { markers };
+  const r = /^([0-9]+):([0-9]+)$/.exec(customMetadata?.[KV_MARKER_KEYS.replay] ?? "");
+  return {
+    markers,
+    ...(v !== undefined && /^[0-9]+$/.test(v) ? { destinationVersion: Number(v) } : {}),
+    ...(r ? { replay: { after: Number(r[1]), base: Number(r[2]) } } : {}),
+  };
 }
 
 /** The custom_metadata a copy holds besides the reserved keys (what was copied from the source). */
