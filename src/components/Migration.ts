@@ -96,8 +96,9 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       // its reason, so one preview names every problem and what the rest would do.
       const refusedBy = new Map(refusals.map((r) => [`${r.sourcePath}\t${r.destinationName}`, r]));
       const lines = [...plan.items, ...plan.skipped, ...plan.orphaned].map((x) => refusedBy.get(`${x.sourcePath}\t${x.destinationName}`) ?? x);
-      // Which migration and where, in full: five migrations into one server otherwise print look-alike lines.
-      pulumi.log.info(`${label} ${name} (migration id ${settings.migrationId}): ${source.scope}/ at ${conn.address}${conn.namespace ? ` namespace ${conn.namespace}` : ""} → ${d.location}`, parent);
+      // Which migration and where, in full: five migrations into one server otherwise print look-alike
+      // lines (the engine shows the component's name in front of it).
+      pulumi.log.info(`migration id ${settings.migrationId}: ${source.scope}/ at ${conn.address}${conn.namespace ? ` namespace ${conn.namespace}` : ""} → ${d.location}`, parent);
       pulumi.log.info(summaryLine(plan, refusals.length), parent);
       for (const line of exclusionLines(plan.exclusions)) pulumi.log.info(line, parent);
       // Refusals are always shown; the log limit applies to the rest.

@@ -3,6 +3,7 @@
 import type { MigrationCommonArgs } from "../components/migrationArgs";
 import { DEFAULT_DESTINATION_KIND, DESTINATION_CONFIG_READERS } from "./destinations";
 import { isObject } from "./destinations/types";
+import { unknownKeys } from "./unknownKeys";
 
 /** One migration as configured; the program adds the source connection and what `fromStack` names. */
 export interface MigrationConfig {
@@ -63,37 +64,4 @@ export function readMigrations(raw: unknown, env: Record<string, string | undefi
   for (const n of new Set(names)) if (names.filter((x) => x === n).length > 1) problems.push(`[vault-migration:migrations] name "${n}" is used twice`);
   if (problems.length) throw new Error(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
   return out;
-}
-
-function unknownKeys(o: Record<string, unknown>, known: readonly string[], at: (k: string) => string, problems: string[]): void {
-  for (const k of Object.keys(o)) {
-    if (known.includes(k)) continue;
-    const near = nearest(k, known);
-    problems.push(`${at(k)} is not a setting${near ? `; did you mean [${near}]?` : ""}`);
-  }
-}
-
-/** The known key closest to `k` (edit distance ≤ 3), for "did you mean". */
-function nearest(k: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 4;
-  for (const c of known) {
-    const d = editDistance(k.toLowerCase(), c.toLowerCase());
-    if (d < bestD) [best, bestD] = [c, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j] as number;
-      row[j] = Math.min(cur + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length] as number;
 }

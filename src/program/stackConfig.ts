@@ -6,6 +6,7 @@ import type { ReaderAdoption } from "../components/MigrationReader";
 import type { ReaderSource } from "../components/readerPolicy";
 import { configuredPathProblem } from "../engine/paths";
 import { isObject } from "./destinations/types";
+import { unknownKeys } from "./unknownKeys";
 
 /** `vault-migration:vault`: how to reach the source Vault. */
 export interface VaultSettings {
@@ -51,6 +52,13 @@ export interface StackSettings {
 }
 
 
+/** Every key of `vault-migration:vault`. */
+export const VAULT_KEYS = ["address", "namespace", "caCertFile", "insecureSkipTlsVerify", "token"];
+/** Every key of `vault-migration:reader` (see {@link ReaderSettings}). */
+export const READER_KEYS = ["name", "sources", "authMountPath", "tokenTtl", "tokenMaxTtl", "secretIdTtl", "secretIdNumUses", "secretIdBoundCidrs", "tokenBoundCidrs", "rotationTrigger", "implementation", "adopt"];
+/** Every key of one of the reader's `sources`. */
+export const READER_SOURCE_KEYS = ["mount", "kvVersion", "prefixes"];
+
 /** Validates the whole configuration and throws one error listing every problem, each naming its key. */
 export function readStackSettings(raw: RawStackConfig): StackSettings {
   const problems: string[] = [];
@@ -59,6 +67,7 @@ export function readStackSettings(raw: RawStackConfig): StackSettings {
   if (raw.vault === undefined && raw.reader === undefined && !raw.needsVault) return {};
   const v = raw.vault === undefined ? {} : raw.vault;
   if (!isObject(v)) throw new Error("[vault-migration:vault] must be an object");
+  unknownKeys(v, VAULT_KEYS, (k) => `[vault-migration:vault.${k}]`, problems);
   const address = (v.address as string | undefined) ?? raw.env.VAULT_ADDR;
   if (!address) problems.push("[vault-migration:vault.address] is required (or set VAULT_ADDR)");
   else if (!/^https?:\/\//.test(address)) problems.push(`[vault-migration:vault.address] must be an http(s) URL: ${address}`);
@@ -86,12 +95,14 @@ export function readStackSettings(raw: RawStackConfig): StackSettings {
     if (!isObject(raw.reader)) problems.push("[vault-migration:reader] must be an object");
     else {
       const r = raw.reader;
+      unknownKeys(r, READER_KEYS, (k) => `[vault-migration:reader.${k}]`, problems);
       if (typeof r.name !== "string" || !r.name) problems.push("[vault-migration:reader.name] is required");
       if (!Array.isArray(r.sources) || r.sources.length === 0) problems.push("[vault-migration:reader.sources] must list at least one KV mount");
       else {
         r.sources.forEach((s: unknown, i: number) => {
           if (!isObject(s)) problems.push(`[vault-migration:reader.sources[${i}]] must be an object`);
           else {
+            unknownKeys(s, READER_SOURCE_KEYS, (k) => `[vault-migration:reader.sources[${i}].${k}]`, problems);
             if (typeof s.mount !== "string" || !s.mount) problems.push(`[vault-migration:reader.sources[${i}].mount] is required`);
             else {
               const mountProblem = configuredPathProblem(s.mount, true);

@@ -97,7 +97,7 @@ describe("KeyVaultMigration through the real engine (OpenBao → Key Vault doubl
       const log = t.output.join("");
       assert.match(log, /plan: 0 to create, 0 to update, 0 to delete, 4 in sync, 0 skipped, 0 orphaned, 1 excluded/);
       // The plan names its migration and both ends in full (issue #25, 7).
-      assert.match(log, /KeyVaultMigration m \(migration id test\/m\): mig1\/ at http:\/\/127\.0\.0\.1:\d+ → https:\/\/[^\s]+/);
+      assert.match(log, /migration id test\/m: mig1\/ at http:\/\/127\.0\.0\.1:\d+ → https:\/\/[^\s]+/);
       assert.match(log, /excluded by exclude\[0\] "tmp\/\*\*": 1 \(mig1\/tmp\/scratch\)/);
       // Outputs describe this run, not the last one that wrote (issue #25, 3); the last write's time is kept.
       const s = res.outputs.summary.value;

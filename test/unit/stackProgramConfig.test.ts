@@ -39,6 +39,23 @@ describe("stack program: configuration (mocks)", () => {
     assert.match((missing.error as Error).message, /\[vault-migration:vault\.address\] is required \(or set VAULT_ADDR\)/);
   });
 
+  it("unknown keys in the vault and reader objects are refused with the nearest valid one: a misplaced prefixes would widen the reader to the whole mount", async () => {
+    const env = { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "env-token" };
+    const r = await run(
+      {
+        "vault-migration:vault": { adress: "http://127.0.0.1:1" },
+        "vault-migration:reader": { name: "reader", sources: [{ mount: "secret", kvVersion: 2, prefix: ["apps/"] }], prefixes: ["apps/"] },
+      },
+      env,
+    );
+    assert.ok(r.error instanceof pulumi.RunError, `got ${String(r.error)}`);
+    const message = (r.error as Error).message;
+    assert.match(message, /\[vault-migration:vault\.adress\] is not a setting; did you mean \[address\]\?/);
+    assert.match(message, /\[vault-migration:reader\.prefixes\] is not a setting/);
+    assert.match(message, /\[vault-migration:reader\.sources\[0\]\.prefix\] is not a setting; did you mean \[prefixes\]\?/);
+    assert.deepEqual(r.mocks.registrations.filter((x) => /VaultPolicy|MigrationReader/.test(x.type)), [], "no reader registered");
+  });
+
   it("the reader's secretIdNumUses reaches its AppRole (secret_id_num_uses), and a bad one is refused naming the key", async () => {
     const reader = { name: "reader", sources: [{ mount: "secret", kvVersion: 2 }], secretIdNumUses: 3 };
     const env = { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "env-token" };
