@@ -2,7 +2,7 @@
 // `pending` input of the SecretMigration resource) and wires the resource. Destination-generic:
 // the destination's driver, found by `kind` in the registry, supplies naming, checks and the type.
 import * as pulumi from "@pulumi/pulumi";
-import { buildReport, encodePlanLine, exclusionLines, reportItem, type ExclusionGroup, type Plan } from "../engine";
+import { buildReport, encodePlanLine, exclusionLines, reportItem, type ExclusionGroup, type Plan, type PlanItem } from "../engine";
 import type { DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { driverFor, openDestination } from "../migration/destinations";
 import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
@@ -28,10 +28,12 @@ interface PlannedRun {
   orphaned: number;
 }
 
-function summaryLine(plan: Plan, refused: number): string {
-  const c = plan.counts;
+/** The counts line, from the lines as shown (a value the destination refuses counts as refused, not as a create). */
+function summaryLine(plan: Plan, lines: readonly PlanItem[]): string {
+  const n = (a: PlanItem["action"]): number => lines.filter((x) => x.action === a).length;
+  const refused = n("refuse");
   const refusedText = refused ? `, ${refused} refused` : "";
-  return `plan: ${c.create} to create, ${c.update} to update, ${c.delete} to delete, ${plan.inSync} in sync, ${c.skip} skipped, ${c.orphan} orphaned, ${c.excluded} excluded${refusedText}`;
+  return `plan: ${n("create")} to create, ${n("update")} to update, ${n("delete")} to delete, ${plan.inSync} in sync, ${n("skip")} skipped, ${n("orphan")} orphaned, ${plan.counts.excluded} excluded${refusedText}`;
 }
 
 /** The destination of a migration: its kind (plain: it picks the driver) and its connection. */
@@ -99,7 +101,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       // Which migration and where, in full: five migrations into one server otherwise print look-alike
       // lines (the engine shows the component's name in front of it).
       pulumi.log.info(`migration id ${settings.migrationId}: ${source.scope}/ at ${conn.address}${conn.namespace ? ` namespace ${conn.namespace}` : ""} → ${d.location}`, parent);
-      pulumi.log.info(summaryLine(plan, refusals.length), parent);
+      pulumi.log.info(summaryLine(plan, lines), parent);
       for (const line of exclusionLines(plan.exclusions)) pulumi.log.info(line, parent);
       // Refusals are always shown; the log limit applies to the rest.
       const others = lines.filter((x) => x.action !== "refuse");

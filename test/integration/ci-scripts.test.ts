@@ -221,7 +221,9 @@ describe("scripts/ci.ts: preview, up and drift on a stack of this project (OpenB
       assert.equal(r.code, 1, r.markdown + r.stderr);
       assert.match(r.markdown, /^## Migration run: stack/);
       assert.match(r.markdown, /the preview before the update failed: the update did not start, nothing was changed/, r.markdown);
-      assert.match(r.markdown, /ciapps\/apps\/big\/blob\]?: value is \d+ bytes/, r.markdown);
+      // The refused value is a row of the Refused table, with the destination's reason (issue #25, 1).
+      assert.match(r.markdown, /\| refuse \| apps-to-keyvault \| `ciapps\/apps\/big\/blob` \| `app-big-blob` \| value refused by the destination \(secret \\\[ciapps\/apps\/big\/blob\\\]: value is \d+ bytes/, r.markdown);
+      assert.match(r.markdown, /`apps-to-keyvault`: 1 to create, .* 1 refused/, r.markdown);
       assert.ok(!(r.markdown + r.stdout + r.stderr).includes("x".repeat(64)), "the value is not printed");
       const names: string[] = [];
       for await (const p of client.listPropertiesOfSecrets()) names.push(p.name);
