@@ -3,7 +3,7 @@ import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
 import { parseDurationSeconds } from "./durations";
 import { checkFailure, endpointReplaces, existsAtPreview, leaveAdopted, notCreatedHere, requireProps, withVault } from "./vaultProviderSupport";
-import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
+import { vaultResourceConnection, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
 
 export interface VaultAppRoleArgs {
   connection: pulumi.Input<VaultConnectionArgs>;
@@ -205,13 +205,14 @@ export class VaultAppRole extends pulumi.dynamic.Resource {
   declare readonly tokenPolicies: pulumi.Output<string[]>;
 
   constructor(name: string, args: VaultAppRoleArgs, opts?: pulumi.CustomResourceOptions) {
-    const { endpoint, auth } = vaultConnectionInputs(args.connection);
+    const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
       new VaultAppRoleProvider(),
       name,
       {
         endpoint,
         auth,
+        caBundle,
         mount: args.mount,
         roleName: args.roleName,
         tokenPolicies: args.tokenPolicies,

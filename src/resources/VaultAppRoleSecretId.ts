@@ -4,7 +4,7 @@ import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
 import { parseDurationSeconds } from "./durations";
 import { checkFailure, endpointReplaces, requireProps, withVault } from "./vaultProviderSupport";
-import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
+import { vaultResourceConnection, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
 
 export interface VaultAppRoleSecretIdArgs {
   connection: pulumi.Input<VaultConnectionArgs>;
@@ -117,13 +117,14 @@ export class VaultAppRoleSecretId extends pulumi.dynamic.Resource {
   declare readonly accessor: pulumi.Output<string>;
 
   constructor(name: string, args: VaultAppRoleSecretIdArgs, opts?: pulumi.CustomResourceOptions) {
-    const { endpoint, auth } = vaultConnectionInputs(args.connection);
+    const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
       new VaultAppRoleSecretIdProvider(),
       name,
       {
         endpoint,
         auth,
+        caBundle,
         mount: args.mount,
         roleName: args.roleName,
         rotationTrigger: args.rotationTrigger,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
 import { checkFailure, endpointReplaces, existsAtPreview, leaveAdopted, notCreatedHere, requireProps, withVault } from "./vaultProviderSupport";
-import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
+import { vaultResourceConnection, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
 
 export interface VaultAuthMountArgs {
   connection: pulumi.Input<VaultConnectionArgs>;
@@ -116,11 +116,11 @@ export class VaultAuthMount extends pulumi.dynamic.Resource {
   declare readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: VaultAuthMountArgs, opts?: pulumi.CustomResourceOptions) {
-    const { endpoint, auth } = vaultConnectionInputs(args.connection);
+    const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
       new VaultAuthMountProvider(),
       name,
-      { endpoint, auth, path: args.path, type: args.type, description: args.description, adopt: args.adopt, adopted: undefined },
+      { endpoint, auth, caBundle, path: args.path, type: args.type, description: args.description, adopt: args.adopt, adopted: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: vaultSecretOutputs }),
       "vault-migration",
       "VaultAuthMount",

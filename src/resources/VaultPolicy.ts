@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { checkFailure, endpointReplaces, existsAtPreview, leaveAdopted, notCreatedHere, requireProps, withVault } from "./vaultProviderSupport";
-import { vaultConnectionInputs, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
+import { vaultResourceConnection, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
 
 export interface VaultPolicyArgs {
   connection: pulumi.Input<VaultConnectionArgs>;
@@ -102,11 +102,11 @@ export class VaultPolicy extends pulumi.dynamic.Resource {
   declare readonly adopted: pulumi.Output<boolean>;
 
   constructor(name: string, args: VaultPolicyArgs, opts?: pulumi.CustomResourceOptions) {
-    const { endpoint, auth } = vaultConnectionInputs(args.connection);
+    const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
       new VaultPolicyProvider(),
       name,
-      { endpoint, auth, name: args.name, policy: args.policy, adopt: args.adopt ?? false, adopted: undefined },
+      { endpoint, auth, caBundle, name: args.name, policy: args.policy, adopt: args.adopt ?? false, adopted: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: vaultSecretOutputs }),
       "vault-migration",
       "VaultPolicy",

@@ -1,12 +1,12 @@
 // Provider-side helpers shared by the Vault dynamic providers. Kept tiny because the Pulumi closure
 // serializer copies every local module a provider references into the `__provider` of each resource.
 import type * as pulumi from "@pulumi/pulumi";
-import type { VaultConnectionProps } from "./vaultResourceInputs";
+import { toConnection, type VaultConnectionProps } from "./vaultResourceInputs";
 import { VaultClient } from "../clients/vault/VaultClient";
 
 /** Runs `fn` with a client for the resource's connection and always releases its connections. */
 export async function withVault<T>(props: VaultConnectionProps, fn: (client: VaultClient) => Promise<T>): Promise<T> {
-  const client = VaultClient.connect({ ...props.endpoint, auth: props.auth });
+  const client = VaultClient.connect(toConnection(props));
   try {
     return await fn(client);
   } finally {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth, VaultConnection, VaultEndpoint } from "../clients/vault/connection";
+import { joinCa, splitCa } from "./caBundles";
 
 /** A Vault connection as Pulumi inputs; `auth` holds the token or the AppRole secret_id. */
 export interface VaultConnectionArgs {
@@ -10,10 +11,15 @@ export interface VaultConnectionArgs {
   auth: pulumi.Input<VaultAuth>;
 }
 
-/** What a Vault dynamic resource stores: the endpoint in the clear, the credentials as a Pulumi secret. */
+/**
+ * What a Vault dynamic resource stores: the endpoint in the clear (a CA bundle shown as its
+ * `caCertSha256`), the credentials and the CA bundle itself as Pulumi secrets.
+ */
 export interface VaultConnectionProps {
-  endpoint: VaultEndpoint;
+  endpoint: VaultEndpoint & { caCertSha256?: string };
   auth: VaultAuth;
+  /** The endpoint's PEM bundle, kept out of the diff (see caBundles.ts); state written before keeps it in `endpoint`. */
+  caBundle?: string;
 }
 
 /**
@@ -38,10 +44,24 @@ export function vaultConnectionInputs(conn: pulumi.Input<VaultConnectionArgs>): 
   return { endpoint, auth: pulumi.secret(all.apply((c) => c.auth)) };
 }
 
+/**
+ * {@link vaultConnectionInputs} for a Vault resource: the CA bundle leaves the shown endpoint (its
+ * SHA-256 stays, so the diff says when it changed) for a secret `caBundle` input.
+ */
+export function vaultResourceConnection(conn: pulumi.Input<VaultConnectionArgs>): {
+  endpoint: pulumi.Output<VaultEndpoint & { caCertSha256?: string }>;
+  auth: pulumi.Output<VaultAuth>;
+  caBundle: pulumi.Output<string | undefined>;
+} {
+  const { endpoint, auth } = vaultConnectionInputs(conn);
+  const split = endpoint.apply((e) => splitCa(e));
+  return { endpoint: split.apply((x) => x.shown), auth, caBundle: pulumi.secret(split.apply((x) => x.pem)) };
+}
+
 /** The plain connection a provider method builds its client from. */
 export function toConnection(props: VaultConnectionProps): VaultConnection {
-  return { ...props.endpoint, auth: props.auth };
+  return { ...joinCa(props.endpoint, props.caBundle), auth: props.auth };
 }
 
 /** Properties a Vault resource keeps secret in state, for `additionalSecretOutputs`. */
-export const vaultSecretOutputs = ["auth"];
+export const vaultSecretOutputs = ["auth", "caBundle"];

@@ -56,6 +56,27 @@ describe("stack program: configuration (mocks)", () => {
     assert.deepEqual(r.mocks.registrations.filter((x) => /VaultPolicy|MigrationReader/.test(x.type)), [], "no reader registered");
   });
 
+  it("a CA bundle stays out of the Vault resources' diff: their endpoint shows its SHA-256, the PEM is a secret input (issue #25, 7)", async () => {
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBfakecaforthetest\n-----END CERTIFICATE-----\n";
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ca-")), "ca.pem");
+    fs.writeFileSync(file, pem);
+    const reader = { name: "reader", sources: [{ mount: "secret", kvVersion: 2 }] };
+    const r = await run({ "vault-migration:vault": { address: "https://vault.example:8200", caCertFile: file }, "vault-migration:reader": reader }, { VAULT_TOKEN: "env-token" });
+    assert.equal(r.error, undefined, String(r.error));
+    const vaultResources = r.mocks.registrations.filter((x) => /VaultPolicy|VaultAppRole|VaultAuthMount|VaultAppRoleSecretId/.test(x.type));
+    assert.ok(vaultResources.length >= 3, vaultResources.map((x) => x.type).join(", "));
+    for (const x of vaultResources) {
+      const endpoint = unwrapSecrets(x.inputs.endpoint) as Record<string, unknown>;
+      assert.equal(endpoint.caCertPem, undefined, `${x.type}: no PEM in the shown endpoint`);
+      assert.match(String(endpoint.caCertSha256), /^[0-9a-f]{64}$/, x.type);
+      assert.equal(unwrapSecrets(x.inputs.caBundle), pem, `${x.type}: the PEM travels as its own input`);
+      assert.notEqual(JSON.stringify(x.inputs.caBundle), JSON.stringify(pem), `${x.type}: and as a secret`);
+    }
+  });
+
   it("the reader's secretIdNumUses reaches its AppRole (secret_id_num_uses), and a bad one is refused naming the key", async () => {
     const reader = { name: "reader", sources: [{ mount: "secret", kvVersion: 2 }], secretIdNumUses: 3 };
     const env = { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "env-token" };
