@@ -9,7 +9,7 @@ import { encodeNotices, encodePending, type PendingChanges } from "../migration/
 import { planRun } from "../migration/planRun";
 import type { MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
-import { SecretMigration, type MigrationSummary } from "../resources/SecretMigration";
+import { lastWriteOf, SecretMigration, summaryOf, type MigrationSummary } from "../resources/SecretMigration";
 import { writeReportFiles } from "../migration/reportFiles";
 import type { VaultConnection } from "../clients/vault/connection";
 import { vaultConnectionInputs } from "../resources/vaultResourceInputs";
@@ -24,8 +24,8 @@ interface PlannedRun {
   notices: PendingChanges;
   inSync: number;
   exclusions: ExclusionGroup[];
-  skipped: number;
-  orphaned: number;
+  /** With nothing to write: the run's summary (the provider does not run), less the last write's time. */
+  idle?: MigrationSummary;
 }
 
 /** The counts line, from the lines as shown (a value the destination refuses counts as refused, not as a create). */
@@ -117,12 +117,13 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       // after its creation) are new work, not the plan already applied.
       const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
       const notices = [...plan.skipped, ...plan.orphaned];
-      const planned: PlannedRun = { pending, planId, notices: encodeNotices(notices), inSync: plan.inSync, exclusions: [...plan.exclusions], skipped: plan.skipped.length, orphaned: plan.orphaned.length };
-      if (!pulumi.runtime.isDryRun() && !planId) {
-        // An `up` with nothing to write does not reach the provider: its report is written here, so
-        // every `up` leaves the report of its own run (in sync, skipped, orphaned, excluded).
-        const report = buildReport({ startedAt, finishedAt: new Date(), items: notices.map((n) => reportItem(n, { result: n.action === "skip" ? "skipped" : "orphaned" })), inSync: plan.inSync, exclusions: plan.exclusions });
-        writeReportFiles(reportPath, report);
+      const planned: PlannedRun = { pending, planId, notices: encodeNotices(notices), inSync: plan.inSync, exclusions: [...plan.exclusions] };
+      if (!planId) {
+        // A run with nothing to write does not reach the provider: its report and summary come from
+        // here, so every `up` leaves the report of its own run (in sync, skipped, orphaned, excluded).
+        const report = buildReport({ startedAt, finishedAt: new Date(), items: notices.map((n) => reportItem(n)), inSync: plan.inSync, exclusions: plan.exclusions });
+        if (!pulumi.runtime.isDryRun()) writeReportFiles(reportPath, report);
+        planned.idle = summaryOf(report);
       }
       return planned;
     } finally {
@@ -153,11 +154,9 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
   // The last run's summary: the provider's when it ran, else this plan's (nothing written, the time
   // of the last write kept), so outputs always describe the run of the last `up`.
   const summary = pulumi.all([planned, run.summary]).apply(([p, last]) => {
-    if (p.planId) return last;
-    const lastWriteAt = last?.lastWriteAt ?? (last as { lastRunAt?: string } | undefined)?.lastRunAt;
-    const excluded = p.exclusions.reduce((n, g) => n + g.count, 0);
-    const idle: MigrationSummary = { created: 0, updated: 0, deleted: 0, failed: 0, inSync: p.inSync, skipped: p.skipped, orphaned: p.orphaned, excluded, ...(lastWriteAt ? { lastWriteAt } : {}) };
-    return idle;
+    if (!p.idle) return last;
+    const lastWriteAt = lastWriteOf(last);
+    return { ...p.idle, ...(lastWriteAt ? { lastWriteAt } : {}) };
   });
   return { pending, summary, drift: run.drift };
 }

@@ -101,6 +101,6 @@ export async function applyRun(o: ApplyOptions): Promise<MigrationReport> {
       o.onProgress(formatProgress(progress.snapshot(), "copying"));
     }
   }
-  for (const n of o.notices ?? []) items.push(reportItem(n, { result: n.action === "skip" ? "skipped" : "orphaned" }));
+  for (const n of o.notices ?? []) items.push(reportItem(n));
   return buildReport({ startedAt, finishedAt: new Date(), items, inSync: o.inSync, warnings, exclusions: o.exclusions });
 }

@@ -148,10 +148,10 @@ function planIdentityHash(p: Pick<SecretMigrationProps, "pending" | "__pending" 
   return createHash("sha256").update(`${p.planId ?? ""}\n${lines.join("\n")}`).digest("hex").slice(0, 32);
 }
 
-/** State written before `lastWriteAt` existed kept `lastRunAt`, the time of its last applied run. */
-function legacyRunAt(summary: MigrationSummary | undefined): string | undefined {
+/** When a run last wrote; state written before `lastWriteAt` existed kept `lastRunAt`, the time of its last applied run. */
+export function lastWriteOf(summary: MigrationSummary | undefined): string | undefined {
   const old = (summary as { lastRunAt?: unknown } | undefined)?.lastRunAt;
-  return typeof old === "string" ? old : undefined;
+  return summary?.lastWriteAt ?? (typeof old === "string" ? old : undefined);
 }
 
 /** Copies Vault KV secrets into a destination, per the plan computed by the program. */
@@ -173,7 +173,7 @@ class SecretMigrationProvider implements pulumi.dynamic.ResourceProvider<SecretM
   }
 
   async update(_id: string, olds: SecretMigrationProps, news: SecretMigrationProps): Promise<pulumi.dynamic.UpdateResult<SecretMigrationProps>> {
-    return { outs: outputsOf(news, await applyPendingChanges(news, olds.drift, olds.summary?.lastWriteAt ?? legacyRunAt(olds.summary))) };
+    return { outs: outputsOf(news, await applyPendingChanges(news, olds.drift, lastWriteOf(olds.summary))) };
   }
 
   /** `pulumi refresh`: re-verifies every copy, values included, and reports drift as an output. */
