@@ -10,6 +10,20 @@ const BODY_MARKER = "BODY-MARKER-5f1c";
 const TOKEN = "hvs.TEST-TOKEN-MARKER";
 const path = "/v1/kv2/data/app";
 
+
+/** Answers every read of `path` and records the token each one carried. */
+function tokensSeenAt(pool: ReturnType<typeof mockVault>["pool"], path: string): string[] {
+  const seen: string[] = [];
+  pool
+    .intercept({ path })
+    .reply((opts) => {
+      seen.push(String((opts.headers as Record<string, string>)["x-vault-token"]));
+      return { statusCode: 200, data: { data: {} } };
+    })
+    .persist();
+  return seen;
+}
+
 describe("VaultClient over MockAgent", () => {
   describe("retries", () => {
     it("waits Retry-After seconds on a 429, then succeeds", async () => {
@@ -124,14 +138,7 @@ describe("VaultClient over MockAgent", () => {
           return { statusCode: 200, data: body };
         })
         .persist();
-      const seen: string[] = [];
-      pool
-        .intercept({ path })
-        .reply((opts) => {
-          seen.push(String((opts.headers as Record<string, string>)["x-vault-token"]));
-          return { statusCode: 200, data: { data: {} } };
-        })
-        .persist();
+      const seen = tokensSeenAt(pool, path);
       await Promise.all([client.read(path), client.read(path)]);
       assert.equal(logins, 1, "concurrent first calls share one login");
       clock.advance(47_999);
@@ -167,14 +174,7 @@ describe("VaultClient over MockAgent", () => {
           return { statusCode: 200, data: { auth: { client_token: renewedWith.at(-1), lease_duration: leases.shift(), renewable: true } } };
         })
         .persist();
-      const seen: string[] = [];
-      pool
-        .intercept({ path })
-        .reply((opts) => {
-          seen.push(String((opts.headers as Record<string, string>)["x-vault-token"]));
-          return { statusCode: 200, data: { data: {} } };
-        })
-        .persist();
+      const seen = tokensSeenAt(pool, path);
       await client.read(path);
       clock.advance(48_000);
       await client.read(path); // renewed: 60 s more
