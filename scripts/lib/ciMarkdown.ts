@@ -194,6 +194,18 @@ export function counts(r: CiReport): { secrets: Record<SecretAction, number>; st
   return { secrets, steps };
 }
 
+/** How many copies of migration `m` the refresh found changed by hand. */
+const drifted = (r: CiReport, m: string): number => dedupe(r.secrets).filter((x) => x.migration === m && x.action === "drift").length;
+
+/**
+ * A migration's plan line counts "in sync" by markers, before the refresh re-verified the values:
+ * a copy edited by hand with its markers kept is in that count. Moved to its own count here.
+ */
+function withDrift(line: string, n: number): string {
+  if (!n) return line;
+  return line.replace(/(\d+) in sync/, (_, k: string) => `${Math.max(0, Number(k) - n)} in sync, ${n} drifted`);
+}
+
 const ORDER: SecretAction[] = ["refuse", "drift", "create", "update", "delete", "skip", "orphan"];
 const TITLE: Record<CiMode, string> = { preview: "Migration preview", up: "Migration run", drift: "Migration drift check" };
 
@@ -308,7 +320,7 @@ export function buildMarkdown(r: CiReport): string {
   out.push(`**Resources:** ${stepParts.length ? stepParts.join(", ") : "no changes"}${same !== undefined ? ` (${same} unchanged)` : ""}`, "");
 
   if (r.planLines && Object.keys(r.planLines).length) {
-    for (const [m, l] of Object.entries(r.planLines).sort(([a], [b]) => a.localeCompare(b))) out.push(`- \`${escapeCell(m)}\`: ${escapeCell(l)}`);
+    for (const [m, l] of Object.entries(r.planLines).sort(([a], [b]) => a.localeCompare(b))) out.push(`- \`${escapeCell(m)}\`: ${escapeCell(withDrift(l, drifted(r, m)))}`);
     out.push("");
   }
 

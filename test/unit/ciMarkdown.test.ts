@@ -221,5 +221,17 @@ describe("ci Markdown (scripts/lib/ciMarkdown.ts)", () => {
       assert.match(md, /1 drifted/);
       assert.match(md, /\| drift v1 \| apps \| `secret\/apps\/api` \| `app-api` \| destination changed by hand \|/);
     });
+
+    it("drift: a migration's line counts a drifted copy as drifted, not in sync (its markers still match)", () => {
+      const md = buildMarkdown(
+        report({
+          mode: "drift",
+          secrets: rowsFromPending("apps", { "secret/apps/api → app-api": "update v1: destination changed by hand" }, "drift"),
+          planLines: { apps: "0 to create, 0 to update, 0 to delete, 3 in sync, 0 skipped, 0 orphaned, 0 excluded", other: "0 to create, 0 to update, 0 to delete, 2 in sync, 0 skipped, 0 orphaned, 0 excluded" },
+        }),
+      );
+      assert.ok(md.includes("- `apps`: 0 to create, 0 to update, 0 to delete, 2 in sync, 1 drifted, 0 skipped"), md);
+      assert.ok(md.includes("- `other`: 0 to create, 0 to update, 0 to delete, 2 in sync, 0 skipped"), md);
+    });
   });
 });
