@@ -25,23 +25,26 @@ fi
 for tool in apt-get dpkg-deb; do
   command -v "$tool" >/dev/null || { log "no rsync on PATH and no $tool to fetch it: install rsync"; exit 1; }
 done
-work="$(mktemp -d)" && chmod 755 "$work" # apt fetches as its own user
+work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# As root, apt would hand the download to its _apt user, who cannot write into our temp folder.
+sandbox=(); [ "$(id -u)" = 0 ] && sandbox=(-o APT::Sandbox::User=root)
 log "fetching rsync and libpopt0 with apt-get download"
-if ! (cd "$work" && apt-get download rsync libpopt0 >&2 2>&1); then
+if ! (cd "$work" && apt-get "${sandbox[@]}" download rsync libpopt0 >&2); then
   # A machine whose package lists were never fetched: fetch them (needs root), then retry once.
   [ "$(id -u)" = 0 ] || { log "apt-get download failed; install rsync"; exit 1; }
   apt-get update -qq >&2
-  (cd "$work" && apt-get download rsync libpopt0 >&2)
+  (cd "$work" && apt-get "${sandbox[@]}" download rsync libpopt0 >&2)
 fi
 rm -rf "$dir/root"
 for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done
-lib="$(dirname "$(find "$dir/root" -name 'libpopt.so.0*' | head -1)")"
+lib="$(dirname "$(find "$dir/root" -name 'libpopt.so.0*' -print -quit)")"
 mkdir -p "$dir/bin"
 cat > "$dir/bin/rsync" <<WRAP
 #!/bin/sh
 LD_LIBRARY_PATH="$lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "$dir/root/usr/bin/rsync" "\$@"
 WRAP
 chmod +x "$dir/bin/rsync"
-"$dir/bin/rsync" --version | head -1 >&2
+# sed reads to the end: `head -1` would close the pipe early, and pipefail would fail on SIGPIPE.
+"$dir/bin/rsync" --version | sed -n 1p >&2
 echo "$dir/bin"
