@@ -29,6 +29,8 @@ export interface InfisicalDouble {
   readonly store: InfisicalStore;
   /** A machine identity with universal auth; returns its credentials. */
   createIdentity(): { clientId: string; clientSecret: string };
+  /** Every access token issued so far (for leak scans). */
+  issuedTokens(): string[];
   /** Makes every access token issued so far answer 401 (as if expired). */
   expireTokens(): void;
   /** Requests by `METHOD /api/…` route pattern since start or the last reset. */
@@ -53,6 +55,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
   const store = new InfisicalStore();
   const identities = new Map<string, string>();
   const tokens = new Map<string, Token>();
+  const issued: string[] = [];
   const ttl = options.tokenTtlSeconds ?? 2_592_000;
   const maxTtl = options.tokenMaxTtlSeconds ?? ttl * 4;
   const plan = options.plan ?? "self-hosted";
@@ -65,6 +68,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
   const issue = (identity: string, maxAt?: number): Record<string, unknown> => {
     const accessToken = `inf-at-${randomBytes(18).toString("hex")}`;
     const now = Date.now();
+    issued.push(accessToken);
     tokens.set(accessToken, { identity, expiresAt: now + ttl * 1000, maxAt: maxAt ?? now + maxTtl * 1000 });
     return { accessToken, expiresIn: ttl, accessTokenMaxTTL: maxTtl, tokenType: "Bearer" };
   };
@@ -220,6 +224,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       identities.set(clientId, clientSecret);
       return { clientId, clientSecret };
     },
+    issuedTokens: () => [...issued],
     expireTokens() {
       for (const t of tokens.values()) t.expiresAt = 0;
     },
