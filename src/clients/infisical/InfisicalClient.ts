@@ -16,6 +16,8 @@ export interface InfisicalPacing {
   readonly requestsPerMinute: number;
   /** Fraction of the limit used. Default 0.95. */
   readonly headroom?: number;
+  /** The limit's window. Default 60,000 ms (a minute). */
+  readonly windowMs?: number;
 }
 
 /** Cloud plans' secret-request limits per minute (fact sheet §7). */
@@ -115,7 +117,7 @@ export class InfisicalClient {
     if (options.auth.method === "access-token") this.token = options.auth.accessToken;
     if (options.pacing) {
       const limit = Math.max(1, Math.floor(options.pacing.requestsPerMinute * (options.pacing.headroom ?? 0.95)));
-      this.pacer = sharedPacer(`infisical:${this.base}`, "other", limit, 60_000);
+      this.pacer = sharedPacer(`infisical:${this.base}`, "other", limit, options.pacing.windowMs ?? 60_000);
     }
   }
 

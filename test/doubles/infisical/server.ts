@@ -19,6 +19,8 @@ export interface InfisicalDoubleOptions {
   readonly tokenTtlSeconds?: number;
   /** Max TTL in seconds past which renewal is refused. Default = 4 × TTL. */
   readonly tokenMaxTtlSeconds?: number;
+  /** The limit's window (tests shorten it so a wait is seconds). Default 60,000 ms. */
+  readonly rateWindowMs?: number;
   /** Also send `Retry-After` on 429 (the sheet states only the message; default false). */
   readonly retryAfterHeader?: boolean;
 }
@@ -61,6 +63,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
   const plan = options.plan ?? "self-hosted";
   const perMinute = plan === "self-hosted" ? undefined : Math.floor((typeof plan === "string" ? (plan === "free" ? 120 : 300) : plan.secretsPerMinute) * (options.rateScale ?? 1));
   const window: number[] = [];
+  const windowMs = options.rateWindowMs ?? 60_000;
   let counters: Record<string, number> = {};
   let writes = 0;
   let throttled = 0;
@@ -83,13 +86,13 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
   const rateLimit = (res: ServerResponse): boolean => {
     if (perMinute === undefined) return false;
     const now = Date.now();
-    while (window.length > 0 && (window[0] as number) <= now - 60_000) window.shift();
+    while (window.length > 0 && (window[0] as number) <= now - windowMs) window.shift();
     if (window.length < perMinute) {
       window.push(now);
       return false;
     }
     throttled++;
-    const wait = Math.max(1, Math.ceil(((window[0] as number) + 60_000 - now) / 1000));
+    const wait = Math.max(1, Math.ceil(((window[0] as number) + windowMs - now) / 1000));
     if (options.retryAfterHeader) res.setHeader("retry-after", String(wait));
     send(res, 429, envelope(429, "RateLimitExceeded", `Rate limit exceeded. Please try again in ${wait} seconds`));
     return true;

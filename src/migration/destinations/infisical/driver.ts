@@ -47,8 +47,9 @@ function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): 
     const p = spec.pacing as Partial<InfisicalPacing> | null;
     if (typeof p !== "object" || p === null) problems.push(`[${prefix}.pacing] must be {requestsPerMinute, headroom?} or false`);
     else {
-      for (const k of Object.keys(p)) if (k !== "requestsPerMinute" && k !== "headroom") problems.push(`[${prefix}.pacing.${k}] is not a pacing setting (requestsPerMinute, headroom)`);
+      for (const k of Object.keys(p)) if (k !== "requestsPerMinute" && k !== "headroom" && k !== "windowMs") problems.push(`[${prefix}.pacing.${k}] is not a pacing setting (requestsPerMinute, headroom, windowMs)`);
       if (typeof p.requestsPerMinute !== "number" || !Number.isInteger(p.requestsPerMinute) || p.requestsPerMinute < 1 || p.requestsPerMinute > 100_000) problems.push(`[${prefix}.pacing.requestsPerMinute] must be a whole number from 1 to 100,000`);
+      if (p.windowMs !== undefined && (typeof p.windowMs !== "number" || !Number.isInteger(p.windowMs) || p.windowMs < 1000 || p.windowMs > 600_000)) problems.push(`[${prefix}.pacing.windowMs] must be a whole number of milliseconds from 1,000 to 600,000`);
       if (p.headroom !== undefined && (typeof p.headroom !== "number" || p.headroom < 0.1 || p.headroom > 1)) problems.push(`[${prefix}.pacing.headroom] must be a number from 0.1 to 1`);
     }
   }
