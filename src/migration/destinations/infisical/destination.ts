@@ -74,7 +74,7 @@ function shapeWrite(w: DestinationWrite, layout: "folder" | "json", parsed: Infi
   const references: string[] = [];
   for (const [k, v] of Object.entries(values)) {
     bytes += Buffer.byteLength(v, "utf8");
-    if (infisicalStored(v) !== v) problems.push(`${path}: the value of key ${JSON.stringify(k)} starts or ends with whitespace, which Infisical trims; refused so it is not changed (fix it in Vault, or store it as layout: json)`);
+    if (infisicalStored(v) !== v) problems.push(`${path}: the value of key ${JSON.stringify(k)} starts or ends with whitespace, which Infisical trims; refused so it is not changed (fix it in Vault${shapedLayout === "folder" ? ", or keep the secret whole with layout: json" : ""})`);
     if (/\$\{[^}]*\}/.test(v)) references.push(k);
   }
   if (bytes > INFISICAL_MAX_VALUE_BYTES) problems.push(`${path}: ${bytes} bytes of values, over the ${INFISICAL_MAX_VALUE_BYTES} an Infisical request carries`);

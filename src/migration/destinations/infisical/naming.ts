@@ -20,6 +20,11 @@ export interface InfisicalNamingOptions {
   readonly project?: string;
   /** `mount` mapping: the environment slug. Default `production`. */
   readonly environment?: string;
+  /**
+   * The source mount: a default name starting with it takes the whole mount as its first part,
+   * so a mount with a slash (`apps/kv`) is one project or environment (`apps-kv`), not a folder.
+   */
+  readonly mount?: string;
 }
 
 export const PROJECT_SLUG = /^[a-z0-9-]{5,36}$/;
@@ -76,7 +81,9 @@ export function sanitizeInfisicalName(raw: string, o: InfisicalNamingOptions): s
   }
   // A single `:` or more than two: left as is, so the name is invalid and the mapping says so.
   if (explicit.length > 1) return raw;
-  const [first = "", ...rest] = raw.split("/").filter(Boolean);
+  const mount = (o.mount ?? "").replace(/^\/+|\/+$/g, "");
+  const parts = mount.includes("/") && raw.startsWith(`${mount}/`) ? [mount, ...raw.slice(mount.length + 1).split("/")] : raw.split("/");
+  const [first = "", ...rest] = parts.filter(Boolean);
   const segs = rest.map(folderName);
   if ((o.projectMapping ?? "mount") === "namespace") return [o.project ?? "", environmentSlug(first), ...segs].join("/");
   return [o.project ?? projectSlug(first), o.environment ?? "production", ...segs].join("/");
@@ -90,8 +97,9 @@ export function infisicalNaming(o: InfisicalNamingOptions): DestinationNaming {
     sanitize: (raw) => sanitizeInfisicalName(raw, o),
     isValid: (name) => parseInfisicalName(name) !== undefined,
     describeChange(raw, name) {
-      const explicit = raw.includes(":");
-      const folders = (explicit ? raw.split(":")[2] ?? "" : raw).split("/").filter(Boolean).slice(explicit ? 0 : 1);
+      // The raw path's last segments are the name's folders and leaf (the first part was the project or environment).
+      const count = name.split("/").length - 2;
+      const folders = (raw.includes(":") ? raw.split(":")[2] ?? "" : raw).split("/").filter(Boolean).slice(-count);
       const changed = folders.filter((s) => folderName(s) !== s);
       return changed.length ? `folder/key name(s) ${changed.map((s) => JSON.stringify(s)).join(", ")} sanitised to [a-zA-Z0-9-_] (${name})` : undefined;
     },
