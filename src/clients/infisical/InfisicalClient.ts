@@ -138,7 +138,8 @@ export class InfisicalClient {
     const found = await this.getProjectBySlug(slug);
     if (found) return found;
     try {
-      const r = await this.call<{ project: InfisicalProject }>("POST", "v1/projects", { body: { projectName: name, slug, type: "secret-manager", shouldCreateDefaultEnvs: false } });
+      // Retried like an idempotent call: a repeat after a lost answer is a 400 "already exists", found below.
+      const r = await this.call<{ project: InfisicalProject }>("POST", "v1/projects", { idempotent: true, body: { projectName: name, slug, type: "secret-manager", shouldCreateDefaultEnvs: false } });
       if (!r?.project?.id) throw infisicalInvalidResponse("POST", "v1/projects", 200, "no project");
       return r.project;
     } catch (e) {
@@ -157,7 +158,7 @@ export class InfisicalClient {
   async ensureEnvironment(projectId: string, slug: string, name: string): Promise<void> {
     if (await this.getEnvironment(projectId, slug)) return;
     try {
-      await this.call("POST", `v1/projects/${encodeURIComponent(projectId)}/environments`, { body: { name, slug } });
+      await this.call("POST", `v1/projects/${encodeURIComponent(projectId)}/environments`, { idempotent: true, body: { name, slug } });
     } catch (e) {
       if (isClientError(e) && (await this.getEnvironment(projectId, slug))) return;
       throw e;
@@ -177,7 +178,7 @@ export class InfisicalClient {
       const existing = await this.listFolders(projectId, environment, parent);
       if (!existing.includes(name)) {
         try {
-          await this.call("POST", "v2/folders", { body: { projectId, environment, name, path: parent } });
+          await this.call("POST", "v2/folders", { idempotent: true, body: { projectId, environment, name, path: parent } });
         } catch (e) {
           // 400 "already exists": a concurrent writer, or our own lost answer.
           if (!isInfisicalApiError(e, 400) || !(await this.listFolders(projectId, environment, parent)).includes(name)) throw e;

@@ -161,7 +161,8 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       if (path === "/api/v4/secrets/batch") {
         count("/api/v4/secrets/batch");
         const items = Array.isArray(body.secrets) ? (body.secrets as Record<string, unknown>[]) : [];
-        if (items.length === 0 || items.length > 100) throw doubleError(422, "ValidationFailure", [{ path: ["secrets"], message: "1-100 secrets" }]);
+        // The sheet names no upper bound on a batch (the 1 MiB body cap is the bound).
+        if (items.length === 0) throw doubleError(422, "ValidationFailure", [{ path: ["secrets"], message: "at least one secret" }]);
         // All or nothing, as a transaction: every item is checked on a copy first.
         const probe = structuredCloneStore(store, scope.projectId);
         const apply = (s: InfisicalStore): void => {

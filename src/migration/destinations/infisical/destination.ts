@@ -121,6 +121,8 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
       return (async () => {
         const found = await client.getProjectBySlug(p.project);
         if (!found || !(await client.getEnvironment(found.id, p.environment))) return undefined;
+        // Found: later reads and writes of this run skip the two lookups.
+        projects.set(k, Promise.resolve(found.id));
         return found.id;
       })();
     }
