@@ -107,3 +107,43 @@ describe("Infisical destination: layouts, fidelity, mappings (double)", function
     assert.deepEqual(names.sort(), ["payments/prod/card", "root-ns/team-kv/a/b"]);
   });
 });
+
+describe("Infisical destination: a run stopped midway (double failing writes)", function () {
+  this.timeout(60_000);
+  it("copies what it can, fails the rest naming them, and a re-run finishes only the rest", async () => {
+    const { applyRun } = await import("../../src/migration/applyRun");
+    const { planRun } = await import("../../src/migration/planRun");
+    const inf = await startInfisicalDouble();
+    const key = randomBytes(24).toString("base64");
+    const d = createInfisicalDestination({ siteUrl: inf.siteUrl, auth: { method: "universal-auth", ...inf.createIdentity() }, fingerprintKey: key, mount: "kv", retry: { retries: 1, baseMs: 5, maxMs: 10 } });
+    try {
+      const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+      for (let i = 0; i < 6; i++) src.put(`bulk/s${i}`, { value: `v-${i}` });
+      const settings = withDefaults({ migrationId: "test/stop", mount: "kv", concurrency: 1 });
+      const run = async () => {
+        const p = await planRun(src, d, settings, key);
+        return { p, r: await applyRun({ items: p.plan.items, source: src, destination: d, fingerprintKey: key, mappingHash: p.mappingHash, migrationId: settings.migrationId, concurrency: 1 }) };
+      };
+      // The server fails every write after the third (5xx, retried, then given up).
+      inf.failWritesAfter(3);
+      const first = await run();
+      const landed = keysIn(inf);
+      assert.equal(first.r.counts.failed, 6 - landed.length, "the others failed, each reported");
+      assert.ok(first.r.items.filter((i) => i.result === "failed").every((i) => /failed with 500/.test(i.error ?? "")), JSON.stringify(first.r.items));
+      assert.ok(landed.length >= 1 && landed.length < 6, `some landed: ${landed.join(",")}`);
+      inf.failWritesAfter(undefined);
+      const second = await run();
+      assert.equal(second.p.plan.items.length, 6 - landed.length, "only the rest is pending");
+      assert.equal(second.r.counts.failed, 0, JSON.stringify(second.r.items));
+      assert.equal(keysIn(inf).length, 6);
+      assert.equal((await planRun(src, d, settings, key)).plan.items.length, 0, "converged");
+    } finally {
+      await d.close();
+      await inf.stop();
+    }
+  });
+});
+
+function keysIn(inf: InfisicalDouble): string[] {
+  return [...(inf.store.projects.find((p) => p.slug === "kv-vault")?.environments.find((e) => e.slug === "production")?.secrets.keys() ?? [])];
+}

@@ -31,6 +31,8 @@ export interface InfisicalDouble {
   readonly store: InfisicalStore;
   /** A machine identity with universal auth; returns its credentials. */
   createIdentity(): { clientId: string; clientSecret: string };
+  /** From now on, secret write requests after the first `after` answer 500 (a server failing mid-run); `undefined` clears it. */
+  failWritesAfter(after: number | undefined): void;
   /** Every access token issued so far (for leak scans). */
   issuedTokens(): string[];
   /** Makes every access token issued so far answer 401 (as if expired). */
@@ -67,6 +69,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
   let counters: Record<string, number> = {};
   let writes = 0;
   let throttled = 0;
+  let failAfter: number | undefined;
 
   const issue = (identity: string, maxAt?: number): Record<string, unknown> => {
     const accessToken = `inf-at-${randomBytes(18).toString("hex")}`;
@@ -158,6 +161,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
         return send(res, 200, { secrets: store.listSecrets(q.get("projectId") ?? "", q.get("environment"), q.get("secretPath"), q.get("recursive") === "true"), imports: [] });
       }
       const scope = { projectId: String(body.projectId ?? ""), environment: body.environment, secretPath: body.secretPath };
+      if (method !== "GET" && failAfter !== undefined && failAfter-- <= 0) throw doubleError(500, "InternalServerError", "Something went wrong");
       if (path === "/api/v4/secrets/batch") {
         count("/api/v4/secrets/batch");
         const items = Array.isArray(body.secrets) ? (body.secrets as Record<string, unknown>[]) : [];
@@ -229,6 +233,9 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       return { clientId, clientSecret };
     },
     issuedTokens: () => [...issued],
+    failWritesAfter(after) {
+      failAfter = after;
+    },
     expireTokens() {
       for (const t of tokens.values()) t.expiresAt = 0;
     },
