@@ -19,6 +19,7 @@ export { Migration, type MigrationArgs, type MigrationDestinationArgs } from "./
 export type { MigrationCommonArgs } from "./components/migrationArgs";
 export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyVaultMigration";
 export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";
+export { InfisicalMigration, type InfisicalMigrationArgs } from "./components/InfisicalMigration";
 export type { MigrationSummary } from "./resources/SecretMigration";
 export type { PendingChanges } from "./migration/pendingChanges";
 
@@ -26,7 +27,7 @@ export type { PendingChanges } from "./migration/pendingChanges";
 export type { DestinationCapabilities, DestinationConnection, DestinationDriver, DestinationWrite, MigrationDestination, WriteResult } from "./migration/destination";
 export type { MigrationSource, SourceHistory, SourceValue } from "./migration/source";
 export { DESTINATION_DRIVERS, destinationKinds } from "./migration/destinations";
-export type { KeyVaultDestinationSpec, VaultDestinationSpec } from "./migration/destinations";
+export type { InfisicalDestinationSpec, KeyVaultDestinationSpec, VaultDestinationSpec } from "./migration/destinations";
 
 // Clients and their errors.
 export * from "./clients/vault";

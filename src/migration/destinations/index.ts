@@ -4,15 +4,17 @@
 // Top-level imports on purpose: dynamic providers are serialized, and a runtime require() of a
 // relative path cannot be resolved in the provider process.
 import type { DestinationConnection, DestinationContext, DestinationDriver, DestinationSpecBase, MigrationDestination } from "../destination";
+import { infisicalDriver } from "./infisical/driver";
 import { keyVaultDriver } from "./keyvault/driver";
 import { vaultDriver } from "./vault/driver";
 
+export type { InfisicalCredentials, InfisicalDestinationSpec } from "./infisical/driver";
 export type { KeyVaultCredentials, KeyVaultDestinationSpec } from "./keyvault/driver";
 export type { VaultCredentials, VaultDestinationSpec } from "./vault/driver";
 
 /** Every destination driver. */
 // Driver methods are method signatures (bivariant parameters), so each typed driver is a DestinationDriver.
-export const DESTINATION_DRIVERS: readonly DestinationDriver[] = [keyVaultDriver, vaultDriver];
+export const DESTINATION_DRIVERS: readonly DestinationDriver[] = [keyVaultDriver, vaultDriver, infisicalDriver];
 
 /** The kinds a spec may name, for messages. */
 export function destinationKinds(): string[] {

@@ -1,0 +1,2 @@
+export * from "./InfisicalClient";
+export * from "./errors";

@@ -1,0 +1,149 @@
+// The Infisical destination's own behaviours beyond the conformance suite, against the double:
+// layouts (folder, json, one key), a secret moving between one key and several, keys a source
+// dropped, `${…}` reported, whitespace and key collisions refused before any request, the
+// namespace mapping and explicit rule targets in entries().
+import * as assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { createInfisicalDestination } from "../../src/migration/destinations/infisical/destination";
+import { mapperFor } from "../../src/migration/planRun";
+import { withDefaults } from "../../src/migration/settings";
+import { destinationWrite } from "../../src/migration/writes";
+import type { MigrationDestination } from "../../src/migration/destination";
+import type { SecretData } from "../../src/engine";
+import { FakeSource } from "../doubles/fakeSource";
+import { startInfisicalDouble, type InfisicalDouble } from "../doubles/infisical";
+
+describe("Infisical destination: layouts, fidelity, mappings (double)", function () {
+  this.timeout(60_000);
+  let inf: InfisicalDouble;
+  const key = randomBytes(24).toString("base64");
+  const opened: MigrationDestination[] = [];
+  const open = (o: Partial<Parameters<typeof createInfisicalDestination>[0]> = {}): MigrationDestination => {
+    const d = createInfisicalDestination({ siteUrl: inf.siteUrl, auth: { method: "universal-auth", ...inf.createIdentity() }, fingerprintKey: key, mount: "kv", ...o });
+    opened.push(d);
+    return d;
+  };
+  const settings = withDefaults({ migrationId: "test/infisical", mount: "kv" });
+  const writeOf = async (d: MigrationDestination, src: FakeSource, path: string) => {
+    const name = mapperFor(d, { ...settings, mount: src.mount }).map({ mount: src.mount, path });
+    assert.equal(name.kind, "mapped", JSON.stringify(name));
+    const v = await src.read(path);
+    assert.ok(v);
+    return destinationWrite((name as { name: string }).name, v, { fingerprintKey: key, mappingHash: "h", migrationId: settings.migrationId });
+  };
+  const keysIn = (project: string, env: string, folder: string): string[] =>
+    [...(inf.store.projects.find((p) => p.slug === project)?.environments.find((e) => e.slug === env)?.secrets.keys() ?? [])].filter((k) => k.startsWith(`${folder}\u0000`)).map((k) => k.split("\u0000")[1] as string).sort();
+
+  before(async () => {
+    inf = await startInfisicalDouble();
+  });
+  after(async () => {
+    for (const d of opened) await d.close();
+    await inf?.stop();
+  });
+
+  it("folder layout: keys a source dropped are removed; a secret going to one key moves to a key and leaves no folder keys", async () => {
+    const d = open();
+    const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+    src.put("apps/db", { user: "u-1", pass: "p-1", port: 5432 } as SecretData);
+    const w1 = await writeOf(d, src, "apps/db");
+    assert.equal(w1.name, "kv-vault/production/apps/db");
+    await d.write(w1);
+    assert.deepEqual(keysIn("kv-vault", "production", "/apps/db"), ["pass", "port", "user"]);
+    assert.equal(inf.store.peek("kv-vault", "production", "/apps/db", "port")?.value, "5432", "a non-string JSON value keeps its JSON text");
+    src.put("apps/db", { user: "u-2", pass: "p-2" });
+    await d.write(await writeOf(d, src, "apps/db"));
+    assert.deepEqual(keysIn("kv-vault", "production", "/apps/db"), ["pass", "user"], "the dropped key is gone");
+    src.put("apps/db", { url: "postgres://u-3" });
+    const w3 = await writeOf(d, src, "apps/db");
+    await d.write(w3);
+    assert.deepEqual(keysIn("kv-vault", "production", "/apps/db"), [], "no folder keys left behind");
+    assert.equal(inf.store.peek("kv-vault", "production", "/apps", "db")?.value, "postgres://u-3");
+    assert.equal(await d.storedFingerprint(w3.name), d.expectedFingerprint(w3));
+    const listed = [];
+    for await (const e of d.entries()) listed.push(e.name);
+    assert.deepEqual(listed, ["kv-vault/production/apps/db"], "one entry, not two");
+  });
+
+  it("json layout keeps a multi-key secret whole; ${…} is copied as written and reported, naming the key and no value", async () => {
+    const d = open({ layout: "json" });
+    const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+    src.put("cfg/app", { url: "https://${HOST}/x", n: "1" });
+    const w = await writeOf(d, src, "cfg/app");
+    const r = await d.write(w);
+    assert.deepEqual(JSON.parse(inf.store.peek("kv-vault", "production", "/cfg", "app")?.value ?? ""), { n: "1", url: "https://${HOST}/x" });
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0] as string, /key "app" holds \$\{…\}/);
+    assert.ok(!(r.warnings[0] as string).includes("HOST"));
+  });
+
+  it("refuses before any request: a whitespace-edged value (a trailing newline alone passes) and two Vault keys on one Infisical key", async () => {
+    const d = open();
+    const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+    src.put("ws/a", { value: "secret-ws-1 " });
+    src.put("ws/b", { value: "pem-body\n" });
+    src.put("ws/c", { "a:b": "x1", "a/b": "x2" });
+    const before = inf.writes();
+    assert.match(d.validate(await writeOf(d, src, "ws/a")) ?? "", /kv\/ws\/a: the value of key "a" starts or ends with whitespace/);
+    assert.equal(d.validate(await writeOf(d, src, "ws/b")), undefined);
+    assert.match(d.validate(await writeOf(d, src, "ws/c")) ?? "", /keys "a\/b" and "a:b" both become Infisical key "a_b"/);
+    await assert.rejects(d.write(await writeOf(d, src, "ws/a")), (e: Error) => !e.message.includes("secret-ws-1"));
+    assert.equal(inf.writes(), before, "nothing written");
+  });
+
+  it("namespace mapping: the mount is the environment of the configured project; a rule's explicit target is listed too", async () => {
+    const rules = [{ match: "pay/*", name: "payments:prod:/{1}" }];
+    const d = open({ projectMapping: "namespace", project: "root-ns", mount: "team_kv", rules });
+    const src = new FakeSource({ mount: "team_kv", kvVersion: 1 });
+    src.put("a/b", { value: "v-1" });
+    src.put("pay/card", { value: "v-2" });
+    const s = { ...settings, mount: "team_kv", rules };
+    const m = mapperFor(d, s);
+    assert.deepEqual(m.map({ mount: "team_kv", path: "a/b" }), { kind: "mapped", name: "root-ns/team-kv/a/b", rule: "default" });
+    assert.deepEqual(m.map({ mount: "team_kv", path: "pay/card" }), { kind: "mapped", name: "payments/prod/card", rule: 0 });
+    for (const p of ["a/b", "pay/card"]) await d.write(destinationWrite((m.map({ mount: "team_kv", path: p }) as { name: string }).name, (await src.read(p))!, { fingerprintKey: key, mappingHash: "h", migrationId: "ns" }));
+    const names = [];
+    for await (const e of d.entries()) names.push(e.name);
+    assert.deepEqual(names.sort(), ["payments/prod/card", "root-ns/team-kv/a/b"]);
+  });
+});
+
+describe("Infisical destination: a run stopped midway (double failing writes)", function () {
+  this.timeout(60_000);
+  it("copies what it can, fails the rest naming them, and a re-run finishes only the rest", async () => {
+    const { applyRun } = await import("../../src/migration/applyRun");
+    const { planRun } = await import("../../src/migration/planRun");
+    const inf = await startInfisicalDouble();
+    const key = randomBytes(24).toString("base64");
+    const d = createInfisicalDestination({ siteUrl: inf.siteUrl, auth: { method: "universal-auth", ...inf.createIdentity() }, fingerprintKey: key, mount: "kv", retry: { retries: 1, baseMs: 5, maxMs: 10 } });
+    try {
+      const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+      for (let i = 0; i < 6; i++) src.put(`bulk/s${i}`, { value: `v-${i}` });
+      const settings = withDefaults({ migrationId: "test/stop", mount: "kv", concurrency: 1 });
+      const run = async () => {
+        const p = await planRun(src, d, settings, key);
+        return { p, r: await applyRun({ items: p.plan.items, source: src, destination: d, fingerprintKey: key, mappingHash: p.mappingHash, migrationId: settings.migrationId, concurrency: 1 }) };
+      };
+      // The server fails every write after the third (5xx, retried, then given up).
+      inf.failWritesAfter(3);
+      const first = await run();
+      const landed = keysIn(inf);
+      assert.equal(first.r.counts.failed, 6 - landed.length, "the others failed, each reported");
+      assert.ok(first.r.items.filter((i) => i.result === "failed").every((i) => /failed with 500/.test(i.error ?? "")), JSON.stringify(first.r.items));
+      assert.ok(landed.length >= 1 && landed.length < 6, `some landed: ${landed.join(",")}`);
+      inf.failWritesAfter(undefined);
+      const second = await run();
+      assert.equal(second.p.plan.items.length, 6 - landed.length, "only the rest is pending");
+      assert.equal(second.r.counts.failed, 0, JSON.stringify(second.r.items));
+      assert.equal(keysIn(inf).length, 6);
+      assert.equal((await planRun(src, d, settings, key)).plan.items.length, 0, "converged");
+    } finally {
+      await d.close();
+      await inf.stop();
+    }
+  });
+});
+
+function keysIn(inf: InfisicalDouble): string[] {
+  return [...(inf.store.projects.find((p) => p.slug === "kv-vault")?.environments.find((e) => e.slug === "production")?.secrets.keys() ?? [])];
+}
