@@ -13,8 +13,10 @@ export interface RetireDecision {
   readonly sourcePath: string;
   readonly kvVersion: 1 | 2;
   readonly action: "retire" | "hold";
-  /** One line, paths/identities/times only. */
+  /** One line, paths/identities/times only (the log and the report). */
   readonly reason: string;
+  /** The same, short enough for a diff line (the engine's display cuts long values). */
+  readonly brief: string;
   readonly consumers: readonly Consumer[];
 }
 
@@ -24,19 +26,23 @@ export function decideRetirement(r: CutoverReadiness, paths: readonly MigratedPa
   const version = new Map(paths.map((p) => [p.sourcePath, p.kvVersion]));
   return r.paths.map((p): RetireDecision => {
     const kvVersion = version.get(p.sourcePath) ?? 2;
-    const hold = (reason: string): RetireDecision => ({ sourcePath: p.sourcePath, kvVersion, action: "hold", reason, consumers: p.consumers });
-    if (!r.coverage.whole) return hold(`audit log does not cover the quiet window: ${r.coverage.problems[0]}`);
-    if (!p.quiet) return hold(`read within the quiet window (${formatWindow(r.quietWindowMs)}) by ${p.consumers.filter((c) => Date.parse(c.lastRead) >= Date.parse(r.coverage.windowStart)).map(describeConsumer).join("; ")}`);
-    if (kvVersion === 1 && !o.permanent) return hold("KV v1 has no soft delete: retiring deletes it for good, set permanent: true to allow it");
-    return { sourcePath: p.sourcePath, kvVersion, action: "retire", reason: `no read since ${r.coverage.windowStart} (${kvVersion === 2 ? "KV v2 soft delete of the current version, undelete restores it" : "KV v1 delete, permanent"})`, consumers: [] };
+    const hold = (reason: string, brief: string): RetireDecision => ({ sourcePath: p.sourcePath, kvVersion, action: "hold", reason, brief, consumers: p.consumers });
+    if (!r.coverage.whole) return hold(`audit log does not cover the quiet window: ${r.coverage.problems[0]}`, r.coverage.problems[0]);
+    if (!p.quiet) {
+      const recent = p.consumers.filter((c) => Date.parse(c.lastRead) >= Date.parse(r.coverage.windowStart));
+      const names = recent.slice(0, 3).map(shortConsumer).join(", ") + (recent.length > 3 ? ` +${recent.length - 3} more` : "");
+      return hold(`read within the quiet window (${formatWindow(r.quietWindowMs)}) by ${recent.map(describeConsumer).join("; ")}`, `read in the last ${formatWindow(r.quietWindowMs)} by ${names}`);
+    }
+    if (kvVersion === 1 && !o.permanent) return hold("KV v1 has no soft delete: retiring deletes it for good, set permanent: true to allow it", "KV v1 delete is final: needs permanent: true");
+    const how = kvVersion === 2 ? "KV v2 soft delete of the current version, undelete restores it" : "KV v1 delete, permanent";
+    const reason = `no read since ${r.coverage.windowStart} (${how})`;
+    return { sourcePath: p.sourcePath, kvVersion, action: "retire", reason, brief: reason, consumers: [] };
   });
 }
 
-/** The retirement plan as the diff shows it: source path → reason, retired paths only. */
-export function retirePlan(decisions: readonly RetireDecision[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const d of decisions) if (d.action === "retire") out[d.sourcePath] = `retire v${d.kvVersion}: ${d.reason}`;
-  return out;
+/** A consumer in a few words: its role (or display name) and the start of its entity id. */
+export function shortConsumer(c: Consumer): string {
+  return `${c.roleName ?? c.displayName ?? "unknown"}${c.entityId ? ` [entity ${c.entityId.slice(0, 8)}]` : ""}`;
 }
 
 /** The log lines of a plan: `retire <path>: …` and `hold <path>: …`. */

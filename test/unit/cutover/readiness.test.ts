@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { CutoverAnalyzer, cutoverMarkdown, decideRetirement, parseAuditLine, parseWindow, retirePlan, type CutoverOptions, type MigratedPath } from "../../../src/engine";
+import { CutoverAnalyzer, cutoverMarkdown, decideRetirement, parseAuditLine, parseWindow, type CutoverOptions, type MigratedPath } from "../../../src/engine";
 import { readAuditLogs } from "../../../src/migration/cutover/auditLog";
 
 const H = (s: string): string => `hmac-sha256:${Buffer.from(s).toString("hex").padEnd(64, "0").slice(0, 64)}`;
@@ -75,7 +75,7 @@ describe("cutover readiness: audit log analysis", () => {
     assert.equal(c.ownReads, 1);
     assert.equal(c.consumers[0].roleName, "web");
     const d = decideRetirement(r, paths, { enabled: true, permanent: false });
-    assert.deepEqual(Object.keys(retirePlan(d)), ["secret/apps/c"]);
+    assert.deepEqual(d.filter((x) => x.action === "retire").map((x) => x.sourcePath), ["secret/apps/c"]);
     assert.match(d.find((x) => x.sourcePath === "secret/apps/a")!.reason, /billing/);
     assert.deepEqual(decideRetirement(r, paths, { enabled: false, permanent: false }), [], "retireSource is off by default");
   });
