@@ -30,7 +30,7 @@ export interface SourceRetirementProps {
 
 const planOfRetire = (p: Pick<SourceRetirementProps, "retire" | "__retire">): Record<string, string> => p.__retire ?? p.retire ?? {};
 
-async function run(p: SourceRetirementProps): Promise<RetirementSummary> {
+async function retireSources(p: SourceRetirementProps): Promise<RetirementSummary> {
   exitWhenEngineGone();
   const retire = planOfRetire(p);
   if (!Object.keys(retire).length) return { retired: 0, alreadyRetired: 0, held: 0, paths: [] };
@@ -59,11 +59,11 @@ class SourceRetirementProvider implements pulumi.dynamic.ResourceProvider<Source
   }
 
   async create(inputs: SourceRetirementProps): Promise<pulumi.dynamic.CreateResult<SourceRetirementProps>> {
-    return { id: `${inputs.sourceAddress}/${inputs.settings.mount}#retire`, outs: outputsOf(inputs, await run(inputs)) };
+    return { id: `${inputs.sourceAddress}/${inputs.settings.mount}#retire`, outs: outputsOf(inputs, await retireSources(inputs)) };
   }
 
   async update(_id: string, _olds: SourceRetirementProps, news: SourceRetirementProps): Promise<pulumi.dynamic.UpdateResult<SourceRetirementProps>> {
-    return { outs: outputsOf(news, await run(news)) };
+    return { outs: outputsOf(news, await retireSources(news)) };
   }
 
   // A retired source is not restored on destroy: `vault kv undelete` does that on purpose, by hand.
