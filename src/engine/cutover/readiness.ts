@@ -84,6 +84,9 @@ export interface CutoverReadiness {
 }
 
 const MAX_GAPS_LISTED = 20;
+/** `{"time":"…","type":"…"`: how Vault and OpenBao start every entry. */
+const HEAD = /^\s*\{\s*"time"\s*:\s*"[^"]*"\s*,\s*"type"\s*:\s*"([a-z]+)"/;
+const PATH_FIELD = /"path"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 const MAX_ADDRESSES = 10;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -138,9 +141,10 @@ interface ConsumerTally {
  */
 export class CutoverAnalyzer {
   private readonly byForm = new Map<string, string>();
+  /** The request paths of the forms, without the namespace (the prefilter's set). */
+  private readonly requestPaths = new Set<string>();
   private readonly tallies = new Map<string, Map<string, ConsumerTally>>();
   private readonly own = new Map<string, number>();
-  private readonly mounts: string[];
   private entries = 0;
   private malformed = 0;
   private first: number | undefined;
@@ -152,7 +156,7 @@ export class CutoverAnalyzer {
 
   constructor(private readonly o: CutoverOptions) {
     for (const p of o.paths) for (const f of requestForms(p, o.namespace)) this.byForm.set(f, p.sourcePath);
-    this.mounts = [...new Set(o.paths.map((p) => `${p.mount.replace(/^\/+|\/+$/g, "")}/`))];
+    for (const p of o.paths) for (const f of requestForms(p)) this.requestPaths.add(f);
     this.windowStart = o.nowMs - o.quietWindowMs;
   }
 
@@ -163,8 +167,7 @@ export class CutoverAnalyzer {
 
   /** One raw line. Malformed lines are counted and skipped. */
   line(raw: string): void {
-    // A line naming none of the mounts cannot be a read of a migrated path: its time is enough.
-    const parsed = parseAuditLine(raw, (l) => this.mounts.some((m) => l.includes(m)));
+    const parsed = parseAuditLine(raw, (l) => this.mayMatch(l));
     if (parsed.kind === "malformed") {
       if (raw.trim()) this.malformed++;
       return;
@@ -172,6 +175,22 @@ export class CutoverAnalyzer {
     const t = parsed.kind === "read" ? parsed.read.timeMs : parsed.timeMs;
     this.time(t);
     if (parsed.kind === "read") this.read(parsed.read);
+  }
+
+  /**
+   * Whether a raw line can be a request for a migrated path: a cheap look at its text before any
+   * JSON parse (most lines of a busy log are responses or other paths). Sound: a line is parsed
+   * whenever its type is not plainly another one, or one of its `"path"` strings is a migrated
+   * form, or holds an escape (then only the parser can say).
+   */
+  private mayMatch(line: string): boolean {
+    const head = HEAD.exec(line);
+    if (head && head[1] !== "request") return false;
+    PATH_FIELD.lastIndex = 0;
+    for (let m = PATH_FIELD.exec(line); m; m = PATH_FIELD.exec(line)) {
+      if (m[1].includes("\\") || this.requestPaths.has(m[1].replace(/^\/+/, ""))) return true;
+    }
+    return false;
   }
 
   private time(t: number): void {

@@ -113,13 +113,22 @@ describe("cutover readiness: audit log analysis", () => {
     assert.match(stopped.coverage.problems.join("\n"), new RegExp(`gap from ${new Date(now - day).toISOString()} to ${new Date(now).toISOString()}`));
   });
 
-  // A line naming no migrated mount is only checked for its time (speed); one that does is parsed.
+  // A line that is plainly no request for a migrated path is only checked for its time (speed); one that may be is parsed.
   it("counts malformed lines and goes on", () => {
     const now = T0 + 10 * day;
-    const r = analyze([...heartbeat(T0, now), "not json", '{"time":"yesterday","type":"request"}', "{\"time\":\"2026-11-25T00:00:00Z\",\"type\":\"request\",\"request\":{\"path\":\"secret/data/apps/a", "", entry(now - day, "secret/data/apps/a", billing)]);
+    const r = analyze([...heartbeat(T0, now), "not json", '{"time":"yesterday","type":"request"}', "{\"time\":\"2026-11-25T00:00:00Z\",\"type\":\"request\",\"request\":{\"path\":\"secret/data/apps/a\",\"data\":", "", entry(now - day, "secret/data/apps/a", billing)]);
     assert.equal(r.malformedLines, 3);
     assert.equal(r.paths[0].consumers.length, 1);
     assert.equal(parseAuditLine("[]").kind, "malformed");
+  });
+
+  it("the prefilter never drops a read: paths with JSON escapes (Go writes < as \\u003c) and spaced JSON still match", () => {
+    const now = T0 + 10 * day;
+    const odd: MigratedPath[] = [{ sourcePath: "secret/apps/<x>", mount: "secret", kvVersion: 2 }];
+    const escaped = entry(now - day, "secret/data/apps/<x>", billing).replace("<x>", "\\u003cx\\u003e");
+    const spaced = entry(now - day, "secret/metadata/apps/<x>", web).replace(/","/g, '", "').replace(/":"/g, '" : "');
+    const r = analyze([...heartbeat(T0, now), escaped, spaced], { paths: odd });
+    assert.deepEqual(r.paths[0].consumers.map((c) => c.roleName).sort(), ["billing", "web"]);
   });
 
   it("parses durations", () => {
