@@ -37,9 +37,10 @@ export const DEFAULT_MAX_GAP = "1h";
 export function validateCutover(c: CutoverArgsBase, migrationReportPath: string | undefined, at = "cutover"): { settings?: CutoverSettings; problems: string[] } {
   const problems: string[] = [];
   if (!Array.isArray(c.auditLogs) || !c.auditLogs.length || c.auditLogs.some((x) => typeof x !== "string" || !x)) problems.push(`[${at}.auditLogs] must list at least one audit log file or directory`);
-  const quiet = parseWindow(c.quietWindow ?? DEFAULT_QUIET_WINDOW);
+  const duration = (v: unknown, def: string): number | undefined => (v === undefined ? parseWindow(def) : typeof v === "string" ? parseWindow(v) : undefined);
+  const quiet = duration(c.quietWindow, DEFAULT_QUIET_WINDOW);
   if (!quiet) problems.push(`[${at}.quietWindow] must be a duration like 7d, 36h or 1d12h (got ${JSON.stringify(c.quietWindow)})`);
-  const gap = parseWindow(c.maxGap ?? DEFAULT_MAX_GAP);
+  const gap = duration(c.maxGap, DEFAULT_MAX_GAP);
   if (!gap) problems.push(`[${at}.maxGap] must be a duration like 1h or 30m (got ${JSON.stringify(c.maxGap)})`);
   if (quiet && gap && gap >= quiet) problems.push(`[${at}.maxGap] must be shorter than quietWindow`);
   for (const [k, v] of [["retireSource", c.retireSource], ["permanent", c.permanent]] as const) if (v !== undefined && typeof v !== "boolean") problems.push(`[${at}.${k}] must be true or false`);
@@ -48,6 +49,7 @@ export function validateCutover(c: CutoverArgsBase, migrationReportPath: string 
     const known = ["roleName", "displayName", "accessor", "entityId"];
     if (!keys.length || keys.some((k) => !known.includes(k) || typeof (r as unknown as Record<string, unknown>)[k] !== "string")) problems.push(`[${at}.readers[${i}]] must give one or more of ${known.join(", ")} as strings`);
   });
+  if (c.reportPath !== undefined && (typeof c.reportPath !== "string" || !c.reportPath)) problems.push(`[${at}.reportPath] must be a path`);
   if (problems.length || !quiet || !gap) return { problems };
   const reportPath = c.reportPath ?? (migrationReportPath ? `${migrationReportPath}.cutover` : undefined);
   return {
