@@ -38,6 +38,8 @@ describe("cutover readiness and source retirement (real OpenBao with a file audi
   const key = randomBytes(32).toString("base64");
   let t: TestStack;
   const reports: string[] = [];
+  /** The migration's arguments with another audit log, for the bad-input case. */
+  let appsWith: (auditLogs: string[], prefix: string) => VaultMigrationArgs;
 
   async function appRole(name: string, policy: string): Promise<{ roleId: string; secretId: string }> {
     await vaultRequest(bao, "POST", `sys/policies/acl/${name}`, { policy });
@@ -101,6 +103,7 @@ describe("cutover readiness and source retirement (real OpenBao with a file audi
       { name: "legacy", args: { source: { connection: conn(reader), mount: "kv1", prefix: "legacy/" }, destination: { connection: root, mount: "kv2", prefix: "legacy" }, mapping: identity, fingerprintKey: key, reportPath: base("legacy"), cutover: cutover([live], { permanent: true }) } },
     ];
     t = await vaultMigrationStack("cutover", () => migrations);
+    appsWith = (auditLogs, prefix) => ({ ...migrations[0].args, reportPath: undefined, destination: { connection: root, mount: "kv2", prefix }, cutover: cutover(auditLogs) });
   });
   after(async () => {
     await t?.remove();
@@ -168,6 +171,19 @@ describe("cutover readiness and source retirement (real OpenBao with a file audi
     for (const p of ["apps/a", "apps/b", "apps/c", "apps/d"]) assert.ok((await vaultRequest<{ data: { data: { v: string } } }>(bao, "GET", `kv2/data/copy/${p}`))!.data.data.v);
     await vaultRequest(bao, "POST", "secret/undelete/apps/c", { versions: [1] });
     assert.ok((await vaultRequest<{ data: { data: { v: string } } }>(bao, "GET", "secret/data/apps/c"))!.data.data.v, "undelete brings it back");
+  });
+
+  it("a missing audit log fails the preview and the up, naming it, before anything is written", async () => {
+    const bad = await vaultMigrationStack("cutover-bad", () => [{ name: "apps", args: appsWith([path.join(dir, "nope", "audit.log")], "bad") }]);
+    try {
+      for (const op of ["preview", "up"] as const) {
+        const before = bad.output.length;
+        await assert.rejects(op === "preview" ? bad.preview() : bad.up(), (e: Error) => /audit log \S*nope\/audit\.log: ENOENT/.test(`${e.message}${bad.output.slice(before).join("")}`));
+      }
+      assert.deepEqual(await vaultRequest(bao, "LIST", "kv2/metadata/bad").catch((e: Error) => e.message), "OpenBao LIST /v1/kv2/metadata/bad failed: HTTP 404: ", "nothing copied");
+    } finally {
+      await bad.remove();
+    }
   });
 
   it("no value in state, engine output or reports", async () => {
