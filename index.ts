@@ -44,6 +44,9 @@ const settings = fromConfig(() =>
 const outputs: Record<string, pulumi.Input<unknown>> = {};
 const adminConnection = settings.vault && settings.auth ? pulumi.secret<VaultConnectionArgs>({ ...settings.vault, auth: settings.auth }) : undefined;
 let readerConnection: pulumi.Output<VaultConnectionArgs> | undefined;
+let retireConnection: pulumi.Output<VaultConnectionArgs> | undefined;
+// A migration that retires its sources needs the reader's separate retire identity (policy + AppRole).
+const retires = Array.isArray(migrationsConfig) && migrationsConfig.some((m: unknown) => (m as { cutover?: { retireSource?: unknown } } | null)?.cutover?.retireSource === true);
 
 if (settings.reader && adminConnection && settings.vault) {
   const r = settings.reader;
@@ -62,8 +65,10 @@ if (settings.reader && adminConnection && settings.vault) {
     rotationTrigger: r.rotationTrigger,
     implementation: r.implementation,
     adopt: r.adopt,
+    retire: retires,
   });
   readerConnection = reader.readerConnection;
+  retireConnection = reader.retireConnection;
   Object.assign(outputs, {
     vaultAddress: settings.vault.address,
     readerPolicy: reader.policyName,
@@ -96,6 +101,7 @@ if (migrations.length) {
   if (deployment) stackOutputs.keyVaultUri = { value: deployment.vaultUri, dependsOn: [deployment.migrationRoleAssignment] };
   const summaries: Record<string, pulumi.Output<unknown>> = {};
   const pending: Record<string, pulumi.Output<unknown>> = {};
+  const cutovers: Record<string, pulumi.Output<unknown>> = {};
   for (const m of migrations) {
     const fill: Record<string, pulumi.Input<string>> = {};
     const dependsOn: pulumi.Resource[] = [];
@@ -106,16 +112,19 @@ if (migrations.length) {
       dependsOn.push(...from.dependsOn);
     }
     const spec = pulumi.all(fill).apply((f) => ({ ...m.destination, ...f }));
+    // The retire identity deletes only; without a reader the admin token does (it can anyway).
+    const cutover = m.args.cutover ? { ...m.args.cutover, ...(m.args.cutover.retireSource ? { retireConnection: retireConnection ?? adminConnection } : {}) } : undefined;
     const migration = new Migration(
       m.name,
-      { ...m.args, source: { ...m.args.source, connection: source }, destination: { kind: m.kind, spec, credentials: pulumi.secret(m.credentials) }, fingerprintKey },
+      { ...m.args, ...(cutover ? { cutover } : {}), source: { ...m.args.source, connection: source }, destination: { kind: m.kind, spec, credentials: pulumi.secret(m.credentials) }, fingerprintKey },
       // Writes wait for what the destination needs from the stack (a vault's role assignment).
       dependsOn.length ? { dependsOn } : undefined,
     );
     summaries[m.name] = migration.summary;
     pending[m.name] = migration.pending.apply((p) => Object.keys(p).length);
+    if (migration.cutover) cutovers[m.name] = migration.cutover;
   }
-  Object.assign(outputs, { migrationSummaries: summaries, migrationPendingCounts: pending });
+  Object.assign(outputs, { migrationSummaries: summaries, migrationPendingCounts: pending, ...(Object.keys(cutovers).length ? { migrationCutover: cutovers } : {}) });
 }
 
 // The stack's outputs: only those the stack has (an undefined export is a warning on every run).

@@ -4,6 +4,8 @@
 //   --small N      secrets in the small tree, for the memory comparison (default 1000)
 //   --limited N    secrets copied with the Key Vault limits on (default 2000)
 //   --parallel N   requests in flight (default 32)
+//   --audit-mb N   size of the generated audit log read by the cutover case (default 1024; 0 skips it)
+//   --only audit   runs the audit-log case alone (no servers, no engine)
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as fs from "node:fs";
@@ -26,7 +28,59 @@ const N = arg("secrets", 10_000);
 const SMALL = arg("small", 1_000);
 const LIMITED = arg("limited", 2_000);
 const P = arg("parallel", 32);
+const AUDIT_MB = arg("audit-mb", 1024);
+const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 const KEY = "bench-fingerprint-key-0123456789";
+
+interface AuditRead { ms: number; bytes: number; maxRssMb: number; entries: number; malformed: number; readPaths: number; coverageWhole: boolean }
+
+/**
+ * The cutover case: a generated audit log of realistic OpenBao entries (scripts/lib/benchAudit.ts)
+ * read by the analyzer in a child process, at 100 MB and at `mb`: throughput, and peak RSS flat.
+ */
+async function auditCase(mb: number, row: (name: string, seconds?: number, value?: string) => void, results: Record<string, number>): Promise<[string, boolean, string][]> {
+  const script = path.join(__dirname, "lib", "benchAudit.ts");
+  const run = async (...args: string[]): Promise<string> => (await promisify(execFile)(process.execPath, ["--import", "tsx", script, ...args], { cwd: repoRoot, encoding: "utf8", maxBuffer: 1 << 26 })).stdout;
+  const dir = path.join(repoRoot, ".bench");
+  fs.mkdirSync(dir, { recursive: true });
+  const sizes = [...new Set([Math.min(100, mb), mb])];
+  const reads: AuditRead[] = [];
+  for (const size of sizes) {
+    const file = path.join(dir, `audit-${size}mb.log`);
+    try {
+      const [, gen] = await timed(() => run("generate", file, String(size)));
+      row(`generate a ${size} MB audit log`, gen);
+      const r = JSON.parse((await run("read", file)).trim().split("\n").pop() as string) as AuditRead;
+      reads.push(r);
+      const mbps = r.bytes / 1048576 / (r.ms / 1000);
+      row(`audit log read, ${(r.bytes / 1048576).toFixed(0)} MB (${r.entries} entries, ${r.readPaths} migrated paths read)`, r.ms / 1000, `${mbps.toFixed(0)} MB/s, peak RSS ${r.maxRssMb.toFixed(0)} MB${r.coverageWhole ? "" : ", COVERAGE NOT WHOLE"}`);
+      results[`auditMbPerS_${size}`] = mbps;
+      results[`auditRssMb_${size}`] = r.maxRssMb;
+    } finally {
+      fs.rmSync(file, { force: true });
+    }
+  }
+  const big = reads[reads.length - 1];
+  const small = reads[0];
+  const rate = big.bytes / 1048576 / (big.ms / 1000);
+  return [
+    [`audit log read ≥ 100 MB/s (${sizes[sizes.length - 1]} MB)`, rate >= 100, `${rate.toFixed(0)} MB/s`],
+    [`audit log read: RSS at ${sizes[sizes.length - 1]} MB ≤ 1.2 × RSS at ${sizes[0]} MB`, big.maxRssMb <= 1.2 * small.maxRssMb, `${big.maxRssMb.toFixed(0)} MB / ${small.maxRssMb.toFixed(0)} MB = ${(big.maxRssMb / small.maxRssMb).toFixed(2)}`],
+  ];
+}
+
+/** Prints the table and the targets, writes .bench/<name>.json. */
+function report(name: string, rows: { name: string; seconds?: number; value?: string }[], results: Record<string, number>, targets: [string, boolean, string][]): void {
+  const width = Math.max(...rows.map((r) => r.name.length));
+  console.log(`\n${"measure".padEnd(width)}  seconds   result`);
+  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.seconds !== undefined ? r.seconds.toFixed(2).padStart(7) : "       "}   ${r.value ?? ""}`);
+  console.log("\ntargets:");
+  for (const [t, ok, value] of targets) console.log(`  ${ok ? "met   " : "MISSED"}  ${t}: ${value}`);
+  const out = path.join(repoRoot, ".bench", name);
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), secrets: N, small: SMALL, limited: LIMITED, parallel: P, auditMb: AUDIT_MB, rows, results, targets: targets.map(([t, met, value]) => ({ name: t, met, value })) }, null, 2));
+  console.log(`\nwritten to ${path.relative(repoRoot, out)}`);
+}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
@@ -57,6 +111,10 @@ async function main(): Promise<void> {
     rows.push({ name, seconds, value });
     console.error(`  ${name}: ${seconds !== undefined ? `${seconds.toFixed(2)} s` : ""} ${value ?? ""}`);
   };
+  if (ONLY === "audit") {
+    const results: Record<string, number> = {};
+    return report("results-audit.json", rows, results, await auditCase(AUDIT_MB, row, results));
+  }
   const bao = await startOpenBaoDev();
   const doubles: KeyVaultDouble[] = [];
   const double = async (limits?: { writeLimit: number; otherLimit: number; windowMs: number }): Promise<KeyVaultDouble> => {
@@ -230,15 +288,8 @@ async function main(): Promise<void> {
     ["Vault → OpenBao: no-change re-run ≤ engine no-op + 1.5 × listing", results.vaultNoChange <= results.engineNoop + 1.5 * results.listing, `${results.vaultNoChange.toFixed(2)} s vs ${(results.engineNoop + 1.5 * results.listing).toFixed(2)} s`],
     [`Vault → OpenBao: RSS at ${N} ≤ 1.5 × RSS at ${SMALL}`, results.vaultRssLargeMb <= 1.5 * results.vaultRssSmallMb, `${(results.vaultRssLargeMb / results.vaultRssSmallMb).toFixed(2)}`],
   ];
-  const width = Math.max(...rows.map((r) => r.name.length));
-  console.log(`\n${"measure".padEnd(width)}  seconds   result`);
-  for (const r of rows) console.log(`${r.name.padEnd(width)}  ${r.seconds !== undefined ? r.seconds.toFixed(2).padStart(7) : "       "}   ${r.value ?? ""}`);
-  console.log("\ntargets:");
-  for (const [name, ok, value] of targets) console.log(`  ${ok ? "met   " : "MISSED"}  ${name}: ${value}`);
-  const out = path.join(repoRoot, ".bench", "results.json");
-  fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ at: new Date().toISOString(), secrets: N, small: SMALL, limited: LIMITED, parallel: P, rows, results, targets: targets.map(([name, met, value]) => ({ name, met, value })) }, null, 2));
-  console.log(`\nwritten to ${path.relative(repoRoot, out)}`);
+  if (AUDIT_MB > 0) targets.push(...(await auditCase(AUDIT_MB, row, results)));
+  report("results.json", rows, results, targets);
 }
 
 main().catch((e: unknown) => {

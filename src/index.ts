@@ -4,7 +4,7 @@
 
 // Vault side: least-privilege reader and its parts.
 export { MigrationReader, type MigrationReaderArgs } from "./components/MigrationReader";
-export { renderReaderPolicy, type ReaderSource } from "./components/readerPolicy";
+export { renderReaderPolicy, renderRetirePolicy, type ReaderSource } from "./components/readerPolicy";
 export { VaultPolicy, type VaultPolicyArgs } from "./resources/VaultPolicy";
 export { VaultAuthMount, type VaultAuthMountArgs } from "./resources/VaultAuthMount";
 export { VaultAppRole, type VaultAppRoleArgs } from "./resources/VaultAppRole";
@@ -16,7 +16,9 @@ export { KeyVaultDeployment, type KeyVaultDeploymentArgs } from "./components/Ke
 
 // Migrations: the generic component (any registered destination kind) and the typed ones.
 export { Migration, type MigrationArgs, type MigrationDestinationArgs } from "./components/Migration";
-export type { MigrationCommonArgs } from "./components/migrationArgs";
+export type { CutoverArgs, MigrationCommonArgs } from "./components/migrationArgs";
+export type { CutoverOutput } from "./components/Migration";
+export { SourceRetirement, type SourceRetirementArgs } from "./resources/SourceRetirement";
 export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyVaultMigration";
 export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";
 export { InfisicalMigration, type InfisicalMigrationArgs } from "./components/InfisicalMigration";

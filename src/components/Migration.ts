@@ -16,6 +16,11 @@ import { vaultConnectionInputs } from "../resources/vaultResourceInputs";
 import { asComponentError, componentError } from "./componentErrors";
 import { warnInsecureTransport } from "./connectionWarnings";
 import { validateMigrationArgs, type MigrationCommonArgs } from "./migrationArgs";
+import { cutoverRun, readerMatchOf, writeCutoverFiles } from "../migration/cutover/readinessRun";
+import { validateCutover, type CutoverSettings } from "../migration/cutover/settings";
+import type { RetirementSummary } from "../migration/cutover/retireRun";
+import { SourceRetirement } from "../resources/SourceRetirement";
+import { formatWindow, retireLines, type CutoverSummary } from "../engine";
 
 /** What planning hands the resource (and, with nothing to write at `up`, the report of the run). */
 interface PlannedRun {
@@ -26,7 +31,12 @@ interface PlannedRun {
   exclusions: ExclusionGroup[];
   /** With nothing to write: the run's summary (the provider does not run), less the last write's time. */
   idle?: MigrationSummary;
+  /** With `cutover`: the readiness counts and the paths to retire (`sourcePath → name` → reason). */
+  cutover?: { summary: CutoverSummary; retire: Record<string, string>; held: Record<string, string> };
 }
+
+/** The stack output of a migration's cutover: readiness counts, and what the last retirement did. */
+export type CutoverOutput = CutoverSummary & { retired?: RetirementSummary };
 
 /** The counts line, from the lines as shown (a value the destination refuses counts as refused, not as a create). */
 function summaryLine(plan: Plan, lines: readonly PlanItem[]): string {
@@ -57,6 +67,7 @@ interface PlanAndMigrateInput {
   parent: pulumi.ComponentResource;
   args: MigrationCommonArgs;
   settings: MigrationSettings;
+  cutover?: CutoverSettings;
   spec: pulumi.Output<DestinationSpecBase>;
   credentials: pulumi.Output<Readonly<Record<string, unknown>>>;
 }
@@ -66,7 +77,7 @@ interface PlanAndMigrateInput {
  * the destination's markers), fails the preview on refusals and value problems before anything is
  * written, logs the plan, and creates the SecretMigration resource that applies it.
  */
-function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<PendingChanges>; summary: pulumi.Output<MigrationSummary>; drift: pulumi.Output<PendingChanges> } {
+function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<PendingChanges>; summary: pulumi.Output<MigrationSummary>; drift: pulumi.Output<PendingChanges>; cutover?: pulumi.Output<CutoverOutput> } {
   const { args, settings, name, label, parent } = i;
   const planConn = args.planConnection ?? args.source.connection;
   const limit = args.logLimit ?? 200;
@@ -118,6 +129,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
       const notices = [...plan.skipped, ...plan.orphaned];
       const planned: PlannedRun = { pending, planId, notices: encodeNotices(notices), inSync: plan.inSync, exclusions: [...plan.exclusions] };
+      if (i.cutover) planned.cutover = await cutoverOnce(i.cutover, source, plan);
       if (!planId) {
         // A run with nothing to write does not reach the provider: its report and summary come from
         // here, so every `up` leaves the report of its own run (in sync, skipped, orphaned, excluded).
@@ -129,6 +141,27 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
     } finally {
       await Promise.all([source.close(), d?.close()]);
     }
+  }
+
+  /**
+   * Who still reads each migrated path, from the audit log, with the plan connection's own reads
+   * left out (its AppRole role and entity, from lookup-self); logs what would be retired and,
+   * for each path held back, why and who holds it. The report files are written at `up`.
+   */
+  async function cutoverOnce(c: CutoverSettings, source: VaultSource, plan: Plan): Promise<NonNullable<PlannedRun["cutover"]>> {
+    const own = readerMatchOf(await source.identity());
+    if (!own && !c.readers.length) {
+      pulumi.log.warn("cutover: the plan connection's token has no AppRole role or entity, so the migration's own reads cannot be told apart in the audit log and count as consumers; read with an AppRole (MigrationReader) or set cutover.readers", parent);
+    }
+    const r = await cutoverRun({ settings: c, plan, kvVersion: source.kvVersion, namespace: source.namespace, readers: own ? [own] : [], nowMs: Date.now() });
+    const s = r.summary;
+    pulumi.log.info(`cutover: ${s.paths} migrated path(s), ${s.quiet} quiet for ${formatWindow(c.quietWindowMs)}, ${s.read} still read by ${s.consumers} consumer(s); audit log ${r.readiness.entries} entries${s.malformedLines ? `, ${s.malformedLines} malformed line(s) skipped` : ""}; coverage ${s.coverageWhole ? "whole" : "not whole"}`, parent);
+    for (const p of r.readiness.coverage.problems) pulumi.log.warn(`cutover: ${p}${c.retireSource ? "; nothing is retired" : ""}`, parent);
+    const lines = retireLines(r.decisions);
+    for (const line of lines.slice(0, limit)) pulumi.log.info(line, parent);
+    if (lines.length > limit) pulumi.log.info(`… and ${lines.length - limit} more retirement line(s) (see the cutover report)`, parent);
+    if (!pulumi.runtime.isDryRun()) writeCutoverFiles(c.reportPath, settings.migrationId, r, new Date().toISOString());
+    return { summary: r.summary, retire: r.retire, held: r.held };
   }
 
   const pending = planned.apply((p) => p.pending);
@@ -158,7 +191,33 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
     const lastWriteAt = lastWriteOf(last);
     return { ...p.idle, ...(lastWriteAt ? { lastWriteAt } : {}) };
   });
-  return { pending, summary, drift: run.drift };
+  if (!i.cutover) return { pending, summary, drift: run.drift };
+  const counts = planned.apply((p) => p.cutover?.summary);
+  if (!i.cutover.retireSource) return { pending, summary, drift: run.drift, cutover: counts.apply((c) => c as CutoverOutput) };
+  const retire = planned.apply((p) => p.cutover?.retire ?? {});
+  // After the copy: the retirement depends on the migration resource, and re-verifies each path itself.
+  const retirement = new SourceRetirement(
+    `${name}-retire`,
+    {
+      sourceAddress: src.endpoint.apply((e) => e.address),
+      settings,
+      sourceConnection: pulumi.all([src.endpoint, src.auth]).apply(([e, auth]) => ({ ...e, auth })),
+      retireConnection: pulumi.output(args.cutover!.retireConnection!).apply((c) => vaultConnectionOf(c)),
+      destination: { spec: i.spec, credentials: i.credentials },
+      fingerprintKey: args.fingerprintKey,
+      retire,
+      held: planned.apply((p) => p.cutover?.held ?? {}),
+      planId: retire.apply((r) => (Object.keys(r).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "")),
+    },
+    { parent, dependsOn: [run] },
+  );
+  const cutover = pulumi.all([counts, retirement.retired]).apply(([c, retired]) => ({ ...(c as CutoverSummary), ...(retired ? { retired } : {}) }));
+  return { pending, summary, drift: run.drift, cutover };
+}
+
+/** A connection's plain form for a provider (the CA bundle, if any, inline: the input is a secret). */
+function vaultConnectionOf(c: { address: string; namespace?: string; caCertPem?: string; insecureSkipTlsVerify?: boolean; auth: VaultConnection["auth"] }): VaultConnection {
+  return { address: c.address, auth: c.auth, ...(c.namespace ? { namespace: c.namespace } : {}), ...(c.caCertPem ? { caCertPem: c.caCertPem } : {}), ...(c.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}) };
 }
 
 /**
@@ -175,6 +234,8 @@ export class Migration extends pulumi.ComponentResource {
   declare readonly pending: pulumi.Output<PendingChanges>;
   declare readonly summary: pulumi.Output<MigrationSummary>;
   declare readonly drift: pulumi.Output<PendingChanges>;
+  /** With `cutover`: readiness counts per run (and, with `retireSource`, what the last retirement did). */
+  declare readonly cutover: pulumi.Output<CutoverOutput> | undefined;
 
   constructor(name: string, args: MigrationArgs, opts?: pulumi.ComponentResourceOptions) {
     const driver = driverFor(args.destination?.kind ?? "");
@@ -182,6 +243,7 @@ export class Migration extends pulumi.ComponentResource {
     const label = driver.label;
     const migrationId = args.migrationId ?? `${pulumi.getStack()}/${name}`;
     const settings = asComponentError(this, () => validateMigrationArgs(label, migrationId, args, driver.naming));
+    const cutover = args.cutover === undefined ? undefined : asComponentError(this, () => cutoverSettings(label, name, args));
     const spec = pulumi.output(args.destination.spec).apply((raw) => {
       // Undefined dropped: the spec is a resource input.
       const clean = JSON.parse(JSON.stringify({ kind: driver.kind, ...raw })) as DestinationSpecBase;
@@ -197,8 +259,16 @@ export class Migration extends pulumi.ComponentResource {
     warnInsecureTransport("source", args.source?.connection, this);
     if (args.planConnection !== undefined) warnInsecureTransport("planConnection", args.planConnection, this);
     warnInsecureTransport("destination", args.destination.spec, this);
-    const { pending, summary, drift } = planAndMigrate({ label, name, args, settings, spec, credentials, parent: this });
-    Object.assign(this, { pending, summary, drift });
-    this.registerOutputs({ pending, summary, drift });
+    const { pending, summary, drift, cutover: cutoverOut } = planAndMigrate({ label, name, args, settings, cutover, spec, credentials, parent: this });
+    Object.assign(this, { pending, summary, drift, cutover: cutoverOut });
+    this.registerOutputs({ pending, summary, drift, ...(cutoverOut ? { cutover: cutoverOut } : {}) });
   }
+}
+
+/** The cutover settings, checked before any file or network access; throws naming the key. */
+function cutoverSettings(label: string, name: string, args: MigrationArgs): CutoverSettings {
+  const { settings, problems } = validateCutover(args.cutover!, args.reportPath);
+  if (args.cutover?.retireSource && !args.cutover.retireConnection) problems.push("[cutover.retireConnection] is required with retireSource: the retire identity (MigrationReader with retire: true gives retireConnection)");
+  if (problems.length || !settings) throw new Error(`${label} ${name}: ${problems.join("; ")}`);
+  return settings;
 }

@@ -7,7 +7,7 @@ import { VaultAuthMount } from "../resources/VaultAuthMount";
 import { VaultPolicy } from "../resources/VaultPolicy";
 import type { VaultConnectionArgs } from "../resources/vaultResourceInputs";
 import { warnInsecureTransport } from "./connectionWarnings";
-import { renderReaderPolicy, validateReaderSources, type ReaderSource } from "./readerPolicy";
+import { renderReaderPolicy, renderRetirePolicy, validateReaderSources, type ReaderSource } from "./readerPolicy";
 
 export interface MigrationReaderArgs {
   /** An administrative connection allowed to write policies, auth mounts and roles. */
@@ -43,6 +43,12 @@ export interface MigrationReaderArgs {
    * `pulumi-vault`: the same graph from `@pulumi/vault` resources, for users who can install its plugin.
    */
   implementation?: "dynamic" | "pulumi-vault";
+  /**
+   * Also create the retire identity for `cutover.retireSource`: a separate policy
+   * `<policyName>-retire` (KV v2 soft delete, KV v1 delete over the same sources; no read), an
+   * AppRole `<roleName>-retire` bound to it and its secret_id, as `retireConnection`. Default false.
+   */
+  retire?: boolean;
 }
 
 /** Which of the reader's objects may be adopted when they exist already. Default: none. */
@@ -64,6 +70,7 @@ export function validateMigrationReaderArgs(args: MigrationReaderArgs): void {
   if (args.implementation && args.implementation !== "dynamic" && args.implementation !== "pulumi-vault") problems.push(`[implementation] must be "dynamic" or "pulumi-vault"`);
   // @pulumi/vault resources cannot adopt: they take an existing object over through `pulumi import`.
   if (args.implementation === "pulumi-vault" && Object.values(args.adopt ?? {}).some((x) => x === true)) problems.push('[adopt] needs implementation "dynamic"; with "pulumi-vault", bring existing objects in with `pulumi import`');
+  if (args.retire && args.implementation === "pulumi-vault") problems.push('[retire] needs implementation "dynamic"');
   if (problems.length) throw new Error(`MigrationReader: ${problems.join("; ")}`);
 }
 
@@ -81,6 +88,9 @@ export class MigrationReader extends pulumi.ComponentResource {
   readonly secretIdAccessor: pulumi.Output<string>;
   /** Connection that logs in as the reader. Secret, because it holds the secret_id. */
   readonly readerConnection: pulumi.Output<VaultConnectionArgs>;
+  /** With `retire`: the retire policy's text and a connection that logs in as the retire AppRole (secret). */
+  readonly retirePolicy?: string;
+  readonly retireConnection?: pulumi.Output<VaultConnectionArgs>;
 
   constructor(name: string, args: MigrationReaderArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vault-migration:vault:MigrationReader", name, {}, opts);
@@ -115,6 +125,14 @@ export class MigrationReader extends pulumi.ComponentResource {
       roleId = appRole.roleId;
       secretId = sid.secretId;
       accessor = sid.accessor;
+      if (args.retire) {
+        // A separate policy and role: the reader never gains delete, the retire identity never reads.
+        this.retirePolicy = renderRetirePolicy(args.sources);
+        const retirePolicy = new VaultPolicy(`${name}-retire-policy`, { connection: args.connection, name: `${policyName}-retire`, policy: this.retirePolicy }, opt);
+        const retireRole = new VaultAppRole(`${name}-retire-role`, { connection: args.connection, mount: mountPath, roleName: `${roleName}-retire`, ...role, tokenPolicies: [`${policyName}-retire`] }, { parent: this, dependsOn: [retirePolicy, ...(mount ? [mount] : [])] });
+        const retireSid = new VaultAppRoleSecretId(`${name}-retire-secret-id`, { connection: args.connection, mount: mountPath, roleName: retireRole.roleName, rotationTrigger: args.rotationTrigger, metadata: { purpose: "vault-migration retire" } }, opt);
+        this.retireConnection = appRoleConnection(args.connection, retireRole.roleId, retireSid.secretId, mountPath);
+      }
     } else {
       // Required lazily: users of the default implementation never load the @pulumi/vault SDK.
       const vault = require("@pulumi/vault") as typeof import("@pulumi/vault");
@@ -137,18 +155,23 @@ export class MigrationReader extends pulumi.ComponentResource {
     this.roleId = roleId;
     this.secretId = secretId;
     this.secretIdAccessor = accessor;
-    this.readerConnection = pulumi.secret(
-      pulumi.all([pulumi.output(args.connection), roleId, secretId]).apply(([c, rid, sidv]) => {
-        const auth: VaultAuth = { method: "approle", roleId: rid, secretId: sidv, mount: mountPath };
-        const out: VaultConnectionArgs = { address: c.address, auth };
-        if (c.namespace) out.namespace = c.namespace;
-        if (c.caCertPem) out.caCertPem = c.caCertPem;
-        if (c.insecureSkipTlsVerify) out.insecureSkipTlsVerify = true;
-        return out;
-      }),
-    );
+    this.readerConnection = appRoleConnection(args.connection, roleId, secretId, mountPath);
     this.registerOutputs({ policyName: this.policyName, roleName: this.roleName, roleId: this.roleId, secretId: this.secretId, secretIdAccessor: accessor });
   }
+}
+
+/** A connection to the same server that logs in with an AppRole (a secret: it holds the secret_id). */
+function appRoleConnection(conn: pulumi.Input<VaultConnectionArgs>, roleId: pulumi.Output<string>, secretId: pulumi.Output<string>, mountPath: string): pulumi.Output<VaultConnectionArgs> {
+  return pulumi.secret(
+    pulumi.all([pulumi.output(conn), roleId, secretId]).apply(([c, rid, sidv]) => {
+      const auth: VaultAuth = { method: "approle", roleId: rid, secretId: sidv, mount: mountPath };
+      const out: VaultConnectionArgs = { address: c.address, auth };
+      if (c.namespace) out.namespace = c.namespace;
+      if (c.caCertPem) out.caCertPem = c.caCertPem;
+      if (c.insecureSkipTlsVerify) out.insecureSkipTlsVerify = true;
+      return out;
+    }),
+  );
 }
 
 function seconds(v: pulumi.Input<number | string>): pulumi.Output<number> {

@@ -3,7 +3,14 @@ import type * as pulumi from "@pulumi/pulumi";
 import { configuredPathProblem } from "../engine/paths";
 import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule } from "../engine";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
+import type { CutoverArgsBase } from "../migration/cutover/settings";
 import type { VaultConnectionArgs } from "../resources/vaultResourceInputs";
+
+/** Cutover readiness from the source's audit log, and optionally retiring quiet sources. */
+export interface CutoverArgs extends CutoverArgsBase {
+  /** The retire identity (`MigrationReader`'s `retireConnection`): required with `retireSource`. */
+  retireConnection?: pulumi.Input<VaultConnectionArgs>;
+}
 
 /** Arguments every migration component takes besides its destination. */
 export interface MigrationCommonArgs {
@@ -49,6 +56,8 @@ export interface MigrationCommonArgs {
   unwrapKey?: string;
   /** custom_metadata key holding an expiry date or duration (Key Vault). */
   expiryKey?: string;
+  /** Who still reads each migrated path (audit log), and `retireSource` to delete quiet sources. */
+  cutover?: CutoverArgs;
 }
 
 /** Checks what can be checked before any network call; throws `<label>: …` naming the argument. */

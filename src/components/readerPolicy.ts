@@ -51,7 +51,22 @@ export function renderPreviewPolicy(sources: ReaderSource[]): string {
   );
 }
 
-function renderPolicy(sources: ReaderSource[], header: string, pathsOf: (mount: string, prefix: string, kvVersion: 1 | 2) => Array<[string, string[]]>): string {
+/**
+ * Renders the retire policy (`retireSource`), separate from the reader's: on KV v2 `update` on the
+ * `delete/` tree only, which soft-deletes named versions (`undelete` brings them back) and can
+ * neither read, write nor destroy a value; on KV v1 `delete` on the tree, which is final. No read,
+ * no list, no `sys/`: the copy's reader reads and verifies, this identity only deletes.
+ */
+export function renderRetirePolicy(sources: ReaderSource[]): string {
+  return renderPolicy(
+    sources,
+    "# Retire identity for vault-migration: soft delete of KV v2 versions (undeletable), KV v1 delete; no read, no list.",
+    (mount, prefix, kvVersion) => (kvVersion === 2 ? [[`${mount}/delete/${prefix}*`, ["update"]]] : [[`${mount}/${prefix}*`, ["delete"]]]),
+    false,
+  );
+}
+
+function renderPolicy(sources: ReaderSource[], header: string, pathsOf: (mount: string, prefix: string, kvVersion: 1 | 2) => Array<[string, string[]]>, sysMounts = true): string {
   const lines: string[] = [header];
   const rule = (path: string, caps: string[]): string => `path "${path}" {\n  capabilities = [${caps.map((c) => `"${c}"`).join(", ")}]\n}`;
   const seen = new Set<string>();
@@ -66,6 +81,6 @@ function renderPolicy(sources: ReaderSource[], header: string, pathsOf: (mount: 
       }
     }
   }
-  lines.push(rule("sys/mounts", ["read"]));
+  if (sysMounts) lines.push(rule("sys/mounts", ["read"]));
   return lines.join("\n") + "\n";
 }

@@ -16,3 +16,4 @@ export * from "./report";
 export * from "./progress";
 export * from "./planlines";
 export * from "./exclusions";
+export * from "./cutover";

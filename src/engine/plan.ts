@@ -107,10 +107,20 @@ export interface Plan {
   readonly counts: PlanCounts;
   /** Sources whose copy is already up to date. */
   readonly inSync: number;
+  /** Those sources, by path and name (what cutover readiness counts as migrated besides the pending copies). */
+  readonly inSyncCopies?: readonly InSyncCopy[];
   /** False when the destination could only be looked up, so orphans were not searched. */
   readonly orphansChecked: boolean;
   /** Excluded paths by the rule that excluded them, with counts (paths only, never read). */
   readonly exclusions: readonly ExclusionGroup[];
+}
+
+/** A source whose copy is up to date. */
+export interface InSyncCopy {
+  readonly sourcePath: string;
+  readonly mount: string;
+  readonly destinationName: string;
+  readonly sourceVersion?: number;
 }
 
 /** Bad planner input (a programming error, not a user one). */
@@ -270,6 +280,7 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
   }
 
   const sourceItems: { key: string | undefined; item: PlanItem }[] = [];
+  const inSyncSeen: { key: string; copy: InSyncCopy }[] = [];
   const claims = new Map<string, Claim[]>();
   const seenPaths = new Set<string>();
   let sources = 0;
@@ -319,6 +330,7 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     // A name the destination's rules shortened or changed beyond substitution says so where it is written.
     const item = decided && out.note && decided.action !== "skip" ? { ...decided, detail: decided.detail ? `${decided.detail}; ${out.note}` : out.note } : decided;
     if (item) sourceItems.push({ key, item });
+    else inSyncSeen.push({ key, copy: { sourcePath: path, mount, destinationName: out.name, ...(s.kvVersion === 2 && s.currentVersion !== undefined ? { sourceVersion: s.currentVersion } : {}) } });
   }
 
   // Collisions: every source on a shared name is refused, whatever it would have done.
@@ -373,6 +385,7 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
     orphaned: all.filter((i) => i.action === "orphan"),
     counts,
     inSync: counts.inSync,
+    inSyncCopies: inSyncSeen.filter((x) => !colliding.has(x.key)).map((x) => x.copy),
     orphansChecked: listing !== undefined,
     exclusions: exclusions.groups(),
   };

@@ -1,6 +1,7 @@
 // The migration's source: one KV mount (optionally a prefix) of a Vault/OpenBao server.
 import { detectKvMount, inventoryKv, isLiveKvVersion, readKvMetadata, readKvSecret } from "../clients/vault/kv";
 import type { VaultConnection } from "../clients/vault/connection";
+import { lookupSelfIdentity, type TokenIdentity } from "../clients/vault/tokenIdentity";
 import { VaultClient } from "../clients/vault/VaultClient";
 import type { FingerprintKey, KvVersion, Mapper, SourceSecret } from "../engine";
 import type { MigrationSource, SourceHistory, SourceKvDetails, SourceValue } from "./source";
@@ -93,6 +94,16 @@ export class VaultSource implements MigrationSource {
       .filter((v) => isLiveKvVersion(m.versions[String(v)], now))
       .sort((a, b) => a - b);
     return { maxVersions: m.maxVersions, casRequired: m.casRequired, deleteVersionAfter: m.deleteVersionAfter, liveVersions };
+  }
+
+  /** Who this source reads as (`auth/token/lookup-self`), so its reads can be told apart in the audit log. */
+  identity(): Promise<TokenIdentity> {
+    return lookupSelfIdentity(this.client);
+  }
+
+  /** The namespace the source reads in, if any. */
+  get namespace(): string | undefined {
+    return this.client.namespace;
   }
 
   async close(): Promise<void> {

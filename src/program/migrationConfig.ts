@@ -1,6 +1,7 @@
 // `vault-migration:migrations`: the migration runs of a stack, validated with errors naming the key.
 // Destination-generic: each destination's keys are read by its reader in ./destinations/.
 import type { MigrationCommonArgs } from "../components/migrationArgs";
+import { validateCutover, type CutoverArgsBase } from "../migration/cutover/settings";
 import { DEFAULT_DESTINATION_KIND, DESTINATION_CONFIG_READERS } from "./destinations";
 import { isObject } from "./destinations/types";
 import { unknownKeys } from "./unknownKeys";
@@ -20,9 +21,11 @@ export interface MigrationConfig {
 }
 
 /** Keys every migration entry may have, whatever its destination. */
-export const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "progressIntervalMs", "migrationId"];
+export const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "progressIntervalMs", "migrationId", "cutover"];
 export const SOURCE_KEYS = ["mount", "prefix", "kvVersion"];
 export const MAPPING_KEYS = ["rules", "include", "exclude"];
+/** Keys of a migration's `cutover` (the stack adds `retireConnection`: the reader's retire identity). */
+export const CUTOVER_KEYS = ["auditLogs", "quietWindow", "maxGap", "readers", "retireSource", "permanent", "reportPath"];
 
 /**
  * Parses the list. `secret(key)` gives secret stack config values (`keyVaultAccessToken`,
@@ -47,6 +50,15 @@ export function readMigrations(raw: unknown, env: Record<string, string | undefi
     unknownKeys(m, [...COMMON_KEYS, ...reader.entryKeys], (k) => at(k), problems);
     unknownKeys(source, SOURCE_KEYS, (k) => at(`source.${k}`), problems);
     if (isObject(m.mapping)) unknownKeys(m.mapping, MAPPING_KEYS, (k) => at(`mapping.${k}`), problems);
+    if (m.cutover !== undefined) {
+      if (!isObject(m.cutover)) problems.push(`${at("cutover")} must be an object`);
+      else {
+        unknownKeys(m.cutover, CUTOVER_KEYS, (k) => at(`cutover.${k}`), problems);
+        // Checked here too, so a bad duration is a config error naming the stack key.
+        const checked = validateCutover(m.cutover as unknown as CutoverArgsBase, typeof m.reportPath === "string" ? m.reportPath : undefined, `vault-migration:migrations[${i}].cutover`);
+        problems.push(...checked.problems);
+      }
+    }
     delete destination.kind;
     const read = reader.read(m, destination, { env, secret, at, prefix: `vault-migration:migrations[${i}]`, problem: (p) => problems.push(p) });
     const args: Record<string, unknown> = {};

@@ -346,12 +346,24 @@ function devConfig(): string {
 }
 
 /**
+ * A dev config with a `file` audit device writing to `file`: OpenBao 2.x configures audit devices
+ * only in its server config (its API refuses `sys/audit` enables). Removed when the server stops.
+ */
+function auditConfig(file: string): string {
+  const cfg = join(tmpdir(), `openbao-audit-${process.pid}-${randomBytes(4).toString('hex')}.hcl`);
+  writeFileSync(cfg, `disable_clustering = true\naudit "file" "test" {\n  options {\n    file_path = ${JSON.stringify(file)}\n  }\n}\n`);
+  return cfg;
+}
+
+/**
  * Starts an in-memory `bao server -dev` on a free loopback port, with a random root token,
  * `kv1/` (KV v1) and `kv2/` (KV v2) mounted beside the default `secret/` (KV v2), and the
- * requested namespaces created. Several can run at once.
+ * requested namespaces created. Several can run at once. With `auditLog`, a `file` audit device
+ * writes every request and response there as JSON lines (from the server's config).
  */
-export async function startOpenBaoDev(opts: { namespaces?: string[] } = {}): Promise<OpenBaoServer> {
+export async function startOpenBaoDev(opts: { namespaces?: string[]; auditLog?: string } = {}): Promise<OpenBaoServer> {
   const port = await freePort();
+  const config = opts.auditLog ? auditConfig(opts.auditLog) : devConfig();
   const rootToken = `dev-${randomBytes(16).toString('hex')}`; // custom token ids may not contain "."
   const proc = spawnBao(
     [
@@ -360,7 +372,7 @@ export async function startOpenBaoDev(opts: { namespaces?: string[] } = {}): Pro
       `-dev-listen-address=127.0.0.1:${port}`,
       // concurrent dev servers would race on ~/.vault-token
       '-dev-no-store-token',
-      `-config=${devConfig()}`,
+      `-config=${config}`,
     ],
     // the token goes by environment, not argv, so `ps` does not show it
     { env: { BAO_DEV_ROOT_TOKEN_ID: rootToken }, secrets: () => [rootToken] },
@@ -370,7 +382,10 @@ export async function startOpenBaoDev(opts: { namespaces?: string[] } = {}): Pro
     address: `http://127.0.0.1:${port}`,
     rootToken,
     pid: proc.pid,
-    stop: () => proc.stop(),
+    stop: async () => {
+      await proc.stop();
+      if (opts.auditLog) rmSync(config, { force: true });
+    },
   };
   try {
     await waitUntil(`dev server health on ${server.address}`, proc, async () => (await healthStatus(server.address)) === 200, 30_000);
@@ -378,7 +393,7 @@ export async function startOpenBaoDev(opts: { namespaces?: string[] } = {}): Pro
     await mountKv(server, 'kv2', 2);
     for (const ns of opts.namespaces ?? []) await createNamespace(server, ns);
   } catch (err) {
-    await proc.stop();
+    await server.stop();
     const msg = err instanceof Error ? err.message : String(err);
     throw new Error(`${msg}\n--- bao output ---\n${proc.output()}`);
   }

@@ -19,7 +19,7 @@ export function programFromFile(file: string): () => Promise<Record<string, unkn
     const out: Record<string, unknown> = {};
     for (const p of JSON.parse(fs.readFileSync(file, "utf8")) as VaultMigrationParams) {
       const m = new VaultMigration(p.name, p.args);
-      out[p.name] = { pending: m.pending, summary: m.summary, drift: m.drift };
+      out[p.name] = { pending: m.pending, summary: m.summary, drift: m.drift, ...(m.cutover ? { cutover: m.cutover } : {}) };
     }
     return out;
   };

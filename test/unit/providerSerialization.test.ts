@@ -31,6 +31,17 @@ describe("dynamic providers survive the closure serializer", function () {
     fingerprintKey: "serialization-fingerprint-key-0123",
     pending: {},
   };
+  /** The SourceRetirement inputs, as stored. */
+  const retireProps = {
+    sourceAddress: conn.address,
+    settings: migrationProps.settings,
+    connections: { source: conn, retire: conn },
+    destination: { spec: migrationProps.destination, credentials: migrationProps.destinationCredentials },
+    fingerprintKey: migrationProps.fingerprintKey,
+    retire: {},
+    held: {},
+    planId: "",
+  };
 
   before(async () => {
     pulumi.runtime.setMocks(mocks, "project", "stack", false);
@@ -39,17 +50,19 @@ describe("dynamic providers survive the closure serializer", function () {
     const { VaultAppRole } = await import("../../src/resources/VaultAppRole");
     const { VaultAppRoleSecretId } = await import("../../src/resources/VaultAppRoleSecretId");
     const { SecretMigration } = await import("../../src/resources/SecretMigration");
+    const { SourceRetirement } = await import("../../src/resources/SourceRetirement");
     new VaultPolicy("p", { connection: conn, name: "p", policy: "x" });
     new VaultAuthMount("m", { connection: conn, path: "approle", type: "approle" });
     new VaultAppRole("r", { connection: conn, roleName: "r", tokenPolicies: ["p"] });
     new VaultAppRoleSecretId("s", { connection: conn, roleName: "r" });
     new SecretMigration("mig", { ...migrationProps, destination: { spec: migrationProps.destination, credentials: migrationProps.destinationCredentials } });
-    // Registrations are asynchronous: wait until all five providers were seen.
-    for (let i = 0; i < 200 && mocks.providers.size < 5; i++) await new Promise((r) => setTimeout(r, 10));
+    new SourceRetirement("ret", { ...retireProps, sourceConnection: conn, retireConnection: conn, destination: { spec: migrationProps.destination, credentials: migrationProps.destinationCredentials } });
+    // Registrations are asynchronous: wait until all six providers were seen.
+    for (let i = 0; i < 200 && mocks.providers.size < 6; i++) await new Promise((r) => setTimeout(r, 10));
   });
 
   it("serializes every provider, small enough for the state", () => {
-    assert.deepEqual([...mocks.providers.keys()].sort(), ["SecretMigration", "VaultAppRole", "VaultAppRoleSecretId", "VaultAuthMount", "VaultPolicy"]);
+    assert.deepEqual([...mocks.providers.keys()].sort(), ["SecretMigration", "SourceRetirement", "VaultAppRole", "VaultAppRoleSecretId", "VaultAuthMount", "VaultPolicy"]);
     // The migration provider carries every destination driver by value (about 310 KB with two,
     // 405 KB with Infisical's the third): loading the run code by reference instead is the
     // performance issue's fixed-cost item.
@@ -76,6 +89,19 @@ describe("dynamic providers survive the closure serializer", function () {
     const pending = { ...props, pending: { "secret/a → a": "create: new in source" } };
     assert.equal(((await callProvider(text, "diff", ["id", props, pending])).value as pulumi.dynamic.DiffResult).changes, true);
     const created = await callProvider(text, "create", [pending]);
+    assert.equal(created.ok, false);
+    assert.match(created.error ?? "", /cannot reach Vault at http:\/\/127\.0\.0\.1:1/);
+  });
+
+  it("the retirement provider's diff runs, nothing to retire does nothing, and an unreachable source fails with a clear message", async () => {
+    const text = mocks.providers.get("SourceRetirement") as string;
+    assert.deepEqual((await callProvider(text, "diff", ["id", retireProps, retireProps])).value, { changes: false, replaces: [] });
+    const some = { ...retireProps, retire: { "secret/a → a": "retire v2: no read since …" }, planId: "p1" };
+    assert.equal(((await callProvider(text, "diff", ["id", retireProps, some])).value as pulumi.dynamic.DiffResult).changes, true);
+    const none = await callProvider(text, "create", [retireProps]);
+    assert.equal(none.ok, true, none.error);
+    assert.deepEqual((none.value as { outs: { retired: unknown } }).outs.retired, { retired: 0, alreadyRetired: 0, held: 0, paths: [] });
+    const created = await callProvider(text, "create", [some]);
     assert.equal(created.ok, false);
     assert.match(created.error ?? "", /cannot reach Vault at http:\/\/127\.0\.0\.1:1/);
   });

@@ -1,10 +1,17 @@
 import * as assert from "node:assert/strict";
-import { renderPreviewPolicy, renderReaderPolicy, validateReaderSources } from "../../src/components/readerPolicy";
+import { renderPreviewPolicy, renderReaderPolicy, renderRetirePolicy, validateReaderSources } from "../../src/components/readerPolicy";
 import { parseDurationSeconds } from "../../src/resources/durations";
 import { normalisePolicy } from "../../src/resources/VaultPolicy";
 import { readStackSettings } from "../../src/program/stackConfig";
 
 describe("reader policy rendering", () => {
+  it("the retire policy: update on KV v2 delete/ (soft delete of named versions), delete on KV v1; no read, list, destroy or sys/", () => {
+    const hcl = renderRetirePolicy([{ mount: "secret", kvVersion: 2, prefixes: ["apps/"] }, { mount: "legacy", kvVersion: 1 }]);
+    assert.ok(hcl.includes('path "secret/delete/apps/*" {\n  capabilities = ["update"]\n}'));
+    assert.ok(hcl.includes('path "legacy/*" {\n  capabilities = ["delete"]\n}'));
+    assert.doesNotMatch(hcl, /"read"|"list"|"create"|sudo|destroy|secret\/data|secret\/metadata|sys\//);
+  });
+
   it("grants read+list on KV v2 data/ and metadata/ under each prefix, and read on sys/mounts", () => {
     const hcl = renderReaderPolicy([{ mount: "secret", kvVersion: 2, prefixes: ["apps/billing", "shared/"] }]);
     for (const p of ["secret/data/apps/billing/*", "secret/metadata/apps/billing/*", "secret/data/shared/*", "secret/metadata/shared/*"]) {

@@ -8,7 +8,7 @@ import { INFISICAL_SPEC_KEYS } from "../../src/migration/destinations/infisical/
 import { KEY_VAULT_SPEC_KEYS } from "../../src/migration/destinations/keyvault/driver";
 import { VAULT_SPEC_KEYS } from "../../src/migration/destinations/vault/driver";
 import { DESTINATION_CONFIG_READERS } from "../../src/program/destinations";
-import { COMMON_KEYS, MAPPING_KEYS, SOURCE_KEYS } from "../../src/program/migrationConfig";
+import { COMMON_KEYS, CUTOVER_KEYS, MAPPING_KEYS, SOURCE_KEYS } from "../../src/program/migrationConfig";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
 
@@ -26,8 +26,9 @@ function documentedKeys(): Set<string> {
 /** The keys a migration entry accepts, as a user writes them in the stack file. */
 function acceptedKeys(): Set<string> {
   const keys = new Set<string>();
-  // `source`, `destination` and `mapping` are objects documented by their members.
-  for (const k of COMMON_KEYS) if (!["source", "destination", "mapping"].includes(k)) keys.add(k);
+  // `source`, `destination`, `mapping` and `cutover` are objects documented by their members.
+  for (const k of COMMON_KEYS) if (!["source", "destination", "mapping", "cutover"].includes(k)) keys.add(k);
+  for (const k of CUTOVER_KEYS) keys.add(`cutover.${k}`);
   for (const k of SOURCE_KEYS) keys.add(`source.${k}`);
   for (const k of MAPPING_KEYS) keys.add(`mapping.${k}`);
   // The stack file takes a CA bundle as a file (the reader loads it into the spec's `caCertPem`).
@@ -48,7 +49,7 @@ describe("README's configuration tables match the config readers", () => {
   it("documents no migration-entry key the readers would refuse", () => {
     const accepted = acceptedKeys();
     // Rows of the migration tables: the entry's own keys and its `source.`/`destination.`/`mapping.` members.
-    const entryish = [...documentedKeys()].filter((k) => /^(source|destination|mapping)\./.test(k));
+    const entryish = [...documentedKeys()].filter((k) => /^(source|destination|mapping|cutover)\./.test(k));
     const unknown = entryish.filter((k) => !accepted.has(k));
     assert.deepEqual(unknown, [], `README lists keys no reader accepts: ${unknown.join(", ")}`);
   });

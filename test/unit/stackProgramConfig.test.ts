@@ -77,6 +77,21 @@ describe("stack program: configuration (mocks)", () => {
     }
   });
 
+  it("a migration with cutover.retireSource gets a SourceRetirement, and the stack's reader a separate retire policy and AppRole", async () => {
+    const reader = { name: "reader", sources: [{ mount: "secret", kvVersion: 2, prefixes: ["apps/"] }] };
+    const withCutover = [{ ...migrations[0], cutover: { auditLogs: ["/var/log/vault/"], retireSource: true } }];
+    const r = await run({ "vault-migration:vault": { address: "http://127.0.0.1:1" }, "vault-migration:reader": reader, "vault-migration:migrations": withCutover }, { VAULT_TOKEN: "env-token" });
+    assert.equal(r.error, undefined, String(r.error));
+    const of = (cls: string): string[] => r.mocks.registrations.filter((x) => x.type === dynamicType(cls)).map((x) => String(unwrapSecrets(x.inputs.name ?? x.inputs.roleName ?? x.name)));
+    assert.deepEqual(of("VaultPolicy").sort(), ["reader", "reader-retire"]);
+    assert.deepEqual(of("VaultAppRole").sort(), ["reader", "reader-retire"]);
+    assert.deepEqual(of("SourceRetirement"), ["apps-retire"]);
+    // Without retireSource: no retire identity, no retirement resource.
+    const plain = await run({ "vault-migration:vault": { address: "http://127.0.0.1:1" }, "vault-migration:reader": reader, "vault-migration:migrations": [{ ...migrations[0], cutover: { auditLogs: ["/var/log/vault/"] } }] }, { VAULT_TOKEN: "env-token" });
+    assert.equal(plain.error, undefined, String(plain.error));
+    assert.equal(plain.mocks.registrations.filter((x) => x.type === dynamicType("SourceRetirement") || String(unwrapSecrets(x.inputs.name)) === "reader-retire").length, 0);
+  });
+
   it("the reader's secretIdNumUses reaches its AppRole (secret_id_num_uses), and a bad one is refused naming the key", async () => {
     const reader = { name: "reader", sources: [{ mount: "secret", kvVersion: 2 }], secretIdNumUses: 3 };
     const env = { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "env-token" };

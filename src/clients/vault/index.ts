@@ -2,3 +2,4 @@ export * from "./connection";
 export * from "./errors";
 export * from "./VaultClient";
 export * from "./kv";
+export * from "./tokenIdentity";

@@ -173,6 +173,14 @@ export async function deleteKvSecret(client: VaultClient, mount: string, kvVersi
   await client.delete(kvVersion === 2 ? `${m}/data/${p}` : `${m}/${p}`);
 }
 
+/**
+ * KV v2: soft-deletes exactly `version` (`undelete` brings it back); a newer version written since
+ * stays live. Capabilities: `update` on `<mount>/delete/<path>`.
+ */
+export async function softDeleteKvVersion(client: VaultClient, mount: string, path: string, version: number): Promise<void> {
+  await client.write(`${normalizeMount(mount)}/delete/${encodeApiPath(path.replace(/^\/+/, ""))}`, { versions: [positiveVersion(version)] }, { idempotent: true });
+}
+
 /** Whether `e` is Vault refusing a KV v2 check-and-set write (the version moved). */
 export function isCasMismatch(e: unknown): boolean {
   return isClientError(e, "cas_mismatch");
