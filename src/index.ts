@@ -19,6 +19,7 @@ export { Migration, type MigrationArgs, type MigrationDestinationArgs } from "./
 export type { MigrationCommonArgs } from "./components/migrationArgs";
 export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyVaultMigration";
 export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";
+export { ScaiVaultMigration, type ScaiVaultMigrationArgs } from "./components/ScaiVaultMigration";
 export type { MigrationSummary } from "./resources/SecretMigration";
 export type { PendingChanges } from "./migration/pendingChanges";
 
