@@ -20,7 +20,7 @@ export interface MigrationConfig {
 }
 
 /** Keys every migration entry may have, whatever its destination. */
-export const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "progressIntervalMs", "migrationId"];
+export const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "progressIntervalMs", "maxDuration", "migrationId"];
 export const SOURCE_KEYS = ["mount", "prefix", "kvVersion"];
 export const MAPPING_KEYS = ["rules", "include", "exclude"];
 
