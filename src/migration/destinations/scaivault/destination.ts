@@ -1,6 +1,9 @@
 // ScaiVault as a migration destination. Top-level imports only: this runs inside a serialized
 // dynamic provider.
-import { ScaiVaultClient, isScaiVaultError, type ScaiVaultPacing } from "../../../clients/scaivault";
+// Direct module imports, not the folder index: the serializer would carry the index's re-exports too.
+import { isScaiVaultError } from "../../../clients/scaivault/errors";
+import type { ScaiVaultPacing } from "../../../clients/scaivault/pacer";
+import { ScaiVaultClient } from "../../../clients/scaivault/ScaiVaultClient";
 import { contentFingerprint, fingerprintMatches, fullSourcePath, type DestinationEntry, type FingerprintKey, type SecretData } from "../../../engine";
 import { namedError } from "../../../engine/errors";
 import type { DestinationWrite, MigrationDestination } from "../../destination";
