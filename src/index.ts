@@ -20,6 +20,7 @@ export type { MigrationCommonArgs } from "./components/migrationArgs";
 export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyVaultMigration";
 export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";
 export { ScaiVaultMigration, type ScaiVaultMigrationArgs } from "./components/ScaiVaultMigration";
+export { ScaiVaultSecret, type ScaiVaultSecretArgs, type ScaiVaultConnectionArgs } from "./resources/ScaiVaultSecret";
 export type { MigrationSummary } from "./resources/SecretMigration";
 export type { PendingChanges } from "./migration/pendingChanges";
 
