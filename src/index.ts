@@ -21,6 +21,7 @@ export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyV
 export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";
 export { ScaiVaultMigration, type ScaiVaultMigrationArgs } from "./components/ScaiVaultMigration";
 export { ScaiVaultSecret, type ScaiVaultSecretArgs, type ScaiVaultConnectionArgs } from "./resources/ScaiVaultSecret";
+export { ScaiVaultFederationBackend, type ScaiVaultFederationBackendArgs } from "./resources/ScaiVaultFederationBackend";
 export type { MigrationSummary } from "./resources/SecretMigration";
 export type { PendingChanges } from "./migration/pendingChanges";
 
