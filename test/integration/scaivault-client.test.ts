@@ -5,7 +5,9 @@
 import * as assert from "node:assert/strict";
 import { isClientError, type ClientError } from "../../src/clients/http/errors";
 import { ScaiVaultClient } from "../../src/clients/scaivault";
+import { applyRun } from "../../src/migration/applyRun";
 import { createScaiVaultDestination } from "../../src/migration/destinations/scaivault/destination";
+import { FakeSource } from "../doubles/fakeSource";
 import { startScaiVaultDouble, type ScaiVaultDouble } from "../doubles/scaivault";
 import { startOpenBaoDev, vaultRequest, type OpenBaoServer } from "../support/openbao";
 import { stepClock } from "../unit/clients/support";
@@ -198,6 +200,17 @@ describe("ScaiVault double: a proxy-mode federation backend reads through to a r
     sv.resetRequests();
     await assert.rejects(d.write(w), /proxy mapping/);
     assert.equal(sv.count("putSecret"), 0, "never sent");
+    // `up` without a preview (a fresh destination, no listing): applyRun's value checks load the
+    // proxy mappings first (prepare), so the run is refused before its first write.
+    const fresh = createScaiVaultDestination({ url: sv.url, token: sv.issueToken(["secrets:read", "secrets:write", "secrets:list", "federation:read"]), fingerprintKey: "k".repeat(24), pacing: false });
+    const src = new FakeSource({ mount: "kv2", kvVersion: 2, prefix: "apps" });
+    src.put("apps/new", { v: VALUE });
+    await assert.rejects(
+      applyRun({ items: [{ sourcePath: "kv2/apps/new", mount: "kv2", sourceVersion: 1, destinationName: "external/hashicorp/apps/new", action: "create", reason: "new in source" }], source: src, destination: fresh, fingerprintKey: "k".repeat(24), mappingHash: "m", migrationId: "x", concurrency: 2 }),
+      (e: Error) => /^nothing was written; 1 problem\(s\)/.test(e.message) && /proxy mapping/.test(e.message),
+    );
+    assert.equal(sv.count("putSecret"), 0, "never sent");
+    await fresh.close();
     // Flipped to sync mode, the same path is writable (fact sheet §3: proxy → sync is a config change).
     await c.patchBackend(b.id, { mode: "sync", sync_interval: "1h", conflict_resolution: "local_wins" });
     assert.equal((await c.getBackend(b.id))?.mode, "sync");
