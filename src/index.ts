@@ -22,6 +22,9 @@ export { SourceRetirement, type SourceRetirementArgs } from "./resources/SourceR
 export { KeyVaultMigration, type KeyVaultMigrationArgs } from "./components/KeyVaultMigration";
 export { VaultMigration, type VaultMigrationArgs } from "./components/VaultMigration";
 export { InfisicalMigration, type InfisicalMigrationArgs } from "./components/InfisicalMigration";
+export { ScaiVaultMigration, type ScaiVaultMigrationArgs } from "./components/ScaiVaultMigration";
+export { ScaiVaultSecret, type ScaiVaultSecretArgs, type ScaiVaultConnectionArgs } from "./resources/ScaiVaultSecret";
+export { ScaiVaultFederationBackend, type ScaiVaultFederationBackendArgs } from "./resources/ScaiVaultFederationBackend";
 export type { MigrationSummary } from "./resources/SecretMigration";
 export type { PendingChanges } from "./migration/pendingChanges";
 

@@ -4,6 +4,7 @@ import { configuredPathProblem } from "../engine/paths";
 import { createMapper, type DeletionPolicy, type DestinationNaming, type ExistingPolicy, type MappingRule } from "../engine";
 import { withDefaults, type MigrationSettings } from "../migration/settings";
 import type { CutoverArgsBase } from "../migration/cutover/settings";
+import { parseDurationSeconds } from "../resources/durations";
 import type { VaultConnectionArgs } from "../resources/vaultResourceInputs";
 
 /** Cutover readiness from the source's audit log, and optionally retiring quiet sources. */
@@ -47,6 +48,11 @@ export interface MigrationCommonArgs {
   /** How often `up` logs a progress line while copying, in ms (100–600,000; default 5,000). */
   progressIntervalMs?: number;
   /**
+   * Time budget of one `up`'s copy: a duration (`"45m"`, `"1h30m"`) or whole seconds, from 1 s to
+   * 24 h. Past it no more secrets start; the rest are reported pending and the next `up` continues.
+   */
+  maxDuration?: string | number;
+  /**
    * The migration's identity, written as a marker on every copy; default `<stack>/<name>`. Removal
    * and orphan detection touch only copies that carry it, so keep it stable (set it explicitly
    * before renaming the stack or the migration).
@@ -75,6 +81,17 @@ export function validateMigrationArgs(label: string, migrationId: string, args: 
   if (args.deletionPolicy && !["keep", "delete"].includes(args.deletionPolicy)) problems.push('[deletionPolicy] must be "keep" or "delete"');
   if (args.concurrency !== undefined && (!Number.isInteger(args.concurrency) || args.concurrency < 1 || args.concurrency > 256)) problems.push("[concurrency] must be a whole number from 1 to 256");
   if (args.progressIntervalMs !== undefined && (!Number.isInteger(args.progressIntervalMs) || args.progressIntervalMs < 100 || args.progressIntervalMs > 600_000)) problems.push("[progressIntervalMs] must be a whole number of milliseconds from 100 to 600,000");
+  let maxDurationMs: number | undefined;
+  if (args.maxDuration !== undefined) {
+    let seconds: number | undefined;
+    try {
+      seconds = typeof args.maxDuration === "string" || typeof args.maxDuration === "number" ? parseDurationSeconds(args.maxDuration) : undefined;
+    } catch {
+      seconds = undefined;
+    }
+    if (seconds === undefined || seconds < 1 || seconds > 86_400) problems.push(`[maxDuration] must be a duration like "45m" or "1h30m" (or whole seconds) from 1 s to 24 h: ${JSON.stringify(args.maxDuration)}`);
+    else maxDurationMs = seconds * 1000;
+  }
   const settings = withDefaults({
     migrationId,
     mount: args.source?.mount ?? "",
@@ -89,6 +106,7 @@ export function validateMigrationArgs(label: string, migrationId: string, args: 
     expiryKey: args.expiryKey,
     ...(args.concurrency ? { concurrency: args.concurrency } : {}),
     ...(args.progressIntervalMs ? { progressIntervalMs: args.progressIntervalMs } : {}),
+    ...(maxDurationMs !== undefined ? { maxDurationMs } : {}),
   });
   try {
     createMapper({ naming, rules: settings.rules, include: settings.include, exclude: settings.exclude });

@@ -8,10 +8,11 @@ import type { ExclusionGroup } from "./exclusions";
 import type { PlanAction, PlanItem } from "./types";
 
 /** Outcome of one item after execution. */
-export type ItemResult = "created" | "updated" | "unchanged" | "skipped" | "orphaned" | "deleted" | "failed" | "refused";
+/** `pending`: not started because the run's time budget (`maxDuration`) ran out; the next run takes it. */
+export type ItemResult = "created" | "updated" | "unchanged" | "skipped" | "orphaned" | "deleted" | "failed" | "refused" | "pending";
 
 /** Every outcome, in report order. */
-export const ITEM_RESULTS: readonly ItemResult[] = ["refused", "failed", "created", "updated", "deleted", "unchanged", "skipped", "orphaned"];
+export const ITEM_RESULTS: readonly ItemResult[] = ["refused", "failed", "created", "updated", "deleted", "unchanged", "skipped", "orphaned", "pending"];
 
 /** One report row. */
 export interface ReportItem {

@@ -37,6 +37,10 @@ export interface ApplyOptions {
   notices?: readonly PlanItem[];
   /** What the mapping excluded, by rule: reported, nothing done. */
   exclusions?: readonly ExclusionGroup[];
+  /** Time budget from the start of the run: items not started by then are reported `pending`. */
+  maxDurationMs?: number;
+  /** The clock of the budget (tests). Default `Date.now`. */
+  now?: () => number;
 }
 
 /** The error of a run refused by its value checks: the problems name paths and sizes, never a value. */
@@ -77,7 +81,9 @@ async function applyOne(item: PlanItem, o: ApplyOptions, ctx: WriteContext): Pro
  * written, so `pulumi up --skip-preview` refuses exactly what a preview refuses.
  */
 export async function applyRun(o: ApplyOptions): Promise<MigrationReport> {
-  const startedAt = new Date();
+  const now = o.now ?? Date.now;
+  const startedAt = new Date(now());
+  const deadline = o.maxDurationMs !== undefined ? startedAt.getTime() + o.maxDurationMs : undefined;
   const pending = o.items.filter((i) => i.action === "create" || i.action === "update" || i.action === "delete");
   const ctx: WriteContext = { fingerprintKey: o.fingerprintKey, mappingHash: o.mappingHash, migrationId: o.migrationId };
   const problems = await valueProblems(o.source, o.destination, pending, ctx, o.concurrency);
@@ -87,7 +93,10 @@ export async function applyRun(o: ApplyOptions): Promise<MigrationReport> {
   let lastPrint = Date.now();
   const items: ReportItem[] = [];
   const warnings = [...(o.warnings ?? [])];
-  for await (const r of mapConcurrent(pending, o.concurrency, (item) => applyOne(item, o, ctx))) {
+  // Past the budget nothing more starts: an item either ran whole or was not touched, so a stop
+  // here loses nothing and the next run's plan still lists what is left.
+  const run = (item: PlanItem): Promise<Outcome> => (deadline !== undefined && now() >= deadline ? Promise.resolve({ result: "pending" }) : applyOne(item, o, ctx));
+  for await (const r of mapConcurrent(pending, o.concurrency, run)) {
     const outcome: Outcome = r.ok ? r.value : { error: r.error, secrets: [] };
     const failed = "error" in outcome;
     if (!failed && outcome.warnings?.length) {
@@ -102,5 +111,5 @@ export async function applyRun(o: ApplyOptions): Promise<MigrationReport> {
     }
   }
   for (const n of o.notices ?? []) items.push(reportItem(n));
-  return buildReport({ startedAt, finishedAt: new Date(), items, inSync: o.inSync, warnings, exclusions: o.exclusions });
+  return buildReport({ startedAt, finishedAt: new Date(now()), items, inSync: o.inSync, warnings, exclusions: o.exclusions });
 }

@@ -63,6 +63,11 @@ export interface MigrationDestination {
    * whether it is a copy of ours edited by hand (`handEdited: true`) or someone else's secret.
    */
   inspectUnmarked(entry: DestinationEntry): Promise<DestinationEntry>;
+  /**
+   * Loads, once, what `validate` needs from the server (ScaiVault: the proxy-mode federation
+   * mappings a write must stay out of). Run before the value checks of a preview and of an `up`.
+   */
+  prepare?(): Promise<void>;
   /** Checks without writing that the value fits (size, shape); a message naming the path, or undefined. */
   validate(write: DestinationWrite): string | undefined;
   /** Writes one secret with its markers. Safe to repeat. Returns what it could not carry. */

@@ -91,6 +91,8 @@ export async function valueProblems(source: MigrationSource, destination: Migrat
 /** {@link valueProblems} with the item each problem is about (the preview marks its plan line). */
 export async function valueRefusals(source: MigrationSource, destination: MigrationDestination, items: readonly PlanItem[], ctx: WriteContext, concurrency: number): Promise<{ item: PlanItem; problem: string }[]> {
   const writes = items.filter((i) => i.action === "create" || i.action === "update");
+  // What `validate` needs from the server, loaded before the first check (and so before any write).
+  if (writes.length > 0) await destination.prepare?.();
   const found: { item: PlanItem; problem: string }[] = [];
   for await (const r of mapConcurrent(writes, concurrency, async (item) => {
     const v = await readPlanned(source, item);

@@ -27,6 +27,12 @@ export interface MigrationSettings {
   concurrency: number;
   /** How often `up` logs a progress line (done/total, rate, ETA) while copying; default 5,000 ms. */
   progressIntervalMs?: number;
+  /**
+   * Time budget of one run's copy, from the start of `applyRun`: past it no further secret is
+   * started, those in flight finish, the rest is reported `pending` and the run ends cleanly; the
+   * next run's plan still holds them. Undefined: no budget.
+   */
+  maxDurationMs?: number;
 }
 
 export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;

@@ -21,7 +21,7 @@ export interface MigrationConfig {
 }
 
 /** Keys every migration entry may have, whatever its destination. */
-export const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "progressIntervalMs", "migrationId", "cutover"];
+export const COMMON_KEYS = ["name", "source", "destination", "mapping", "existing", "deletionPolicy", "unwrapKey", "expiryKey", "concurrency", "reportPath", "onDestroy", "logLimit", "progressIntervalMs", "maxDuration", "migrationId", "cutover"];
 export const SOURCE_KEYS = ["mount", "prefix", "kvVersion"];
 export const MAPPING_KEYS = ["rules", "include", "exclude"];
 /** Keys of a migration's `cutover` (the stack adds `retireConnection`: the reader's retire identity). */

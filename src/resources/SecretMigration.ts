@@ -65,6 +65,8 @@ export interface MigrationSummary {
   skipped: number;
   orphaned: number;
   excluded: number;
+  /** Not started because the run's time budget ran out (present only then); the next `up` copies them. */
+  pending?: number;
   /** When a run last wrote (created, updated or deleted) something; absent before the first write. */
   lastWriteAt?: string;
 }
@@ -91,7 +93,7 @@ async function withRun<T>(p: SecretMigrationProps, fn: (source: MigrationSource,
 /** The run's last line under the resource: what it did, in one line. */
 function finalLine(r: MigrationReport): string {
   const c = r.counts;
-  const rest = [`${r.inSync} in sync`, ...(c.skipped ? [`${c.skipped} skipped`] : []), ...(c.orphaned ? [`${c.orphaned} orphaned`] : []), ...(r.excluded.count ? [`${r.excluded.count} excluded`] : [])];
+  const rest = [`${r.inSync} in sync`, ...(c.pending ? [`${c.pending} pending`] : []), ...(c.skipped ? [`${c.skipped} skipped`] : []), ...(c.orphaned ? [`${c.orphaned} orphaned`] : []), ...(r.excluded.count ? [`${r.excluded.count} excluded`] : [])];
   return `copied: ${c.created} created, ${c.updated} updated, ${c.deleted} deleted, ${c.failed} failed; ${rest.join(", ")} in ${(r.durationMs / 1000).toFixed(1)} s`;
 }
 
@@ -100,7 +102,7 @@ export function summaryOf(report: MigrationReport, previousWriteAt?: string): Mi
   const c = report.counts;
   const wrote = c.created + c.updated + c.deleted > 0;
   const lastWriteAt = wrote ? report.finishedAt : previousWriteAt;
-  return { created: c.created, updated: c.updated, deleted: c.deleted, failed: c.failed, inSync: report.inSync, skipped: c.skipped, orphaned: c.orphaned, excluded: report.excluded.count, ...(lastWriteAt ? { lastWriteAt } : {}) };
+  return { created: c.created, updated: c.updated, deleted: c.deleted, failed: c.failed, inSync: report.inSync, skipped: c.skipped, orphaned: c.orphaned, excluded: report.excluded.count, ...(c.pending ? { pending: c.pending } : {}), ...(lastWriteAt ? { lastWriteAt } : {}) };
 }
 
 /**
@@ -125,10 +127,12 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
       notices: decodePending(p.notices ?? {}, source.mount),
       inSync: p.inSync,
       exclusions: p.exclusions,
+      ...(settings.maxDurationMs !== undefined ? { maxDurationMs: settings.maxDurationMs } : {}),
     });
     writeReportFiles(p.reportPath, report);
     console.error(finalLine(report));
     const c = report.counts;
+    if (c.pending > 0) console.error(`time budget (maxDuration) used up: ${c.pending} secret(s) pending; the next \`pulumi up\` continues with them`);
     if (c.failed > 0) {
       const first = report.items.filter((i) => i.result === "failed").slice(0, 10).map((i) => `  ${encodePlanKey(i)}: ${i.error}`);
       // Nothing is lost: markers say what landed, so the next run re-plans only what is missing.

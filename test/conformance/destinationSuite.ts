@@ -146,6 +146,7 @@ function observed(d: MigrationDestination, sink: LeakSink, changes: Changes): Mi
     naming: d.naming,
     ...(d.shaping ? { shaping: d.shaping } : {}),
     capabilities: () => d.capabilities(),
+    ...(d.prepare ? { prepare: () => guard("prepare", () => (d.prepare as () => Promise<void>)()) } : {}),
     entries: () => observedEntries(d, sink),
     inspectUnmarked: (e) =>
       guard("inspectUnmarked", async () => {

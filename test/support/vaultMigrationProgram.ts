@@ -1,4 +1,4 @@
-// A VaultMigration stack run through the real CLI and the Node language host (ts-node), not as
+// A VaultMigration (or ScaiVaultMigration) stack run through the real CLI and the Node language host (ts-node), not as
 // an inline program: under mocha (tsx) the inline program's code is minified esbuild output that
 // Pulumi's closure serializer cannot parse (see test/support/migration.ts). The program reads its
 // arguments from `params.json` next to it before every operation.
@@ -6,19 +6,20 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { ScaiVaultMigration, type ScaiVaultMigrationArgs } from "../../src/components/ScaiVaultMigration";
 import { VaultMigration, type VaultMigrationArgs } from "../../src/components/VaultMigration";
 import { engineBinDir, engineEnv, repoRoot } from "../../scripts/lib/engine";
 import { wrapStack, type TestStack } from "./pulumi";
 
 /** Migrations of one program, arguments as plain JSON (connections with their tokens, the key as a string). */
-export type VaultMigrationParams = { name: string; args: VaultMigrationArgs }[];
+export type VaultMigrationParams = ({ name: string; kind?: "vault"; args: VaultMigrationArgs } | { name: string; kind: "scaivault"; args: ScaiVaultMigrationArgs })[];
 
-/** Entry of the generated program file: one VaultMigration per entry, outputs keyed by name. */
+/** Entry of the generated program file: one VaultMigration (or ScaiVaultMigration) per entry, outputs keyed by name. */
 export function programFromFile(file: string): () => Promise<Record<string, unknown>> {
   return async () => {
     const out: Record<string, unknown> = {};
     for (const p of JSON.parse(fs.readFileSync(file, "utf8")) as VaultMigrationParams) {
-      const m = new VaultMigration(p.name, p.args);
+      const m = p.kind === "scaivault" ? new ScaiVaultMigration(p.name, p.args) : new VaultMigration(p.name, p.args);
       out[p.name] = { pending: m.pending, summary: m.summary, drift: m.drift, ...(m.cutover ? { cutover: m.cutover } : {}) };
     }
     return out;

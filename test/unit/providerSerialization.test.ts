@@ -64,9 +64,9 @@ describe("dynamic providers survive the closure serializer", function () {
   it("serializes every provider, small enough for the state", () => {
     assert.deepEqual([...mocks.providers.keys()].sort(), ["SecretMigration", "SourceRetirement", "VaultAppRole", "VaultAppRoleSecretId", "VaultAuthMount", "VaultPolicy"]);
     // The migration provider carries every destination driver by value (about 310 KB with two,
-    // 405 KB with Infisical's the third): loading the run code by reference instead is the
+    // about 470 KB with four): loading the run code by reference instead is the
     // performance issue's fixed-cost item.
-    for (const [type, text] of mocks.providers) assert.ok(text.length < 450_000, `${type}'s provider is ${text.length} bytes`);
+    for (const [type, text] of mocks.providers) assert.ok(text.length < 500_000, `${type}'s provider is ${text.length} bytes`);
   });
 
   it("a Vault provider's check runs and its failures keep their messages", async () => {

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { INFISICAL_SPEC_KEYS } from "../../src/migration/destinations/infisical/driver";
 import { KEY_VAULT_SPEC_KEYS } from "../../src/migration/destinations/keyvault/driver";
+import { SCAIVAULT_SPEC_KEYS } from "../../src/migration/destinations/scaivault/driver";
 import { VAULT_SPEC_KEYS } from "../../src/migration/destinations/vault/driver";
 import { DESTINATION_CONFIG_READERS } from "../../src/program/destinations";
 import { COMMON_KEYS, CUTOVER_KEYS, MAPPING_KEYS, SOURCE_KEYS } from "../../src/program/migrationConfig";
@@ -33,7 +34,7 @@ function acceptedKeys(): Set<string> {
   for (const k of MAPPING_KEYS) keys.add(`mapping.${k}`);
   // The stack file takes a CA bundle as a file (the reader loads it into the spec's `caCertPem`).
   const asWritten = (k: string): string => (k === "caCertPem" ? "caCertFile" : k);
-  for (const k of [...KEY_VAULT_SPEC_KEYS, ...VAULT_SPEC_KEYS, ...INFISICAL_SPEC_KEYS]) keys.add(`destination.${asWritten(k)}`);
+  for (const k of [...KEY_VAULT_SPEC_KEYS, ...VAULT_SPEC_KEYS, ...INFISICAL_SPEC_KEYS, ...SCAIVAULT_SPEC_KEYS]) keys.add(`destination.${asWritten(k)}`);
   keys.add("destination.auth"); // the Vault and Infisical readers' credentials, beside the spec
   for (const r of DESTINATION_CONFIG_READERS) for (const k of r.entryKeys) keys.add(k);
   return keys;

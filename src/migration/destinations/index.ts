@@ -6,15 +6,17 @@
 import type { DestinationConnection, DestinationContext, DestinationDriver, DestinationSpecBase, MigrationDestination } from "../destination";
 import { infisicalDriver } from "./infisical/driver";
 import { keyVaultDriver } from "./keyvault/driver";
+import { scaiVaultDriver } from "./scaivault/driver";
 import { vaultDriver } from "./vault/driver";
 
 export type { InfisicalCredentials, InfisicalDestinationSpec } from "./infisical/driver";
 export type { KeyVaultCredentials, KeyVaultDestinationSpec } from "./keyvault/driver";
+export type { ScaiVaultCredentials, ScaiVaultDestinationSpec } from "./scaivault/driver";
 export type { VaultCredentials, VaultDestinationSpec } from "./vault/driver";
 
 /** Every destination driver. */
 // Driver methods are method signatures (bivariant parameters), so each typed driver is a DestinationDriver.
-export const DESTINATION_DRIVERS: readonly DestinationDriver[] = [keyVaultDriver, vaultDriver, infisicalDriver];
+export const DESTINATION_DRIVERS: readonly DestinationDriver[] = [keyVaultDriver, vaultDriver, infisicalDriver, scaiVaultDriver];
 
 /** The kinds a spec may name, for messages. */
 export function destinationKinds(): string[] {

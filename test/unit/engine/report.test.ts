@@ -26,7 +26,7 @@ describe("engine/report", () => {
     ];
     const report = buildReport({ startedAt: new Date("2026-05-01T00:00:00Z"), finishedAt: new Date("2026-05-01T00:01:30Z"), items, inSync: 7, warnings: ["secret [kv/a]: custom_metadata [x] dropped"] });
     assert.equal(report.durationMs, 90_000);
-    assert.deepEqual(report.counts, { refused: 1, failed: 1, created: 1, updated: 0, deleted: 0, unchanged: 0, skipped: 0, orphaned: 1 });
+    assert.deepEqual(report.counts, { refused: 1, failed: 1, created: 1, updated: 0, deleted: 0, unchanged: 0, skipped: 0, orphaned: 1, pending: 0 });
     assert.deepEqual(JSON.parse(toJson(report)), report);
     const md = toMarkdown(report);
     const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| Result"));

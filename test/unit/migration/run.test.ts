@@ -384,4 +384,32 @@ describe("migration run on the fakes (plan → apply → verify → report)", ()
     assert.equal(p.plan.counts.excluded, 2);
     assert.deepEqual(brief(p.plan.items), ["create secret/apps/db: new in source"]);
   });
+
+  it("maxDuration: past the time budget no further secret starts; the rest is reported pending, nothing half-written, and the next run copies exactly the rest", async () => {
+    const source = new FakeSource({ kvVersion: 2, prefix: "apps" });
+    for (let i = 0; i < 6; i++) source.put(`apps/s${i}`, { value: `v-${i}` });
+    const dest = fake();
+    // A clock that moves only when a secret is written: each write "takes" 1,000 ms.
+    let clock = 0;
+    const write = dest.write.bind(dest);
+    dest.write = async (w) => {
+      clock += 1000;
+      return write(w);
+    };
+    const s = settings({ concurrency: 1 });
+    const p = await plan(source, dest, s);
+    const first = await applyRun({ items: p.plan.items, source, destination: dest, fingerprintKey: KEY, mappingHash: p.mappingHash, migrationId: s.migrationId, concurrency: 1, maxDurationMs: 2500, now: () => clock });
+    assert.equal(first.counts.created, 3, JSON.stringify(first.items));
+    assert.equal(first.counts.pending, 3);
+    assert.equal(first.counts.failed, 0);
+    assert.ok(toMarkdown(first).includes("pending"), "the report lists the pending secrets");
+    assert.equal(dest.writes, 3);
+    const again = await plan(source, dest, s);
+    assert.deepEqual(brief(again.plan.items), [3, 4, 5].map((i) => `create secret/apps/s${i}: new in source`));
+    const rest = await apply(source, dest, again, s);
+    assert.equal(rest.counts.created, 3);
+    assert.equal(rest.counts.pending, 0);
+    assert.equal(dest.writes, 6, "each secret written exactly once over the two runs");
+    assert.deepEqual(brief((await plan(source, dest, s)).plan.items), [], "converged");
+  });
 });
