@@ -10,6 +10,7 @@ export * from "./mapping";
 export * from "./paths";
 export * from "./values";
 export * from "./markers";
+export * from "./markerTags";
 export * from "./plan";
 export * from "./concurrency";
 export * from "./report";

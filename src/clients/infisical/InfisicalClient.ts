@@ -1,7 +1,7 @@
 import { Agent, request, type Dispatcher } from "undici";
 import { isClientError } from "../http/errors";
 import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
-import { sharedPacer, type Pacer } from "../keyvault/pacer";
+import { sharedPacer, type Pacer } from "../http/pacer";
 import { infisicalApiError, infisicalConnectionError, infisicalInvalidResponse, isInfisicalApiError } from "./errors";
 
 /** Infisical Cloud (US), its EU region; anything else is a self-hosted site. */
@@ -117,7 +117,7 @@ export class InfisicalClient {
     if (options.auth.method === "access-token") this.token = options.auth.accessToken;
     if (options.pacing) {
       const limit = Math.max(1, Math.floor(options.pacing.requestsPerMinute * (options.pacing.headroom ?? 0.95)));
-      this.pacer = sharedPacer(`infisical:${this.base}`, "other", limit, options.pacing.windowMs ?? 60_000);
+      this.pacer = sharedPacer(`infisical|${this.base}|secrets`, limit, options.pacing.windowMs ?? 60_000);
     }
   }
 

@@ -9,7 +9,7 @@ import {
   toKeyVaultError,
   type KeyVaultOperation,
 } from "./errors";
-import { sharedPacer, type Pacer } from "./pacer";
+import { sharedPacer, type Pacer } from "../http/pacer";
 
 /** Key Vault's documented limits per vault per 10 s (fact sheet §4). */
 export const KEY_VAULT_WRITE_LIMIT = 300;
@@ -232,8 +232,8 @@ export class KeyVaultSecretsClient {
       const windowMs = p.windowMs ?? KEY_VAULT_LIMIT_WINDOW_MS;
       const scaled = (limit: number): number => Math.max(1, Math.floor(limit * headroom));
       // Per vault, not per client: every client of this vault in the process takes turns in one pacer.
-      this.writes = sharedPacer(this.vaultUrl, "write", scaled(p.writeLimit ?? KEY_VAULT_WRITE_LIMIT), windowMs);
-      this.others = sharedPacer(this.vaultUrl, "other", scaled(p.otherLimit ?? KEY_VAULT_OTHER_LIMIT), windowMs);
+      this.writes = sharedPacer(`keyvault|${this.vaultUrl.toLowerCase()}|write`, scaled(p.writeLimit ?? KEY_VAULT_WRITE_LIMIT), windowMs);
+      this.others = sharedPacer(`keyvault|${this.vaultUrl.toLowerCase()}|other`, scaled(p.otherLimit ?? KEY_VAULT_OTHER_LIMIT), windowMs);
     }
     const r = options.retry ?? {};
     this.policy = retryPolicy({ retries: r.retries, baseMs: r.baseMs, maxMs: r.maxMs, maxRetryAfterMs: r.maxRetryAfterMs, maxTotalMs: r.maxTotalMs });

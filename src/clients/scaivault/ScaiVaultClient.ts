@@ -6,7 +6,8 @@ import { Agent, request, type Dispatcher } from "undici";
 import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import { isClientError } from "../http/errors";
 import { scaiVaultApiError, scaiVaultConnectionError, scaiVaultInvalidResponse, scaiVaultRefused } from "./errors";
-import { pacingLimits, sharedCategoryPacer, type CategoryPacer, type ScaiVaultCategory, type ScaiVaultPacing } from "./pacer";
+import type { Pacer } from "../http/pacer";
+import { pacingLimits, sharedCategoryPacer, type ScaiVaultCategory, type ScaiVaultPacing } from "./pacer";
 import { scaiVaultPathProblem } from "./paths";
 
 export interface ScaiVaultClientOptions {
@@ -105,7 +106,7 @@ export class ScaiVaultClient {
   private readonly policy: RetryPolicy;
   private readonly clock: RetryClock;
   private readonly timeoutMs: number;
-  private readonly pacers: Partial<Record<ScaiVaultCategory, CategoryPacer>>;
+  private readonly pacers: Partial<Record<ScaiVaultCategory, Pacer>>;
 
   constructor(private readonly options: ScaiVaultClientOptions) {
     this.base = options.url.replace(/\/+$/, "");
@@ -248,7 +249,7 @@ export class ScaiVaultClient {
     });
   }
 
-  private async attempt(method: Method, path: string, o: CallOptions, pacer: CategoryPacer | undefined): Promise<unknown> {
+  private async attempt(method: Method, path: string, o: CallOptions, pacer: Pacer | undefined): Promise<unknown> {
     const shown = path.split("?")[0] as string;
     const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${this.options.token}` };
     let body: string | undefined;

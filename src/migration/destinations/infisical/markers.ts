@@ -1,12 +1,11 @@
 /**
  * Markers of Infisical copies: the migration's markers and the source's custom_metadata in each
- * key's `secretMetadata` (key ≤ 255, value ≤ 1020 characters, fact sheet §3), built by the Key Vault
- * tag codec under Infisical's limits, plus `migration-layout` (`key` or `folder`: what the name's
- * leaf is). At most {@link INFISICAL_CUSTOM_METADATA_BUDGET} custom_metadata keys are carried (they
+ * key's `secretMetadata` (key ≤ 255, value ≤ 1020 characters, fact sheet §3), built by the engine's
+ * name → value codec (markerTags) under Infisical's limits, plus `migration-layout` (`key` or
+ * `folder`: what the name's leaf is). At most {@link INFISICAL_CUSTOM_METADATA_BUDGET} custom_metadata keys are carried (they
  * repeat on every key of a folder); the rest are dropped with a warning naming them.
  */
-import { parseMarkers, type Markers, type MarkerWarning, type SourceSecret } from "../../../engine";
-import { encodeMarkers } from "../keyvault/markers";
+import { encodeMarkers, parseMarkers, type Markers, type MarkerWarning, type SourceSecret } from "../../../engine";
 import type { InfisicalSecretMetadata } from "../../../clients/infisical/InfisicalClient";
 
 export const LAYOUT_KEY = "migration-layout";

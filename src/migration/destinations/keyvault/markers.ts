@@ -20,106 +20,22 @@
  * confused — which, given the name is derived from the path too, needs a collision
  * that the mapper reports first. The expiry rule is the engine's (`resolveExpiry`).
  */
-import {
-  MARKER_KEYS,
-  MIGRATED_FROM,
-  fullSourcePath,
-  metadataHash,
-  parseMarkers,
-  resolveExpiry,
-  shortKey,
-  truncateSourcePath,
-  type ExpiryOptions,
-  type MarkerWarning,
-  type Markers,
-  type SourceSecret,
-} from "../../../engine";
+import { encodeMarkers as encodeTags, expectedMarkers as expectedTags, type EncodeMarkersInput as TagMarkersInput, type EncodedMarkers, type Markers, type TagLimits } from "../../../engine";
 
-/** Prefix of tags copied from `custom_metadata` (seed 003). */
-export const CUSTOM_TAG_PREFIX = "vault-";
-
-/** Tag limits of a destination. */
-export interface TagLimits {
-  readonly maxTags: number;
-  readonly maxNameLength: number;
-  readonly maxValueLength: number;
-}
+export { CUSTOM_TAG_PREFIX, type EncodedMarkers, type TagLimits } from "../../../engine";
 
 /** Key Vault: at most 15 tags, names and values up to 512 characters (fact sheet §4). */
 export const KEY_VAULT_TAG_LIMITS: TagLimits = { maxTags: 15, maxNameLength: 512, maxValueLength: 512 };
 
-/** Input of {@link encodeMarkers}. */
-export interface EncodeMarkersInput {
-  readonly secret: SourceSecret;
-  /** Keyed fingerprint of the data being written. */
-  readonly fingerprint?: string;
-  readonly mappingHash: string;
-  /** The migration's identity (`migration-id`). */
-  readonly migrationId?: string;
-  readonly expiry?: ExpiryOptions;
-  /** Write date for the informational `migration-date` tag; omitted when absent. */
-  readonly migratedAt?: Date;
-  readonly limits?: TagLimits;
-}
+/** Input of {@link encodeMarkers}: the engine's, with Key Vault's limits unless others are given. */
+export type EncodeMarkersInput = Omit<TagMarkersInput, "limits"> & { readonly limits?: TagLimits };
 
-/** Tags, expiry and warnings for one destination copy. */
-export interface EncodedMarkers {
-  readonly tags: Record<string, string>;
-  readonly expiresOn?: Date;
-  readonly warnings: readonly MarkerWarning[];
-}
-
-/** Builds the tags of one destination copy under the documented budget rule. */
+/** Builds the tags of one Key Vault copy under the budget rule above. */
 export function encodeMarkers(input: EncodeMarkersInput): EncodedMarkers {
-  const limits = input.limits ?? KEY_VAULT_TAG_LIMITS;
-  const { secret } = input;
-  const path = fullSourcePath(secret);
-  const warnings: MarkerWarning[] = [];
-  const tags: Record<string, string> = {};
-  const used = new Set<string>();
-  const put = (name: string, value: string): void => {
-    tags[name] = value;
-    used.add(name.toLowerCase());
-  };
-
-  put(MARKER_KEYS.migratedFrom, MIGRATED_FROM);
-  const storedPath = truncateSourcePath(path, limits.maxValueLength);
-  if (storedPath !== path) {
-    warnings.push({ kind: "path-truncated", message: `secret [${storedPath}…]: source path is ${path.length} characters; tag [${MARKER_KEYS.vaultPath}] holds its first ${limits.maxValueLength}` });
-  }
-  put(MARKER_KEYS.vaultPath, storedPath);
-  if (secret.kvVersion === 2 && secret.currentVersion !== undefined) put(MARKER_KEYS.originalVersion, String(secret.currentVersion));
-  if (input.fingerprint !== undefined) put(MARKER_KEYS.fingerprint, input.fingerprint);
-  put(MARKER_KEYS.mappingHash, input.mappingHash);
-  const expiry = resolveExpiry(secret, input.expiry);
-  if (expiry.warning) warnings.push(expiry.warning);
-  put(MARKER_KEYS.metadataHash, metadataHash(secret.customMetadata, expiry.expiresOn));
-  if (input.migrationId) put(MARKER_KEYS.migrationId, input.migrationId);
-  if (input.migratedAt) put(MARKER_KEYS.migrationDate, input.migratedAt.toISOString().slice(0, 10));
-
-  let budget = limits.maxTags - Object.keys(tags).length;
-  for (const key of Object.keys(secret.customMetadata).sort()) {
-    const value = secret.customMetadata[key] as string;
-    const name = `${CUSTOM_TAG_PREFIX}${key}`;
-    const k = shortKey(key);
-    if (name.length > limits.maxNameLength) {
-      warnings.push({ kind: "name-too-long", key, message: `secret [${path}]: custom_metadata [${k}] dropped: tag name is ${name.length} characters, over ${limits.maxNameLength}` });
-    } else if (used.has(name.toLowerCase())) {
-      warnings.push({ kind: "name-collision", key, message: `secret [${path}]: custom_metadata [${k}] dropped: tag [${shortKey(name)}] is already used` });
-    } else if (budget <= 0) {
-      warnings.push({ kind: "over-budget", key, message: `secret [${path}]: custom_metadata [${k}] dropped: the destination allows ${limits.maxTags} tags` });
-    } else {
-      if (value.length > limits.maxValueLength) {
-        warnings.push({ kind: "value-truncated", key, message: `secret [${path}]: custom_metadata [${k}] truncated from ${value.length} to ${limits.maxValueLength} characters` });
-      }
-      put(name, value.slice(0, limits.maxValueLength));
-      budget--;
-    }
-  }
-  return expiry.expiresOn ? { tags, expiresOn: expiry.expiresOn, warnings } : { tags, warnings };
+  return encodeTags({ ...input, limits: input.limits ?? KEY_VAULT_TAG_LIMITS });
 }
 
 /** The markers a copy written now would carry — what the planner compares against. */
 export function expectedMarkers(input: EncodeMarkersInput): Markers {
-  return parseMarkers(encodeMarkers(input).tags) as Markers;
+  return expectedTags({ ...input, limits: input.limits ?? KEY_VAULT_TAG_LIMITS });
 }

@@ -1,5 +1,6 @@
 /**
- * Client-side pacer for one Key Vault limit class. A sliding
+ * Client-side pacer for one rate limit of a service (a Key Vault limit class, an Infisical plan's
+ * secrets limit, a ScaiVault category). A sliding
  * log, FIFO, where a slot is held from admission until the RESPONSE arrives plus one window, not
  * from admission plus one window. Why: the service counts requests when they arrive, and arrival
  * lags admission by a variable delay (TLS handshakes, the SDK's 401 challenge round trip on a new
@@ -8,13 +9,17 @@
  * earlier than the arrival, so counting from it never undercounts. Cost: latency/window of rate.
  */
 export class Pacer {
-  private inFlight = 0;
-  private readonly done: number[] = [];
-  private tail: Promise<void> = Promise.resolve();
-  private pausedUntil = 0;
+  private inFlight: number;
+  private readonly done: number[];
+  private tail: Promise<void>;
+  private pausedUntil: number;
   private release?: () => void;
 
   constructor(private readonly limit: number, private readonly windowMs: number) {
+    this.inFlight = 0;
+    this.done = [];
+    this.tail = Promise.resolve();
+    this.pausedUntil = 0;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`pacing limit must be a positive integer (got ${limit})`);
     if (!(windowMs > 0)) throw new RangeError(`pacing window must be positive (got ${windowMs})`);
   }
@@ -33,9 +38,14 @@ export class Pacer {
     }
   }
 
-  /** Holds every caller for `ms` (a 429's Retry-After): the limit is per vault, not per task. */
+  /** Holds every caller for `ms` (a 429's Retry-After): the limit is the service's, not per task. */
   pauseFor(ms: number): void {
-    this.pausedUntil = Math.max(this.pausedUntil, Date.now() + ms);
+    this.pauseUntil(Date.now() + ms);
+  }
+
+  /** Holds every caller until `atMs` (epoch ms): a rate-limit reset announced with nothing remaining. */
+  pauseUntil(atMs: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, atMs);
   }
 
   private async acquire(): Promise<void> {
@@ -70,18 +80,19 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
- * The process's one pacer for a vault's limit class. Key Vault counts requests per vault, and one
- * provider process serves every dynamic resource of a stack (several migrations into one vault run
- * there side by side), so clients of one vault must share the pacer. The registry lives on
- * `process`, not in this module: Pulumi serializes each resource's provider with its own copy of
- * this module, so a module-level map would be one per resource. Clients asking for different
- * limits or windows (explicit `pacing` options) get their own pacer for those settings.
+ * The process's one pacer for a service's limit: `scope` names the service, the server and the
+ * limit (`keyvault|https://x.vault.azure.net|write`), never a token or its hash. The services count
+ * per vault, site or identity, and one provider process serves every dynamic resource of a stack
+ * (several migrations to one server run there side by side), so their clients must share it. The
+ * registry lives on `process`, not in this module: Pulumi serializes each resource's provider with
+ * its own copy of this module, so a module-level map would be one per resource. Clients asking for
+ * other limits or windows (explicit pacing options) get their own pacer for those settings.
  */
-export function sharedPacer(vaultUrl: string, kind: "write" | "other", limit: number, windowMs: number): Pacer {
-  const registryKey = Symbol.for("vault-migration.keyVaultPacers");
+export function sharedPacer(scope: string, limit: number, windowMs: number): Pacer {
+  const registryKey = Symbol.for("vault-migration.pacers");
   const proc = process as unknown as Record<symbol, Map<string, Pacer> | undefined>;
   const registry = (proc[registryKey] ??= new Map<string, Pacer>());
-  const key = `${vaultUrl.replace(/\/+$/, "").toLowerCase()}|${kind}|${limit}|${windowMs}`;
+  const key = `${scope}|${limit}|${windowMs}`;
   let pacer = registry.get(key);
   if (!pacer) {
     pacer = new Pacer(limit, windowMs);
