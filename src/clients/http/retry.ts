@@ -3,7 +3,7 @@
 // 429/503, otherwise capped full-jitter backoff; retry only idempotent requests; and bound both the
 // attempts and the total time, so a stuck service fails a run instead of hanging it.
 
-import { isClientError, isTransientTransport, RETRYABLE_STATUSES, TRANSPORT_CODES, transportCode, type ClientErrorCode } from "./errors";
+import { isClientError, isTransientTransport, RETRYABLE_STATUSES, TRANSPORT_CODES, transportCode, type ClientError, type ClientErrorCode } from "./errors";
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -58,6 +58,11 @@ export interface AttemptOutcome {
   readonly retries?: number;
   /** Overrides the policy's `maxTotalMs` for this failure (Key Vault: RBAC propagation). */
   readonly maxTotalMs?: number;
+}
+
+/** A client's own error as the policy sees it: its status and the service's named wait, if any. */
+export function clientErrorOutcome(e: ClientError, idempotent: boolean): AttemptOutcome {
+  return { error: e, idempotent, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.retryAfterMs !== undefined ? { hintMs: e.retryAfterMs } : {}) };
 }
 
 export type StopReason = "not_retryable" | "not_idempotent" | "attempts_exhausted" | "retry_after_too_long" | "deadline";

@@ -1,6 +1,6 @@
 import { Agent, request, type Dispatcher } from "undici";
 import { isClientError } from "../http/errors";
-import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
+import { clientErrorOutcome, retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import { sharedPacer, type Pacer } from "../http/pacer";
 import { infisicalApiError, infisicalConnectionError, infisicalInvalidResponse, isInfisicalApiError } from "./errors";
 
@@ -266,7 +266,7 @@ export class InfisicalClient {
         classify: (e): AttemptOutcome =>
           loginFailed || !isClientError(e)
             ? { error: e, idempotent, retryable: false }
-            : { ...(e.status !== undefined ? { status: e.status } : {}), ...(e.retryAfterMs !== undefined ? { hintMs: e.retryAfterMs } : {}), error: e, idempotent },
+            : clientErrorOutcome(e, idempotent),
         // The limit is the site's, not this call's: every caller waits the service's time.
         onRetry: ({ delayMs, hinted }) => {
           if (hinted) this.pacer?.pauseFor(delayMs);

@@ -3,7 +3,7 @@
 // client-side pacing under the per-category rate limits, and errors that never carry a token, a
 // body or a value.
 import { Agent, request, type Dispatcher } from "undici";
-import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
+import { clientErrorOutcome, retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import { isClientError } from "../http/errors";
 import { scaiVaultApiError, scaiVaultConnectionError, scaiVaultInvalidResponse, scaiVaultRefused } from "./errors";
 import type { Pacer } from "../http/pacer";
@@ -236,12 +236,11 @@ export class ScaiVaultClient {
         const sc = e.serviceCode;
         // Answers that say the request was not processed are safe to send again, whatever the method.
         const refused = sc === "rate_limited" || sc === "service_unavailable" || (sc === undefined && (e.status === 429 || e.status === 503));
-        const base = { error: e, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.retryAfterMs !== undefined ? { hintMs: e.retryAfterMs } : {}) };
-        if (refused) return { ...base, idempotent: true, retryable: true };
+        if (refused) return { ...clientErrorOutcome(e, true), retryable: true };
         // internal_error: once, and only where a repeat cannot add a version.
-        if (sc === "internal_error") return { ...base, idempotent: o.repeatable, retryable: true, retries: 1 };
+        if (sc === "internal_error") return { ...clientErrorOutcome(e, o.repeatable), retryable: true, retries: 1 };
         if (e.status === undefined) return { error: e, idempotent: o.repeatable };
-        return { ...base, idempotent: o.repeatable, retryable: false };
+        return { ...clientErrorOutcome(e, o.repeatable), retryable: false };
       },
       onRetry: ({ delayMs, hinted }) => {
         if (hinted && pacer) pacer.pauseUntil(Date.now() + delayMs);

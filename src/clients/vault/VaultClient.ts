@@ -1,7 +1,7 @@
 import { Agent, request, type Dispatcher } from "undici";
 import { badSegment } from "../../engine/paths";
 import { clientError, isClientError, stripQuery, type ClientError } from "../http/errors";
-import { retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
+import { clientErrorOutcome, retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import type { VaultAuth, VaultConnection, VaultEndpoint } from "./connection";
 import { isVaultApiError, vaultApiError, vaultConnectionError, vaultInvalidResponse } from "./errors";
 
@@ -166,7 +166,7 @@ export class VaultClient {
           // A login is not idempotent (a secret_id may have a use count), so its failure ends the call.
           loginFailed || !isClientError(e)
             ? { error: e, idempotent, retryable: false }
-            : { ...(e.status !== undefined ? { status: e.status } : {}), ...(e.retryAfterMs !== undefined ? { hintMs: e.retryAfterMs } : {}), error: e, idempotent },
+            : clientErrorOutcome(e, idempotent),
       },
     );
   }
