@@ -53,3 +53,4 @@ export function loadByReference<T>(reference: string): T {
   }
   return require(file) as T;
 }
+
