@@ -9,7 +9,8 @@ import { encodeNotices, encodePending, type PendingChanges } from "../migration/
 import { planRun } from "../migration/planRun";
 import type { MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
-import { lastWriteOf, SecretMigration, summaryOf, type MigrationSummary } from "../resources/SecretMigration";
+import { SecretMigration, type MigrationSummary } from "../resources/SecretMigration";
+import { lastWriteOf, summaryOf } from "../resources/secretMigrationRun";
 import { writeReportFiles } from "../migration/reportFiles";
 import type { VaultConnection } from "../clients/vault/connection";
 import { vaultConnectionInputs } from "../resources/vaultResourceInputs";

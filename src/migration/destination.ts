@@ -25,6 +25,12 @@ export interface DestinationWrite {
 export interface WriteResult {
   /** Messages naming paths and keys, never values. */
   readonly warnings: readonly string[];
+  /**
+   * The write's own answers prove what is stored (a check-and-set that created exactly the
+   * version announced with this data, or a copy whose keyed fingerprint and version showed it
+   * current): the run then reads nothing back. Absent: the run reads the value back to verify it.
+   */
+  readonly verified?: boolean;
 }
 
 /** What a destination can do, declared so the conformance suite tests exactly that. */

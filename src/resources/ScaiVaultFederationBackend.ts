@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { moduleReference } from "./byReference";
+import { ProviderByReference } from "./providerByReference";
 import { isValidScaiVaultPath } from "../clients/scaivault/paths";
 import { ScaiVaultClient, type ScaiVaultBackend, type ScaiVaultBackendInput, type ScaiVaultBackendStatus } from "../clients/scaivault/ScaiVaultClient";
 import { checkFailure, requireProps } from "./vaultProviderSupport";
@@ -219,7 +221,8 @@ export class ScaiVaultFederationBackend extends pulumi.dynamic.Resource {
   constructor(name: string, args: ScaiVaultFederationBackendArgs, opts?: pulumi.CustomResourceOptions) {
     const conn = pulumi.output(args.connection);
     super(
-      new ScaiVaultFederationBackendProvider(),
+      // By reference: the provider and its clients stay out of the state (see byReference.ts).
+      new ProviderByReference<BackendProps, BackendProps>(moduleReference(__filename), "ScaiVaultFederationBackendProvider"),
       name,
       {
         url: conn.apply((c) => c.url),

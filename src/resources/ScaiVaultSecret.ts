@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { moduleReference } from "./byReference";
+import { ProviderByReference } from "./providerByReference";
 import { isValidScaiVaultPath, scaiVaultPathProblem } from "../clients/scaivault/paths";
 import { ScaiVaultClient } from "../clients/scaivault/ScaiVaultClient";
 import { contentFingerprint } from "../engine";
@@ -143,7 +145,8 @@ export class ScaiVaultSecret extends pulumi.dynamic.Resource {
   constructor(name: string, args: ScaiVaultSecretArgs, opts?: pulumi.CustomResourceOptions) {
     const conn = pulumi.output(args.connection);
     super(
-      new ScaiVaultSecretProvider(),
+      // By reference: the provider and its clients stay out of the state (see byReference.ts).
+      new ProviderByReference<SecretProps, SecretProps>(moduleReference(__filename), "ScaiVaultSecretProvider"),
       name,
       {
         url: conn.apply((c) => c.url),

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { moduleReference } from "./byReference";
+import { ProviderByReference } from "./providerByReference";
 import type { VaultConnection } from "../clients/vault/connection";
 import type { DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { openDestination } from "../migration/destinations";
@@ -52,7 +54,7 @@ async function retireSources(p: SourceRetirementProps): Promise<RetirementSummar
 const outputsOf = ({ __retire: _applied, ...p }: SourceRetirementProps, retired: RetirementSummary): SourceRetirementProps => ({ ...p, retire: {}, held: {}, retired });
 
 /** Deletes quiet, verified sources of a migration in Vault; nothing on destroy (KV v2 `undelete` restores). */
-class SourceRetirementProvider implements pulumi.dynamic.ResourceProvider<SourceRetirementProps, SourceRetirementProps> {
+export class SourceRetirementProvider implements pulumi.dynamic.ResourceProvider<SourceRetirementProps, SourceRetirementProps> {
   async diff(_id: string, olds: SourceRetirementProps, news: SourceRetirementProps): Promise<pulumi.dynamic.DiffResult> {
     const pending = Object.keys(planOfRetire(news)).length > 0 && news.planId !== olds.planId;
     return { changes: pending || olds.sourceAddress !== news.sourceAddress, replaces: [] };
@@ -94,7 +96,8 @@ export class SourceRetirement extends pulumi.dynamic.Resource {
   constructor(name: string, args: SourceRetirementArgs, opts?: pulumi.CustomResourceOptions) {
     const dry = pulumi.runtime.isDryRun();
     super(
-      new SourceRetirementProvider(),
+      // By reference: the provider and its clients stay out of the state (see byReference.ts).
+      new ProviderByReference<SourceRetirementProps, SourceRetirementProps>(moduleReference(__filename), "SourceRetirementProvider"),
       name,
       {
         sourceAddress: args.sourceAddress,

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { moduleReference } from "./byReference";
+import { ProviderByReference } from "./providerByReference";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
 import { parseDurationSeconds } from "./durations";
@@ -207,7 +209,8 @@ export class VaultAppRole extends pulumi.dynamic.Resource {
   constructor(name: string, args: VaultAppRoleArgs, opts?: pulumi.CustomResourceOptions) {
     const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
-      new VaultAppRoleProvider(),
+      // By reference: the provider and its Vault client stay out of the state (see byReference.ts).
+      new ProviderByReference<AppRoleProps, AppRoleProps>(moduleReference(__filename), "VaultAppRoleProvider"),
       name,
       {
         endpoint,

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { moduleReference } from "./byReference";
+import { ProviderByReference } from "./providerByReference";
 import { isVaultApiError } from "../clients/vault/errors";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
@@ -37,7 +39,7 @@ interface SecretIdProps extends VaultConnectionProps {
 const rolePath = (p: { mount: string; roleName: string }): string => `auth/${p.mount}/role/${encodeURIComponent(p.roleName)}`;
 
 /** Needs `update` on `auth/<mount>/role/<name>/secret-id` and on `secret-id-accessor/{lookup,destroy}`. */
-class VaultAppRoleSecretIdProvider implements pulumi.dynamic.ResourceProvider<SecretIdProps, SecretIdProps> {
+export class VaultAppRoleSecretIdProvider implements pulumi.dynamic.ResourceProvider<SecretIdProps, SecretIdProps> {
   async check(_olds: SecretIdProps, news: SecretIdProps): Promise<pulumi.dynamic.CheckResult<SecretIdProps>> {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     for (const p of validateVaultConnection({ ...news.endpoint, auth: news.auth })) failures.push(checkFailure("connection", p));
@@ -119,7 +121,8 @@ export class VaultAppRoleSecretId extends pulumi.dynamic.Resource {
   constructor(name: string, args: VaultAppRoleSecretIdArgs, opts?: pulumi.CustomResourceOptions) {
     const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
-      new VaultAppRoleSecretIdProvider(),
+      // By reference: the provider and its Vault client stay out of the state (see byReference.ts).
+      new ProviderByReference<SecretIdProps, SecretIdProps>(moduleReference(__filename), "VaultAppRoleSecretIdProvider"),
       name,
       {
         endpoint,

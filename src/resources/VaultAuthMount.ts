@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { moduleReference } from "./byReference";
+import { ProviderByReference } from "./providerByReference";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { configuredPathProblem } from "../engine/paths";
 import { checkFailure, endpointReplaces, existsAtPreview, leaveAdopted, notCreatedHere, requireProps, withVault } from "./vaultProviderSupport";
@@ -118,7 +120,8 @@ export class VaultAuthMount extends pulumi.dynamic.Resource {
   constructor(name: string, args: VaultAuthMountArgs, opts?: pulumi.CustomResourceOptions) {
     const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
-      new VaultAuthMountProvider(),
+      // By reference: the provider and its Vault client stay out of the state (see byReference.ts).
+      new ProviderByReference<AuthMountProps, AuthMountProps>(moduleReference(__filename), "VaultAuthMountProvider"),
       name,
       { endpoint, auth, caBundle, path: args.path, type: args.type, description: args.description, adopt: args.adopt, adopted: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: vaultSecretOutputs }),

@@ -1,4 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
+import { moduleReference } from "./byReference";
+import { ProviderByReference } from "./providerByReference";
 import { validateVaultConnection } from "../clients/vault/connection";
 import { checkFailure, endpointReplaces, existsAtPreview, leaveAdopted, notCreatedHere, requireProps, withVault } from "./vaultProviderSupport";
 import { vaultResourceConnection, vaultSecretOutputs, type VaultConnectionArgs, type VaultConnectionProps } from "./vaultResourceInputs";
@@ -104,7 +106,8 @@ export class VaultPolicy extends pulumi.dynamic.Resource {
   constructor(name: string, args: VaultPolicyArgs, opts?: pulumi.CustomResourceOptions) {
     const { endpoint, auth, caBundle } = vaultResourceConnection(args.connection);
     super(
-      new VaultPolicyProvider(),
+      // By reference: the provider and its Vault client stay out of the state (see byReference.ts).
+      new ProviderByReference<PolicyProps, PolicyProps>(moduleReference(__filename), "VaultPolicyProvider"),
       name,
       { endpoint, auth, caBundle, name: args.name, policy: args.policy, adopt: args.adopt ?? false, adopted: undefined },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: vaultSecretOutputs }),

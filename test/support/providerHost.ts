@@ -21,9 +21,10 @@ export interface ProviderCallResult {
  * Calls one method of a serialized provider in a plain `node` process started in this process's
  * working directory (the project directory, as under the engine: relative paths such as a report
  * path resolve there, and so do the `require`s of the serialized code). The provider text and the
- * arguments travel as files, so neither is bound by the command line's length limit.
+ * arguments travel as files, so neither is bound by the command line's length limit. `cwd`: another
+ * directory to start in (the engine starts it in the program's directory).
  */
-export async function callProvider(text: string, method: string, args: unknown[]): Promise<ProviderCallResult> {
+export async function callProvider(text: string, method: string, args: unknown[], cwd: string = process.cwd()): Promise<ProviderCallResult> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "provider-"));
   const file = path.join(dir, "provider.js");
   const argsFile = path.join(dir, "args.json");
@@ -38,7 +39,7 @@ export async function callProvider(text: string, method: string, args: unknown[]
       (value) => console.log(JSON.stringify({ ok: true, value })),
       (e) => console.log(JSON.stringify({ ok: false, error: String(e && e.message) })));`;
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd: process.cwd(), encoding: "utf8", maxBuffer: 64 << 20 });
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
     return JSON.parse(stdout.trim().split("\n").pop() as string) as ProviderCallResult;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -86,6 +86,9 @@ function trimSlashes(p: string | undefined): string {
  * mapping change) no data version is added, only the metadata is rewritten (one request). KV v1:
  * plain writes (last writer wins; v1 has no CAS).
  *
+ * Verification — KV v2: none read back; the check-and-set's answer is the proof (three requests
+ * per secret: metadata read, markers, data). KV v1: the run reads the value back.
+ *
  * Capabilities (paths relative to the mount, `<p>` = prefix + name):
  * - KV v2: `list` on `metadata/<prefix>*`, `read` on `metadata/<p>` (entries, write),
  *   `create` + `update` on `data/<p>` (write), `create` + `update` on `metadata/<p>` (markers and
@@ -233,7 +236,10 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
       version = await casWrite(w.name, w.data, version);
       if (version !== target) throw destinationError(w.name, "VERSION_MISMATCH", `${location}: secret '${w.name}': the write created version ${version}, not the announced ${target}; the next run re-plans it`);
     }
-    return warningsOf(w, encoded.warnings);
+    // Verified without a read back: the check-and-set created exactly version `target` from this
+    // data (a lost answer is checked against the stored data by writeKvSecret), or, unchanged, our
+    // keyed fingerprint and dest-version showed the current version holds it.
+    return { ...warningsOf(w, encoded.warnings), verified: true };
   }
 
   async function writeV1(w: DestinationWrite): Promise<WriteResult> {
