@@ -11,7 +11,7 @@ const pathMod = (): typeof import("node:path") => require("node:path") as typeof
 function lineStream(file: string): AsyncIterable<string> {
   const readline = require("node:readline") as typeof import("node:readline");
   const zlib = require("node:zlib") as typeof import("node:zlib");
-  const raw = fs().createReadStream(file, { highWaterMark: 1 << 20 });
+  const raw = fs().createReadStream(file, { highWaterMark: 1 << 16 });
   const input = file.endsWith(".gz") ? raw.pipe(zlib.createGunzip()) : raw;
   raw.on("error", (e) => input.destroy(e));
   return readline.createInterface({ input, crlfDelay: Infinity });
