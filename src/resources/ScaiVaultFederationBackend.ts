@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { moduleReference } from "./byReference";
 import { ProviderByReference } from "./providerByReference";
 import { isValidScaiVaultPath } from "../clients/scaivault/paths";
-import { ScaiVaultClient, type ScaiVaultBackend, type ScaiVaultBackendInput, type ScaiVaultBackendStatus } from "../clients/scaivault/ScaiVaultClient";
+import type { ScaiVaultClient, ScaiVaultBackend, ScaiVaultBackendInput, ScaiVaultBackendStatus } from "../clients/scaivault/ScaiVaultClient";
+import { withScaiVault } from "./scaiVaultProviderSupport";
 import { checkFailure, requireProps } from "./vaultProviderSupport";
 import type { ScaiVaultConnectionArgs } from "./ScaiVaultSecret";
 
@@ -106,15 +107,6 @@ function wanted(p: BackendProps): ScaiVaultBackendInput {
   };
 }
 
-async function withClient<T>(p: BackendProps, fn: (c: ScaiVaultClient) => Promise<T>): Promise<T> {
-  const c = new ScaiVaultClient({ url: p.url, token: p.token, ...(p.caCertPem ? { caCertPem: p.caCertPem } : {}) });
-  try {
-    return await fn(c);
-  } finally {
-    await c.close();
-  }
-}
-
 /** Other backends whose patterns overlap this one's (several backends per stack and server). */
 function overlaps(mine: BackendProps, others: readonly ScaiVaultBackend[]): string[] {
   const out: string[] = [];
@@ -150,7 +142,7 @@ export class ScaiVaultFederationBackendProvider implements pulumi.dynamic.Resour
     if (news.syncInterval !== undefined && news.syncInterval !== "" && !/^\d+[smhd]$/.test(news.syncInterval)) add("syncInterval", ['[syncInterval] must look like "15m" or "1h"']);
     add("pathMapping", pathMappingProblems(news.type, news.pathMapping));
     // Overlaps with the backends on the server, at preview too (unknown inputs are skipped by the engine).
-    if (failures.length === 0 && news.url && news.token) add("pathMapping", overlaps({ ...news, ...(olds?.backendId ? { backendId: olds.backendId } : {}) }, await withClient(news, (c) => c.listBackends())));
+    if (failures.length === 0 && news.url && news.token) add("pathMapping", overlaps({ ...news, ...(olds?.backendId ? { backendId: olds.backendId } : {}) }, await withScaiVault(news, (c) => c.listBackends())));
     return { inputs: news, failures };
   }
 
@@ -165,7 +157,7 @@ export class ScaiVaultFederationBackendProvider implements pulumi.dynamic.Resour
   }
 
   async create(inputs: BackendProps): Promise<pulumi.dynamic.CreateResult<BackendProps>> {
-    return withClient(inputs, async (c) => {
+    return withScaiVault(inputs, async (c) => {
       const all = await c.listBackends();
       const clash = overlaps(inputs, all);
       if (clash.length) throw new Error(`ScaiVault federation backend ${inputs.name}: ${clash.join("; ")}`);
@@ -184,7 +176,7 @@ export class ScaiVaultFederationBackendProvider implements pulumi.dynamic.Resour
   }
 
   async update(id: string, _olds: BackendProps, news: BackendProps): Promise<pulumi.dynamic.UpdateResult<BackendProps>> {
-    return withClient(news, async (c) => {
+    return withScaiVault(news, async (c) => {
       // The full settings (fact sheet §7: whether PATCH merges is not documented).
       await c.patchBackend(id, wanted(news));
       const s = await waitReady(c, id, news);
@@ -194,7 +186,7 @@ export class ScaiVaultFederationBackendProvider implements pulumi.dynamic.Resour
 
   async read(id: string, current?: BackendProps): Promise<pulumi.dynamic.ReadResult<BackendProps>> {
     const p = requireProps(current);
-    return withClient(p, async (c) => {
+    return withScaiVault(p, async (c) => {
       const b = await c.getBackend(id);
       if (!b) return {};
       const s = await c.backendStatus(id);
@@ -204,7 +196,7 @@ export class ScaiVaultFederationBackendProvider implements pulumi.dynamic.Resour
   }
 
   async delete(id: string, props: BackendProps): Promise<void> {
-    await withClient(props, (c) => c.deleteBackend(id));
+    await withScaiVault(props, (c) => c.deleteBackend(id));
   }
 }
 

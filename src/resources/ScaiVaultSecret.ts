@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { moduleReference } from "./byReference";
 import { ProviderByReference } from "./providerByReference";
 import { isValidScaiVaultPath, scaiVaultPathProblem } from "../clients/scaivault/paths";
-import { ScaiVaultClient } from "../clients/scaivault/ScaiVaultClient";
 import { contentFingerprint } from "../engine";
+import { withScaiVault } from "./scaiVaultProviderSupport";
 import { checkFailure, requireProps } from "./vaultProviderSupport";
 
 /** Where a ScaiVault resource connects: the token is a Pulumi secret. */
@@ -46,18 +46,9 @@ interface SecretProps {
 
 const TYPES = ["kv", "json", "certificate", "ssh_key", "api_key"];
 
-async function withClient<T>(p: SecretProps, fn: (c: ScaiVaultClient) => Promise<T>): Promise<T> {
-  const c = new ScaiVaultClient({ url: p.url, token: p.token, ...(p.caCertPem ? { caCertPem: p.caCertPem } : {}) });
-  try {
-    return await fn(c);
-  } finally {
-    await c.close();
-  }
-}
-
 /** One PUT (a new version), then the stored value read back and fingerprinted. */
 async function put(p: SecretProps): Promise<SecretProps> {
-  return withClient(p, async (c) => {
+  return withScaiVault(p, async (c) => {
     await c.putSecret(p.path, { data: p.value, secret_type: p.secretType, metadata: { description: p.description, tags: p.tags } });
     const s = await c.getSecret(p.path);
     const fingerprint = contentFingerprint(p.fingerprintKey, p.value);
@@ -105,7 +96,7 @@ export class ScaiVaultSecretProvider implements pulumi.dynamic.ResourceProvider<
   }
 
   async create(inputs: SecretProps): Promise<pulumi.dynamic.CreateResult<SecretProps>> {
-    const exists = await withClient(inputs, (c) => c.getSecret(inputs.path));
+    const exists = await withScaiVault(inputs, (c) => c.getSecret(inputs.path));
     if (exists) throw new Error(`ScaiVault secret ${inputs.path} exists and was not created by this stack; import it or remove it first`);
     return { id: inputs.path, outs: await put(inputs) };
   }
@@ -119,7 +110,7 @@ export class ScaiVaultSecretProvider implements pulumi.dynamic.ResourceProvider<
   /** `pulumi refresh`: reads the stored value (in memory), compares keyed fingerprints, shows metadata edits. */
   async read(id: string, current?: SecretProps): Promise<pulumi.dynamic.ReadResult<SecretProps>> {
     const p = requireProps(current);
-    const s = await withClient(p, (c) => (isValidScaiVaultPath(id) ? c.getSecret(id) : Promise.resolve(undefined)));
+    const s = await withScaiVault(p, (c) => (isValidScaiVaultPath(id) ? c.getSecret(id) : Promise.resolve(undefined)));
     if (!s) return {};
     const drift = contentFingerprint(p.fingerprintKey, s.data) !== p.fingerprint;
     const next = { ...p, secretType: s.secret_type ?? p.secretType, description: s.metadata?.description ?? p.description, tags: [...(s.metadata?.tags ?? p.tags)], version: s.version, drift };
@@ -127,7 +118,7 @@ export class ScaiVaultSecretProvider implements pulumi.dynamic.ResourceProvider<
   }
 
   async delete(id: string, props: SecretProps): Promise<void> {
-    await withClient(props, (c) => c.deleteSecret(id));
+    await withScaiVault(props, (c) => c.deleteSecret(id));
   }
 }
 
