@@ -105,7 +105,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       // Values are read here only at preview, to fail oversize ones before anything is written; in
       // `up` the provider runs the same checks on every pending value before its first write
       // (applyRun), which also covers `--skip-preview` and the drift a refresh found.
-      const { plan, refusals } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
+      const { plan, refusals, valueNotices } = await planRun(source, d, settings, key, { checkValues: pulumi.runtime.isDryRun() });
       // The whole plan is shown even when the run is refused, each refused secret on its line with
       // its reason, so one preview names every problem and what the rest would do.
       const refusedBy = new Map(refusals.map((r) => [`${r.sourcePath}\t${r.destinationName}`, r]));
@@ -121,6 +121,8 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       for (const x of lines) if (x.action === "refuse" || shownOthers.has(x)) pulumi.log.info(encodePlanLine(x), parent);
       const more = others.length - shownOthers.size;
       if (more > 0) pulumi.log.info(`… and ${more} more (see the diff or the report)`, parent);
+      for (const n of valueNotices.slice(0, limit)) pulumi.log.warn(n, parent);
+      if (valueNotices.length > limit) pulumi.log.warn(`… and ${valueNotices.length - limit} more notice(s) about values`, parent);
       if (refusals.length) {
         throw new Error(`${label} ${name}: nothing was written; ${refusals.length} problem(s):\n  - ${refusals.map(encodePlanLine).join("\n  - ")}`);
       }

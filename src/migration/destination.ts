@@ -76,6 +76,12 @@ export interface MigrationDestination {
   prepare?(): Promise<void>;
   /** Checks without writing that the value fits (size, shape); a message naming the path, or undefined. */
   validate(write: DestinationWrite): string | undefined;
+  /**
+   * What is worth a warning about a value that is not refused (Infisical: `${…}`, which it may read
+   * as a reference), each naming the path and key, never the value. Logged at preview; `write`
+   * returns the same as warnings at up.
+   */
+  notices?(write: DestinationWrite): readonly string[];
   /** Writes one secret with its markers. Safe to repeat. Returns what it could not carry. */
   write(write: DestinationWrite): Promise<WriteResult>;
   /**

@@ -28,6 +28,8 @@ export interface RunPlan {
    * detail is the destination's message. Empty when the run may proceed.
    */
   refusals: PlanItem[];
+  /** The destination's notices about values it accepts (with `checkValues`), each naming the path; never a value. */
+  valueNotices: string[];
 }
 
 export function mapperFor(destination: MigrationDestination, s: MigrationSettings): Mapper {
@@ -71,10 +73,11 @@ export async function planRun(
       metadataHash: (s) => sourceMetadataHash(s, expiry),
     },
   });
-  const found = opts.checkValues ? await valueRefusals(source, destination, plan.items, { fingerprintKey, mappingHash, migrationId: settings.migrationId }, settings.concurrency) : [];
+  const checked = opts.checkValues ? await valueChecks(source, destination, plan.items, { fingerprintKey, mappingHash, migrationId: settings.migrationId }, settings.concurrency) : { refusals: [], notices: [] };
+  const found = checked.refusals;
   const valueRefused = new Map(found.map((f) => [f.item, { ...f.item, action: "refuse" as const, reason: "value refused by the destination" as const, detail: f.problem }]));
   const refusals = plan.items.flatMap((i) => (i.action === "refuse" ? [i] : valueRefused.has(i) ? [valueRefused.get(i) as PlanItem] : []));
-  return { plan, mappingHash, problems: found.map((f) => f.problem), refusals };
+  return { plan, mappingHash, problems: found.map((f) => f.problem), refusals, valueNotices: checked.notices };
 }
 
 /**
@@ -90,18 +93,35 @@ export async function valueProblems(source: MigrationSource, destination: Migrat
 
 /** {@link valueProblems} with the item each problem is about (the preview marks its plan line). */
 export async function valueRefusals(source: MigrationSource, destination: MigrationDestination, items: readonly PlanItem[], ctx: WriteContext, concurrency: number): Promise<{ item: PlanItem; problem: string }[]> {
+  return (await valueChecks(source, destination, items, ctx, concurrency)).refusals;
+}
+
+/** {@link valueRefusals} and the destination's notices about the values it accepts, in one read of each value. */
+export async function valueChecks(
+  source: MigrationSource,
+  destination: MigrationDestination,
+  items: readonly PlanItem[],
+  ctx: WriteContext,
+  concurrency: number,
+): Promise<{ refusals: { item: PlanItem; problem: string }[]; notices: string[] }> {
   const writes = items.filter((i) => i.action === "create" || i.action === "update");
   // What `validate` needs from the server, loaded before the first check (and so before any write).
   if (writes.length > 0) await destination.prepare?.();
-  const found: { item: PlanItem; problem: string }[] = [];
+  const refusals: { item: PlanItem; problem: string }[] = [];
+  const notices: string[] = [];
   for await (const r of mapConcurrent(writes, concurrency, async (item) => {
     const v = await readPlanned(source, item);
-    return v ? destination.validate(destinationWrite(item.destinationName, v, ctx)) : undefined;
+    if (!v) return undefined;
+    const w = destinationWrite(item.destinationName, v, ctx);
+    const problem = destination.validate(w);
+    return { problem, notices: problem ? [] : (destination.notices?.(w) ?? []) };
   })) {
     if (!r.ok) throw r.error;
-    if (r.value) found.push({ item: r.item, problem: r.value });
+    if (r.value?.problem) refusals.push({ item: r.item, problem: r.value.problem });
+    if (r.value) notices.push(...r.value.notices);
   }
-  return found;
+  // Completion order varies with the network: sorted, so a preview prints the same lines each time.
+  return { refusals, notices: notices.sort() };
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { createInfisicalDestination } from "../../src/migration/destinations/infisical/destination";
-import { mapperFor } from "../../src/migration/planRun";
+import { mapperFor, planRun } from "../../src/migration/planRun";
 import { withDefaults } from "../../src/migration/settings";
 import { destinationWrite } from "../../src/migration/writes";
 import type { MigrationDestination } from "../../src/migration/destination";
@@ -89,6 +89,45 @@ describe("Infisical destination: layouts, fidelity, mappings (double)", function
     assert.match(d.validate(await writeOf(d, src, "ws/c")) ?? "", /keys "a\/b" and "a:b" both become Infisical key "a_b"/);
     await assert.rejects(d.write(await writeOf(d, src, "ws/a")), (e: Error) => !e.message.includes("secret-ws-1"));
     assert.equal(inf.writes(), before, "nothing written");
+  });
+
+  it("whitespace: base64 stores an edge-whitespace value encoded, its key marked, and says so naming the key only", async () => {
+    const d = open({ whitespace: "base64" });
+    const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+    src.put("b64/a", { value: " secret-ws-2\t" });
+    src.put("b64/m", { pad: "\nsecret-ws-3", plain: "secret-ws-4" });
+    const wa = await writeOf(d, src, "b64/a");
+    assert.equal(d.validate(wa), undefined, "accepted, not refused");
+    const notices = d.notices?.(wa) ?? [];
+    assert.equal(notices.length, 1);
+    assert.match(notices[0] as string, /secret 'kv-vault\/production\/b64\/a': key "a" has edge whitespace/);
+    assert.match(notices[0] as string, /stored base64-encoded/);
+    assert.ok(!(notices[0] as string).includes("secret-ws-2"));
+    await d.write(wa);
+    const a = inf.store.peek("kv-vault", "production", "/b64", "a");
+    assert.equal(Buffer.from(a?.value ?? "", "base64").toString("utf8"), " secret-ws-2\t", "decodes to the Vault value, whitespace kept");
+    assert.ok(a?.metadata.some((m) => m.key === "migration-encoding" && m.value === "base64"));
+    assert.equal(await d.storedFingerprint(wa.name), d.expectedFingerprint(wa), "verification compares what is stored");
+    await d.write(await writeOf(d, src, "b64/m"));
+    const pad = inf.store.peek("kv-vault", "production", "/b64/m", "pad");
+    const plain = inf.store.peek("kv-vault", "production", "/b64/m", "plain");
+    assert.equal(Buffer.from(pad?.value ?? "", "base64").toString("utf8"), "\nsecret-ws-3");
+    assert.equal(plain?.value, "secret-ws-4", "only the key that needs it is encoded");
+    assert.ok(!plain?.metadata.some((m) => m.key === "migration-encoding"));
+  });
+
+  it("a preview's value checks return the destination's notices (`${…}`), naming path and key, never the value", async () => {
+    const d = open();
+    const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+    src.put("ref/one", { url: "https://${SECRET_HOST_7}/x" });
+    src.put("ref/two", { plain: "no reference" });
+    const { valueNotices, refusals } = await planRun(src, d, { ...settings, include: ["ref/**"] }, key, { checkValues: true });
+    assert.deepEqual(refusals, []);
+    assert.equal(valueNotices.length, 1, valueNotices.join("\n"));
+    assert.match(valueNotices[0] as string, /secret 'kv-vault\/production\/ref\/one': key "one" holds \$\{…\}/);
+    assert.ok(!(valueNotices[0] as string).includes("SECRET_HOST_7"));
+    const { valueNotices: atUp } = await planRun(src, d, { ...settings, include: ["ref/**"] }, key);
+    assert.deepEqual(atUp, [], "values are read for checks only when asked (preview)");
   });
 
   it("namespace mapping: the mount is the environment of the configured project; a rule's explicit target is listed too", async () => {

@@ -107,9 +107,13 @@ describe("InfisicalMigration (engine, OpenBao → Infisical double)", function (
   });
 
   it("a changed source secret is exactly one pending line, and up writes it", async () => {
-    await put2("apps/web/api", { token: val("api2") });
-    const lines = plannedLines((await stack.preview()).stdout);
+    // The new value holds `${…}`: the preview warns about it (path and key, not the value) before up.
+    await put2("apps/web/api", { token: `${val("api2")}/\${REF_HOST}` });
+    const preview = await stack.preview();
+    const lines = plannedLines(preview.stdout);
     assert.deepEqual([...lines.entries()], [["kv2/apps/web/api", "update: source version changed"]]);
+    // The engine prints a program's log lines on stderr.
+    assert.match(preview.stderr, /warning: .*secret 'kv2-vault\/production\/apps\/web\/api': key "api" holds \$\{…\}/);
     inf.resetCounters();
     await stack.up();
     assert.ok(stored("kv2-vault", "production", "/apps/web", "api")?.startsWith("s33d-api2-"));

@@ -26,8 +26,8 @@ describe("Infisical naming, checks and stack config", () => {
 
   it("spec and credential checks name the key, without network", () => {
     assert.deepEqual(infisicalDriver.validateSpec({ kind: "infisical", siteUrl: "https://app.infisical.com" }, "d"), []);
-    const p = infisicalDriver.validateSpec({ kind: "infisical", siteUrl: "http://infisical.example.com", projectMapping: "namespace", layout: "yaml", plan: "team", pacing: { requestsPerMinute: 0, burst: 1 }, extra: 1 }, "d");
-    for (const m of [/\[d\.extra\] is not an Infisical destination setting/, /\[d\.siteUrl\] must be https/, /\[d\.project\] is required with projectMapping "namespace"/, /\[d\.layout\]/, /\[d\.plan\]/, /\[d\.pacing\.burst\]/, /\[d\.pacing\.requestsPerMinute\]/]) {
+    const p = infisicalDriver.validateSpec({ kind: "infisical", siteUrl: "http://infisical.example.com", projectMapping: "namespace", layout: "yaml", whitespace: "strip", plan: "team", pacing: { requestsPerMinute: 0, burst: 1 }, extra: 1 }, "d");
+    for (const m of [/\[d\.extra\] is not an Infisical destination setting/, /\[d\.siteUrl\] must be https/, /\[d\.project\] is required with projectMapping "namespace"/, /\[d\.layout\]/, /\[d\.whitespace\] must be "refuse" or "base64"/, /\[d\.plan\]/, /\[d\.pacing\.burst\]/, /\[d\.pacing\.requestsPerMinute\]/]) {
       assert.ok(p.some((x) => m.test(x)), `${m}: ${p.join(" | ")}`);
     }
     assert.deepEqual(infisicalDriver.validateSpec({ kind: "infisical", siteUrl: "http://127.0.0.1:8080", project: "Bad" }, "d"), ['[d.project] must be a project slug of 5-36 characters of [a-z0-9-]: "Bad"']);

@@ -5,7 +5,7 @@ import { isObject, readCaFile, type DestinationConfigReader } from "./types";
 
 /**
  * `destination`: `siteUrl` (else `INFISICAL_SITE_URL`, else Infisical Cloud US), `projectMapping`,
- * `project`, `environment`, `layout`, `plan`, `pacing`, `caCertFile`; `auth: {method:
+ * `project`, `environment`, `layout`, `whitespace`, `plan`, `pacing`, `caCertFile`; `auth: {method:
  * universal-auth, clientId, clientSecret}` (clientId else `INFISICAL_CLIENT_ID`, clientSecret else the
  * secret config `infisicalClientSecret` or `INFISICAL_CLIENT_SECRET`), or `{method: access-token}`
  * with the token from the secret config `infisicalAccessToken` or `INFISICAL_TOKEN`.

@@ -2,7 +2,7 @@ import { InfisicalClient, type InfisicalAuth, type InfisicalClientOptions, type 
 import { canonicalJson, contentFingerprint, fullSourcePath, type DestinationEntry, type FingerprintKey, type MappingRule, type SecretData } from "../../../engine";
 import { namedError } from "../../../engine/errors";
 import type { DestinationWrite, MigrationDestination } from "../../destination";
-import { decodeInfisicalMarkers, encodeInfisicalMarkers, type InfisicalLayout } from "./markers";
+import { ENCODING_KEY, decodeInfisicalMarkers, encodeInfisicalMarkers, type InfisicalLayout } from "./markers";
 import { folderPath, infisicalNaming, parseInfisicalName, sanitizeInfisicalName, type InfisicalName, type InfisicalNamingOptions } from "./naming";
 
 /** Sum of a secret's values accepted, UTF-8 bytes: the request body is capped at 1 MiB (§0), metadata included. */
@@ -14,6 +14,8 @@ export interface InfisicalDestinationOptions extends InfisicalNamingOptions {
   readonly caCertPem?: string;
   /** `folder` (default): a multi-key secret is a folder of keys; `json`: one key holding its JSON. */
   readonly layout?: "folder" | "json";
+  /** A value Infisical would trim: `refuse` (default) it at preview, or store it `base64`-encoded, its key marked. */
+  readonly whitespace?: InfisicalWhitespace;
   readonly pacing?: InfisicalPacing | false;
   readonly fingerprintKey: FingerprintKey;
   /** The run's source mount and rules: which projects and environments `entries()` lists. */
@@ -26,12 +28,17 @@ function destinationError(name: string, code: string, message: string): Error & 
   return namedError("InfisicalDestinationError", message, { code, secretName: name });
 }
 
+export type InfisicalWhitespace = "refuse" | "base64";
+
 /** What a write stores: where and which keys (values in memory only). */
 interface Shaped {
   readonly layout: InfisicalLayout;
   readonly folder: string;
   readonly values: Record<string, string>;
+  /** Keys holding `${…}`, which Infisical may expand as a secret reference. */
   readonly references: readonly string[];
+  /** Keys whose value is stored base64-encoded (edge whitespace, `whitespace: base64`). */
+  readonly encoded: readonly string[];
 }
 
 /** As Infisical stores a value (§3): edges trimmed, a trailing newline kept as one `\n`. */
@@ -48,7 +55,7 @@ export function infisicalKey(raw: string): string {
 const text = (v: unknown): string => (typeof v === "string" ? v : canonicalJson(v));
 
 /** The shape of a write, or the problems that refuse it (naming the path and keys, never values). */
-function shapeWrite(w: DestinationWrite, layout: "folder" | "json", parsed: InfisicalName): Shaped | string[] {
+function shapeWrite(w: DestinationWrite, layout: "folder" | "json", whitespace: InfisicalWhitespace, parsed: InfisicalName): Shaped | string[] {
   const path = fullSourcePath(w.source);
   const keys = Object.keys(w.data).sort();
   const problems: string[] = [];
@@ -72,15 +79,31 @@ function shapeWrite(w: DestinationWrite, layout: "folder" | "json", parsed: Infi
   }
   let bytes = 0;
   const references: string[] = [];
+  const encoded: string[] = [];
   for (const [k, v] of Object.entries(values)) {
+    if (infisicalStored(v) !== v && whitespace === "base64") {
+      // Base64 has no whitespace, so Infisical keeps it as written; the key's marker tells readers to decode.
+      values[k] = Buffer.from(v, "utf8").toString("base64");
+      encoded.push(k);
+      bytes += (values[k] as string).length;
+      continue;
+    }
     bytes += Buffer.byteLength(v, "utf8");
-    if (infisicalStored(v) !== v) problems.push(`${path}: the value of key ${JSON.stringify(k)} starts or ends with whitespace, which Infisical trims; refused so it is not changed (fix it in Vault${shapedLayout === "folder" ? ", or keep the secret whole with layout: json" : ""})`);
+    if (infisicalStored(v) !== v) problems.push(`${path}: the value of key ${JSON.stringify(k)} starts or ends with whitespace, which Infisical trims; refused so it is not changed (fix it in Vault${shapedLayout === "folder" ? ", keep the secret whole with layout: json" : ""}, or store such values encoded with whitespace: base64)`);
     if (/\$\{[^}]*\}/.test(v)) references.push(k);
   }
   if (bytes > INFISICAL_MAX_VALUE_BYTES) problems.push(`${path}: ${bytes} bytes of values, over the ${INFISICAL_MAX_VALUE_BYTES} an Infisical request carries`);
   if (problems.length) return problems;
   const folder = shapedLayout === "folder" ? folderPath([...parsed.folders, parsed.leaf]) : folderPath(parsed.folders);
-  return { layout: shapedLayout, folder, values, references };
+  return { layout: shapedLayout, folder, values, references, encoded };
+}
+
+/** Warnings about an accepted write (keys named, never values): references, and base64-stored values. */
+function shapedNotices(location: string, name: string, shaped: Shaped): string[] {
+  const out: string[] = [];
+  for (const k of shaped.references) out.push(`${location}: secret '${name}': key ${JSON.stringify(k)} holds \${…}, which Infisical reads as a secret reference when references are expanded`);
+  for (const k of shaped.encoded) out.push(`${location}: secret '${name}': key ${JSON.stringify(k)} has edge whitespace Infisical would trim: stored base64-encoded (secretMetadata ${ENCODING_KEY}=base64); its readers must decode it`);
+  return out;
 }
 
 /**
@@ -98,6 +121,7 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
     ...(options.retry ? { retry: options.retry } : {}),
   });
   const naming = infisicalNaming(options);
+  const whitespace: InfisicalWhitespace = options.whitespace ?? "refuse";
   const layout = options.layout ?? "folder";
   const key = options.fingerprintKey;
   const home = sanitizeInfisicalName(`${options.mount}/x`, options).split("/").slice(0, 2).join("/");
@@ -170,7 +194,7 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
 
   const checked = (w: DestinationWrite): Shaped => {
     const p = parse(w.name);
-    const r = shapeWrite(w, layout, p);
+    const r = shapeWrite(w, layout, whitespace, p);
     if (Array.isArray(r)) throw destinationError(w.name, "VALUE_REFUSED", `${location}: secret '${w.name}': ${r.join("; ")}`);
     return r;
   };
@@ -187,8 +211,14 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
     validate(w) {
       const p = parseInfisicalName(w.name);
       if (!p) return `${location}: '${w.name}' (from ${fullSourcePath(w.source)}) is not a valid Infisical name (<project slug>/<environment slug>/<folders>/<key>)`;
-      const r = shapeWrite(w, layout, p);
+      const r = shapeWrite(w, layout, whitespace, p);
       return Array.isArray(r) ? r.join("; ") : undefined;
+    },
+
+    notices(w) {
+      const p = parseInfisicalName(w.name);
+      const r = p ? shapeWrite(w, layout, whitespace, p) : [];
+      return Array.isArray(r) ? [] : shapedNotices(location, w.name, r);
     },
 
     async write(w) {
@@ -205,16 +235,16 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
       };
       // Keys of our earlier copy that the source no longer has (folder layout).
       const stale = shaped.layout === "folder" ? (await listFolder(scope)).filter((s) => mine(s, "folder") && !(s.secretKey in shaped.values)).map((s) => s.secretKey) : [];
-      await client.upsertSecrets(scope, Object.entries(shaped.values).map(([secretKey, secretValue]) => ({ secretKey, secretValue, secretMetadata: encoded.metadata })));
+      const encodedMetadata = [...encoded.metadata, { key: ENCODING_KEY, value: "base64" }];
+      const metadataOf = (k: string) => (shaped.encoded.includes(k) ? encodedMetadata : encoded.metadata);
+      await client.upsertSecrets(scope, Object.entries(shaped.values).map(([secretKey, secretValue]) => ({ secretKey, secretValue, secretMetadata: metadataOf(secretKey) })));
       await client.deleteSecrets(scope, stale);
       // A secret that changed between one key and several: our copy in the other layout goes.
       const other = shaped.layout === "folder" ? { projectId: id, environment: p.environment, secretPath: folderPath(p.folders) } : { projectId: id, environment: p.environment, secretPath: folderPath([...p.folders, p.leaf]) };
       const otherLayout: InfisicalLayout = shaped.layout === "folder" ? "key" : "folder";
       const leftovers = (await listFolder(other)).filter((s) => mine(s, otherLayout) && (otherLayout === "folder" || s.secretKey === p.leaf)).map((s) => s.secretKey);
       await client.deleteSecrets(other, leftovers);
-      const warnings = encoded.warnings.map((x) => `${location}: secret '${w.name}': ${x.message}`);
-      for (const k of shaped.references) warnings.push(`${location}: secret '${w.name}': key ${JSON.stringify(k)} holds \${…}, which Infisical reads as a secret reference when references are expanded`);
-      return { warnings };
+      return { warnings: [...encoded.warnings.map((x) => `${location}: secret '${w.name}': ${x.message}`), ...shapedNotices(location, w.name, shaped)] };
     },
 
     expectedFingerprint(w) {

@@ -17,6 +17,8 @@ export interface InfisicalDestinationSpec {
   environment?: string;
   /** A multi-key Vault secret as a `folder` of keys (default, Infisical's own layout) or one `json` value. */
   layout?: "folder" | "json";
+  /** A value with edge whitespace, which Infisical trims: `refuse` (default) at preview, or store it `base64`-encoded with its key marked `migration-encoding: base64`. */
+  whitespace?: "refuse" | "base64";
   /** Pacing under the plan's secrets limit: `free` 120/min, `pro` 300/min, `self-hosted` none (default). */
   plan?: "free" | "pro" | "self-hosted";
   /** Explicit pacing (wins over `plan`); `false` turns it off. */
@@ -29,7 +31,7 @@ export interface InfisicalCredentials {
 }
 
 /** Every key of an Infisical destination spec (README's tables are checked against it). */
-export const INFISICAL_SPEC_KEYS = ["kind", "siteUrl", "projectMapping", "project", "environment", "layout", "plan", "pacing", "caCertPem"];
+export const INFISICAL_SPEC_KEYS = ["kind", "siteUrl", "projectMapping", "project", "environment", "layout", "whitespace", "plan", "pacing", "caCertPem"];
 
 function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): string[] {
   const problems: string[] = [];
@@ -42,6 +44,7 @@ function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): 
   if (spec.environment !== undefined && (typeof spec.environment !== "string" || !ENV_SLUG.test(spec.environment))) problems.push(`[${prefix}.environment] must be an environment slug of at most 64 characters of [a-z0-9-]: ${JSON.stringify(spec.environment)}`);
   if (spec.environment !== undefined && spec.projectMapping === "namespace") problems.push(`[${prefix}.environment] is the mount's with projectMapping "namespace"; leave it out`);
   if (spec.layout !== undefined && spec.layout !== "folder" && spec.layout !== "json") problems.push(`[${prefix}.layout] must be "folder" or "json"`);
+  if (spec.whitespace !== undefined && spec.whitespace !== "refuse" && spec.whitespace !== "base64") problems.push(`[${prefix}.whitespace] must be "refuse" or "base64"`);
   if (spec.plan !== undefined && !["free", "pro", "self-hosted"].includes(spec.plan as string)) problems.push(`[${prefix}.plan] must be "free", "pro" or "self-hosted"`);
   if (spec.pacing !== undefined && spec.pacing !== false) {
     const p = spec.pacing as Partial<InfisicalPacing> | null;
@@ -96,6 +99,7 @@ export const infisicalDriver: DestinationDriver<InfisicalDestinationSpec, Infisi
       ...(spec.project ? { project: spec.project } : {}),
       ...(spec.environment ? { environment: spec.environment } : {}),
       ...(spec.layout ? { layout: spec.layout } : {}),
+      ...(spec.whitespace ? { whitespace: spec.whitespace } : {}),
       pacing: pacingOf(spec),
       fingerprintKey,
       mount: settings.mount,

@@ -9,6 +9,8 @@ import { encodeMarkers, parseMarkers, type Markers, type MarkerWarning, type Sou
 import type { InfisicalSecretMetadata } from "../../../clients/infisical/InfisicalClient";
 
 export const LAYOUT_KEY = "migration-layout";
+/** On a key whose value is stored base64-encoded (`whitespace: base64`): `base64`. */
+export const ENCODING_KEY = "migration-encoding";
 /** Reserved markers (7) plus copied custom_metadata. */
 export const INFISICAL_CUSTOM_METADATA_BUDGET = 32;
 
