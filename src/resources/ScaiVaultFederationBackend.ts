@@ -6,6 +6,7 @@ import type { ScaiVaultClient, ScaiVaultBackend, ScaiVaultBackendInput, ScaiVaul
 import { withScaiVault } from "./scaiVaultProviderSupport";
 import { checkFailure, requireProps } from "./vaultProviderSupport";
 import type { ScaiVaultConnectionArgs } from "./ScaiVaultSecret";
+import { runDeclarations } from "./runDeclarations";
 
 export interface ScaiVaultFederationBackendArgs {
   connection: pulumi.Input<ScaiVaultConnectionArgs>;
@@ -117,6 +118,25 @@ function overlaps(mine: BackendProps, others: readonly ScaiVaultBackend[]): stri
   return out;
 }
 
+/** A backend's patterns as declared by a program run (see {@link declaredOverlaps}). */
+interface DeclaredMapping {
+  url: string;
+  resource: string;
+  backendName: string;
+  patterns: string[];
+}
+
+/** Overlaps of `mine` with the backends declared before it in this run on the same server; then records it. */
+export function declaredOverlaps(declared: DeclaredMapping[], mine: DeclaredMapping): string[] {
+  const out: string[] = [];
+  for (const o of declared) {
+    if (o.url !== mine.url) continue;
+    for (const p of mine.patterns) for (const q of o.patterns) if (patternsOverlap(p, q)) out.push(`[pathMapping] "${p}" overlaps "${q}" of backend ${o.backendName} (resource ${o.resource}) in this stack`);
+  }
+  declared.push(mine);
+  return out;
+}
+
 /** Polls `/status` (bounded; federation calls are paced by the client) until healthy and connected. */
 async function waitReady(c: ScaiVaultClient, id: string, p: BackendProps): Promise<ScaiVaultBackendStatus> {
   const deadline = Date.now() + (p.readyTimeoutMs ?? 60_000);
@@ -212,6 +232,15 @@ export class ScaiVaultFederationBackend extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ScaiVaultFederationBackendArgs, opts?: pulumi.CustomResourceOptions) {
     const conn = pulumi.output(args.connection);
+    // Two new backends of this stack with overlapping patterns: neither is on the server at preview,
+    // so the provider's check cannot see it; the program can, before anything is created.
+    const declared = runDeclarations<DeclaredMapping>("scaivault-backend-mapping");
+    const pathMapping = pulumi.all([conn, args.name, args.pathMapping]).apply(([c, backendName, mapping]) => {
+      const clash = declaredOverlaps(declared, { url: c.url, resource: name, backendName, patterns: Object.keys(mapping ?? {}) });
+      // A RunError: the engine prints the message alone (this resource is not registered, so it cannot carry it).
+      if (clash.length) throw new pulumi.RunError(`ScaiVaultFederationBackend ${name}: ${clash.join("; ")}`);
+      return mapping;
+    });
     super(
       // By reference: the provider and its clients stay out of the state (see byReference.ts).
       new ProviderByReference<BackendProps, BackendProps>(moduleReference(__filename), "ScaiVaultFederationBackendProvider"),
@@ -227,7 +256,7 @@ export class ScaiVaultFederationBackend extends pulumi.dynamic.Resource {
         authConfigPath: args.authConfigPath,
         tlsVerify: args.tlsVerify ?? true,
         namespace: args.namespace,
-        pathMapping: args.pathMapping,
+        pathMapping,
         mode: args.mode,
         syncInterval: args.syncInterval,
         conflictResolution: args.conflictResolution,

@@ -91,8 +91,19 @@ describe("ScaiVaultFederationBackend (real engine, real OpenBao behind the ScaiV
         return true;
       });
       params.mapping = keep;
-      params.extra = { "external/**": "kv2/data/**" };
-      await assert.rejects(t.preview(), /"external\/\*\*" overlaps backend hashicorp-production's "external\/hashicorp\/\*\*"/);
+      // A backend made outside the stack: the provider's check finds it on the server.
+      const outside = await c.createBackend({
+        name: "outside-dr",
+        type: "hashicorp-vault",
+        config: { endpoint: bao.address, auth_method: "approle", auth_config_path: "infra/hashicorp/approle", tls_verify: true },
+        path_mapping: { "external/**": "kv2/data/**" },
+        mode: "proxy",
+      });
+      try {
+        await assert.rejects(t.preview(), /"external\/hashicorp\/\*\*" overlaps backend outside-dr's "external\/\*\*"/);
+      } finally {
+        await c.deleteBackend(outside.id);
+      }
     } finally {
       params.mapping = keep;
       delete params.extra;
@@ -108,5 +119,18 @@ describe("ScaiVaultFederationBackend (real engine, real OpenBao behind the ScaiV
     assertNoSecrets({ state: await t.exportState(), output: t.output.join("\n") }, seeded);
     await t.destroy();
     assert.deepEqual(await c.listBackends(), []);
+  });
+
+  it("two new backends of the stack whose patterns overlap are refused at preview (neither is on the server yet) and at up, and the second is never created", async () => {
+    params.mapping = { "vault/prod/**": "kv2/data/**" };
+    params.extra = { "vault/**": "kv2/data/**" };
+    try {
+      await assert.rejects(t.preview(), /ScaiVaultFederationBackend second: \[pathMapping\] "vault\/\*\*" overlaps "vault\/prod\/\*\*" of backend hashicorp-production \(resource prod\) in this stack/);
+      await assert.rejects(t.up(), /overlaps "vault\/prod\/\*\*"/, "and again at up (the automation API's up skips the preview)");
+      // At up the first backend is declared before the second exists, so it may be made; the second never is.
+      assert.deepEqual((await c.listBackends()).filter((b) => b.name === "hashicorp-dr"), [], "the overlapping backend is not created");
+    } finally {
+      delete params.extra;
+    }
   });
 });
