@@ -109,7 +109,15 @@ async function proxyRead(bao: OpenBaoServer, url: string, token: string): Promis
   }
 }
 
-/** What the migrations left in the local Infisical: keys per project/environment (names and counts only). */
+/**
+ * The Infisical leg's summary lines, one per part of the leg (the migration's result today; a sync
+ * back into OpenBao adds its line here). Names and counts only, never a value.
+ */
+function infisicalSummary(inf: InfisicalDouble): string[] {
+  return [`Infisical: ${infisicalContents(inf)}`];
+}
+
+/** What the migrations left in the local Infisical: keys per project/environment. */
 function infisicalContents(inf: InfisicalDouble): string {
   const parts: string[] = [];
   for (const p of inf.store.projects) {
@@ -187,7 +195,7 @@ async function main(): Promise<void> {
     const billing = [...scaiVault.double.store.secrets.values()].filter((x) => x.path.startsWith("environments/production/billing/") && x.deletedAt === undefined);
     console.log(`  ScaiVault: ${billing.length} secrets under environments/production/billing/ (versions ${billing.map((x) => x.current).join(", ")}), credentials at system/federation/vault-approle, backend vault-demo in proxy mode`);
     console.log(`  ScaiVault proxy read: ${proxied}`);
-    console.log(`  Infisical: ${infisicalContents(infisical.double)}`);
+    for (const line of infisicalSummary(infisical.double)) console.log(`  ${line}`);
     console.log(`  reports: .demo/reports/*.md`);
     console.log(`  demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
