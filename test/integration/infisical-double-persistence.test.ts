@@ -3,7 +3,7 @@
 // the machine identities survive a restart, so the same credentials log in again; a state file of
 // another kind stops the start.
 import * as assert from "node:assert/strict";
-import { statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +52,20 @@ describe("Infisical double: persistence across restarts", function () {
       await c.close();
     } finally {
       await second.stop();
+    }
+  });
+
+  it("persistDebounceMs: 0 saves each write as it is answered, not only at stop (a killed double keeps what it answered)", async () => {
+    const d = await mkdtemp(join(tmpdir(), "inf-persist-now-"));
+    const inf = await startInfisicalDouble({ persistDir: d, persistDebounceMs: 0 });
+    const c = new InfisicalClient({ siteUrl: inf.siteUrl, auth: { method: "universal-auth", ...inf.createIdentity() } });
+    try {
+      await c.ensureProject("saved-at-once", "saved-at-once");
+      assert.match(readFileSync(join(d, STATE_FILE), "utf8"), /"slug":"saved-at-once"/, "on disk while the double still runs");
+    } finally {
+      await c.close();
+      await inf.stop();
+      await rm(d, { recursive: true, force: true });
     }
   });
 

@@ -2,7 +2,7 @@
 // their versions, soft deletes and federation backends survive a restart; a token issued with a
 // chosen value works again after it; a state file of another kind stops the start.
 import * as assert from "node:assert/strict";
-import { statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +52,20 @@ describe("ScaiVault double: persistence across restarts", function () {
       await c.close();
     } finally {
       await second.stop();
+    }
+  });
+
+  it("persistDebounceMs: 0 saves each write before its answer (a killed double loses nothing answered)", async () => {
+    const d = await mkdtemp(join(tmpdir(), "sv-persist-now-"));
+    const sv = await startScaiVaultDouble({ limits: false, persistDir: d, persistDebounceMs: 0 });
+    const c = new ScaiVaultClient({ url: sv.url, token: sv.issueToken(), pacing: false });
+    try {
+      await c.putSecret("saved/at-once", { data: { k: "v" } });
+      assert.match(readFileSync(join(d, STATE_FILE), "utf8"), /"path":"saved\/at-once"/, "on disk while the double still runs");
+    } finally {
+      await c.close();
+      await sv.stop();
+      await rm(d, { recursive: true, force: true });
     }
   });
 
