@@ -7,7 +7,10 @@ import { MigrationReader } from "./src/components/MigrationReader";
 import { keyVaultDeploymentArgsFromConfig } from "./src/program/keyVaultDeploymentConfig";
 import { readMigrations } from "./src/program/migrationConfig";
 import { parseSecretKeys, plaintextCredentialProblems } from "./src/program/plaintextCredentials";
+import { readScaiVault } from "./src/program/scaiVaultConfig";
 import { readStackSettings } from "./src/program/stackConfig";
+import { ScaiVaultFederationBackend } from "./src/resources/ScaiVaultFederationBackend";
+import { ScaiVaultSecret } from "./src/resources/ScaiVaultSecret";
 import type { VaultConnectionArgs } from "./src/resources/vaultResourceInputs";
 
 /**
@@ -44,6 +47,7 @@ const settings = fromConfig(() =>
 const outputs: Record<string, pulumi.Input<unknown>> = {};
 const adminConnection = settings.vault && settings.auth ? pulumi.secret<VaultConnectionArgs>({ ...settings.vault, auth: settings.auth }) : undefined;
 let readerConnection: pulumi.Output<VaultConnectionArgs> | undefined;
+let readerCredentials: pulumi.Output<Record<string, string>> | undefined;
 let retireConnection: pulumi.Output<VaultConnectionArgs> | undefined;
 // A migration that retires its sources needs the reader's separate retire identity (policy + AppRole).
 const retires = Array.isArray(migrationsConfig) && migrationsConfig.some((m: unknown) => (m as { cutover?: { retireSource?: unknown } } | null)?.cutover?.retireSource === true);
@@ -68,6 +72,7 @@ if (settings.reader && adminConnection && settings.vault) {
     retire: retires,
   });
   readerConnection = reader.readerConnection;
+  readerCredentials = pulumi.secret(pulumi.all([reader.roleId, reader.secretId]).apply(([role_id, secret_id]): Record<string, string> => ({ role_id, secret_id })));
   retireConnection = reader.retireConnection;
   Object.assign(outputs, {
     vaultAddress: settings.vault.address,
@@ -88,12 +93,53 @@ if (keyVaultConfig !== undefined) {
   if (deployment.privateEndpoint) outputs.keyVaultPrivateEndpointIp = deployment.privateEndpointIp;
 }
 
+// ScaiVault (seed 001 steps 3, 4, 8): the reader's AppRole credentials stored in ScaiVault, and
+// federation backends reading the stack's Vault with them.
+const fingerprintKeyText = config.get("fingerprintKey") ?? process.env.VAULT_MIGRATION_FINGERPRINT_KEY;
+const scaiVault = fromConfig(() => readScaiVault(config.getObject<unknown>("scaivault"), process.env, (key) => config.get(key), readerCredentials !== undefined));
+const scaiVaultBackends: pulumi.Resource[] = [];
+if (scaiVault) {
+  if (!fingerprintKeyText) throw new pulumi.RunError("[vault-migration:fingerprintKey] is required for vault-migration:scaivault.secrets: pulumi config set --secret fingerprintKey \"$(openssl rand -base64 32)\"");
+  const connection = pulumi.secret({ url: scaiVault.url, token: scaiVault.token, ...(scaiVault.caCertPem ? { caCertPem: scaiVault.caCertPem } : {}) });
+  const secrets = new Map<string, ScaiVaultSecret>();
+  for (const s of scaiVault.secrets) {
+    const value = readerCredentials as pulumi.Output<Record<string, string>>;
+    secrets.set(s.name, new ScaiVaultSecret(s.name, { connection, path: s.path, value, secretType: s.secretType, description: s.description, tags: s.tags, fingerprintKey: pulumi.secret(fingerprintKeyText) }));
+  }
+  const backendOutputs: Record<string, pulumi.Output<unknown>> = {};
+  for (const b of scaiVault.backends) {
+    const credentials = b.credentialsFrom === undefined ? undefined : secrets.get(b.credentialsFrom);
+    const endpoint = b.endpoint ?? settings.vault?.address;
+    if (!endpoint) throw new pulumi.RunError(`[vault-migration:scaivault.federationBackends] ${b.name}: [endpoint] is required (or set [vault-migration:vault.address] / VAULT_ADDR)`);
+    const backend = new ScaiVaultFederationBackend(b.name, {
+      connection,
+      name: b.name,
+      type: b.type,
+      endpoint,
+      authMethod: b.authMethod,
+      // The secret's `path` output: the backend is created after its credentials are stored.
+      authConfigPath: credentials ? credentials.path : (b.authConfigPath as string),
+      tlsVerify: b.tlsVerify,
+      namespace: b.namespace,
+      pathMapping: b.pathMapping,
+      mode: b.mode,
+      syncInterval: b.syncInterval,
+      conflictResolution: b.conflictResolution,
+      readyTimeoutMs: b.readyTimeoutMs,
+    });
+    scaiVaultBackends.push(backend);
+    backendOutputs[b.name] = pulumi.all([backend.backendId, backend.status, backend.secretsSynced]).apply(([backendId, status, secretsSynced]) => ({ backendId, status, secretsSynced }));
+  }
+  const secretOutputs = Object.fromEntries([...secrets].map(([n, s]) => [n, pulumi.all([s.path, s.version]).apply(([path, version]) => ({ path, version }))]));
+  Object.assign(outputs, Object.keys(secretOutputs).length ? { scaivaultSecrets: secretOutputs } : {}, Object.keys(backendOutputs).length ? { scaivaultFederationBackends: backendOutputs } : {});
+}
+
 const migrations = fromConfig(() => readMigrations(migrationsConfig, process.env, (key) => config.get(key)));
 if (migrations.length) {
   // The copy reads with the least-privilege reader when the stack has one.
   const source = readerConnection ?? adminConnection;
   if (!source) throw new pulumi.RunError("[vault-migration:migrations] need a Vault connection: set [vault-migration:vault] or VAULT_ADDR and VAULT_TOKEN");
-  const keyText = config.get("fingerprintKey") ?? process.env.VAULT_MIGRATION_FINGERPRINT_KEY;
+  const keyText = fingerprintKeyText;
   if (!keyText) throw new pulumi.RunError("[vault-migration:fingerprintKey] is required for migrations: pulumi config set --secret fingerprintKey \"$(openssl rand -base64 32)\"");
   const fingerprintKey = pulumi.secret(keyText);
   // What a destination's config may leave to the stack (`fromStack`), and what writing into it waits for.
@@ -104,7 +150,8 @@ if (migrations.length) {
   const cutovers: Record<string, pulumi.Output<unknown>> = {};
   for (const m of migrations) {
     const fill: Record<string, pulumi.Input<string>> = {};
-    const dependsOn: pulumi.Resource[] = [];
+    // A copy into ScaiVault waits for the stack's backends: its check at `up` sees their proxy mappings.
+    const dependsOn: pulumi.Resource[] = m.kind === "scaivault" ? [...scaiVaultBackends] : [];
     for (const [key, output] of Object.entries(m.fromStack ?? {})) {
       const from = stackOutputs[output];
       if (!from) throw new pulumi.RunError(`[vault-migration:migrations] ${m.name}: [destination.${key}] is required (or configure the stack resource that provides ${output})`);

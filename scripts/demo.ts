@@ -2,12 +2,17 @@
 // OpenBao (raft storage in .demo/, so a second run meets what the first one created), seeds a
 // small KV v1/v2 tree once, runs `pulumi up` on the `local` stack through the real engine and
 // language host, then `pulumi refresh` to show there is no drift, prints the outputs with the
-// secret masked, and stops the server.
+// secret masked, and stops the servers. The destinations that cannot run here (Key Vault,
+// ScaiVault, Infisical) are the project's test doubles, each persisted under .demo/ on a fixed port
+// with fixed credentials, so the second run meets what the first one wrote.
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { ScaiVaultClient } from "../src/clients/scaivault";
+import { startInfisicalDouble, type InfisicalDouble } from "../test/doubles/infisical";
 import { startKeyVaultDouble, type KeyVaultDouble } from "../test/doubles/keyvault";
+import { startScaiVaultDouble, type ScaiVaultDouble } from "../test/doubles/scaivault";
 import { startPersistentOpenBao } from "../test/support/openbao-persistent";
 import { mountKv, vaultRequest, type OpenBaoServer } from "../test/support/openbao";
 import { engineBinDir, engineEnv, LOCAL_STACK_PASSPHRASE, repoRoot } from "./lib/engine";
@@ -67,13 +72,77 @@ async function startLocalKeyVault(): Promise<KeyVaultDouble> {
   return startKeyVaultDouble({ port, persistDir: path.join(demoDir, "keyvault"), deleteDelayMs: 500, recoverDelayMs: 500 });
 }
 
+/** The demo's fixed port for a double, chosen once. */
+function demoPort(name: string): number {
+  return Number(demoSecretFile(`${name}-port`, () => String(20000 + Math.floor(Math.random() * 20000))));
+}
+
+/** The local ScaiVault (a contract double), its secrets and backends kept in .demo/scaivault; the same token every run. */
+async function startLocalScaiVault(): Promise<{ double: ScaiVaultDouble; token: string }> {
+  const double = await startScaiVaultDouble({ port: demoPort("scaivault"), persistDir: path.join(demoDir, "scaivault") });
+  // The scopes the stack needs (seed 001's service account), not admin.
+  const token = double.issueToken(["secrets:read", "secrets:write", "secrets:list", "secrets:delete", "federation:read", "federation:write"], "sa:vault-migration-demo", demoSecretFile("scaivault-token", () => `skt_${randomBytes(18).toString("hex")}`));
+  return { double, token };
+}
+
+/** The local Infisical (a contract double), kept in .demo/infisical; the same machine identity every run. */
+async function startLocalInfisical(): Promise<{ double: InfisicalDouble; clientId: string; clientSecret: string }> {
+  const double = await startInfisicalDouble({ port: demoPort("infisical"), persistDir: path.join(demoDir, "infisical") });
+  const identity = double.createIdentity({
+    clientId: demoSecretFile("infisical-client-id", () => `demo-${randomBytes(8).toString("hex")}`),
+    clientSecret: demoSecretFile("infisical-client-secret", () => `inf-cs-${randomBytes(24).toString("hex")}`),
+  });
+  return { double, ...identity };
+}
+
+/** Seed 001 step 4's check: a read through the proxy-mode backend returns what OpenBao holds (compared here, never printed). */
+async function proxyRead(bao: OpenBaoServer, url: string, token: string): Promise<string> {
+  const scaiPath = "external/hashicorp/salesforce/oauth";
+  const client = new ScaiVaultClient({ url, token, pacing: false });
+  try {
+    const viaProxy = await client.getSecret(scaiPath);
+    const inBao = (await vaultRequest<{ data: { data: Record<string, unknown>; metadata: { version: number } } }>(bao, "GET", "secret/data/shared/salesforce/oauth"))!.data;
+    const same = viaProxy !== undefined && JSON.stringify(Object.entries(viaProxy.data).sort()) === JSON.stringify(Object.entries(inBao.data).sort());
+    return `${scaiPath} through backend vault-demo ${same ? `= OpenBao secret/shared/salesforce/oauth (version ${inBao.metadata.version})` : "DIFFERS from OpenBao secret/shared/salesforce/oauth"}`;
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * The Infisical leg's summary lines, one per part of the leg (the migration's result today; a sync
+ * back into OpenBao adds its line here). Names and counts only, never a value.
+ */
+function infisicalSummary(inf: InfisicalDouble): string[] {
+  return [`Infisical: ${infisicalContents(inf)}`];
+}
+
+/** What the migrations left in the local Infisical: keys per project/environment. */
+function infisicalContents(inf: InfisicalDouble): string {
+  const parts: string[] = [];
+  for (const p of inf.store.projects) {
+    for (const e of p.environments) {
+      const folders = new Set([...e.secrets.keys()].map((k) => k.split("\u0000")[0]));
+      if (e.secrets.size) parts.push(`${p.slug}/${e.slug}: ${e.secrets.size} keys in ${folders.size} folders`);
+    }
+  }
+  return parts.join("; ") || "empty";
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const bao = await startPersistentOpenBao(path.join(demoDir, "openbao"));
   let keyVault: KeyVaultDouble | undefined;
+  let scaiVault: Awaited<ReturnType<typeof startLocalScaiVault>> | undefined;
+  let infisical: Awaited<ReturnType<typeof startLocalInfisical>> | undefined;
   try {
+    // One after the other: each started one is stopped in `finally` if a later one fails.
     keyVault = await startLocalKeyVault();
+    scaiVault = await startLocalScaiVault();
+    infisical = await startLocalInfisical();
     console.log(`local Key Vault (test double) at ${keyVault.vaultUrl} (data in .demo/keyvault)`);
+    console.log(`local ScaiVault (contract double) at ${scaiVault.double.url} (data in .demo/scaivault)`);
+    console.log(`local Infisical (contract double) at ${infisical.double.siteUrl} (data in .demo/infisical)`);
     console.log(`OpenBao ${bao.initialized ? "initialised" : "restarted"} at ${bao.address} (data in .demo/openbao)`);
     console.log(`seeded ${await seed(bao)} new secrets`);
 
@@ -87,6 +156,11 @@ async function main(): Promise<void> {
       AZURE_KEYVAULT_CA_FILE: keyVault.caFile ?? "",
       // The same token every run, as a long-lived credential would be: refresh reads with the stored one.
       AZURE_KEYVAULT_ACCESS_TOKEN: keyVault.issueToken(undefined, demoSecretFile("keyvault-token", () => `kvdemo.${randomBytes(24).toString("base64url")}`)),
+      SCAIVAULT_URL: scaiVault.double.url,
+      SCAIVAULT_TOKEN: scaiVault.token,
+      INFISICAL_SITE_URL: infisical.double.siteUrl,
+      INFISICAL_CLIENT_ID: infisical.clientId,
+      INFISICAL_CLIENT_SECRET: infisical.clientSecret,
       VAULT_MIGRATION_FINGERPRINT_KEY: demoSecretFile("fingerprint-key", () => randomBytes(32).toString("base64")),
     };
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
@@ -98,6 +172,7 @@ async function main(): Promise<void> {
     console.log("\n== pulumi refresh (drift check)");
     const refresh = await stack.refresh({ onOutput: print, color: "never" });
     const drift = Object.entries(refresh.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n);
+    const proxied = await proxyRead(bao, scaiVault.double.url, scaiVault.token);
 
     // A change in the source shows up in the plan as exactly one update.
     const changedPath = "apps/web/session";
@@ -113,14 +188,20 @@ async function main(): Promise<void> {
     console.log("\n== summary");
     console.log(`  pulumi up: ${changed.length ? changed.map(([k, n]) => `${n} ${k}`).join(", ") : "no changes"} (${up.summary.resourceChanges?.same ?? 0} unchanged)`);
     console.log(`  pulumi refresh: ${drift.length ? `drift: ${drift.map(([k, n]) => `${n} ${k}`).join(", ")}` : "no drift"}`);
-    // Diff lines of the migration's `pending` input: `+ secret/apps/web/session → app-web-session : "update v2: …"`.
-    const planned = preview.stdout.split("\n").filter((l) => /^\s*[+~]\s+\S+ → \S+\s*:/.test(l)).map((l) => l.trim().replace(/\s+/g, " "));
+    // Diff lines of the migrations' `pending` inputs: `+ secret/apps/web/session → app-web-session : "update v2: …"`, sorted (the engine's order varies).
+    const planned = preview.stdout.split("\n").filter((l) => /^\s*[+~]\s+\S+ → \S+\s*:/.test(l)).map((l) => l.trim().replace(/\s+/g, " ")).sort();
     console.log(`  after changing secret/${changedPath}: preview lists ${planned.length} pending secret(s): ${planned.join("; ")}`);
     console.log(`  pulumi up of that change: ${Object.entries(apply.summary.resourceChanges ?? {}).filter(([k, n]) => k !== "same" && n).map(([k, n]) => `${n} ${k}`).join(", ") || "no changes"}`);
+    const billing = [...scaiVault.double.store.secrets.values()].filter((x) => x.path.startsWith("environments/production/billing/") && x.deletedAt === undefined);
+    console.log(`  ScaiVault: ${billing.length} secrets under environments/production/billing/ (versions ${billing.map((x) => x.current).join(", ")}), credentials at system/federation/vault-approle, backend vault-demo in proxy mode`);
+    console.log(`  ScaiVault proxy read: ${proxied}`);
+    for (const line of infisicalSummary(infisical.double)) console.log(`  ${line}`);
     console.log(`  reports: .demo/reports/*.md`);
     console.log(`  demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await keyVault?.stop();
+    await scaiVault?.double.stop();
+    await infisical?.double.stop();
     await bao.stop();
   }
 }

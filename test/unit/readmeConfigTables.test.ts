@@ -10,6 +10,7 @@ import { SCAIVAULT_SPEC_KEYS } from "../../src/migration/destinations/scaivault/
 import { VAULT_SPEC_KEYS } from "../../src/migration/destinations/vault/driver";
 import { DESTINATION_CONFIG_READERS } from "../../src/program/destinations";
 import { COMMON_KEYS, CUTOVER_KEYS, MAPPING_KEYS, SOURCE_KEYS } from "../../src/program/migrationConfig";
+import { SCAIVAULT_BACKEND_KEYS, SCAIVAULT_KEYS, SCAIVAULT_SECRET_KEYS } from "../../src/program/scaiVaultConfig";
 
 const README = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
 
@@ -53,5 +54,12 @@ describe("README's configuration tables match the config readers", () => {
     const entryish = [...documentedKeys()].filter((k) => /^(source|destination|mapping|cutover)\./.test(k));
     const unknown = entryish.filter((k) => !accepted.has(k));
     assert.deepEqual(unknown, [], `README lists keys no reader accepts: ${unknown.join(", ")}`);
+  });
+
+  it("documents exactly the keys vault-migration:scaivault accepts", () => {
+    const accepted = [...SCAIVAULT_KEYS.map((k) => `scaivault.${k}`), ...SCAIVAULT_SECRET_KEYS.map((k) => `scaivault.secrets.${k}`), ...SCAIVAULT_BACKEND_KEYS.map((k) => `scaivault.federationBackends.${k}`)];
+    const documented = [...documentedKeys()].filter((k) => k.startsWith("scaivault."));
+    assert.deepEqual(accepted.filter((k) => !documented.includes(k)), [], "accepted but not in README");
+    assert.deepEqual(documented.filter((k) => !accepted.includes(k)), [], "in README but not accepted");
   });
 });

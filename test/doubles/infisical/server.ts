@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { loadInto, persisterFor } from "./persist";
 import { InfisicalStore, doubleError, isDoubleError } from "./store";
 
 /** Secrets requests per minute (§7): Free 120, Pro 300; self-hosted: none unless set. */
@@ -23,14 +24,20 @@ export interface InfisicalDoubleOptions {
   readonly rateWindowMs?: number;
   /** Also send `Retry-After` on 429 (the sheet states only the message; default false). */
   readonly retryAfterHeader?: boolean;
+  /** Port on 127.0.0.1; default a free one (the demo keeps one, so the site URL stays the same). */
+  readonly port?: number;
+  /** Keep projects, secrets and identities in this directory (loaded at start, saved after each change). */
+  readonly persistDir?: string;
+  /** Debounce of saves; default 50 ms (0 = on every change). `stop()` writes what is pending. */
+  readonly persistDebounceMs?: number;
 }
 
 export interface InfisicalDouble {
   /** `http://127.0.0.1:<port>`: the site URL (the API is under `/api`). */
   readonly siteUrl: string;
   readonly store: InfisicalStore;
-  /** A machine identity with universal auth; returns its credentials. */
-  createIdentity(): { clientId: string; clientSecret: string };
+  /** A machine identity with universal auth; returns its credentials (`chosen`: these, e.g. the same every run). */
+  createIdentity(chosen?: { clientId: string; clientSecret: string }): { clientId: string; clientSecret: string };
   /** From now on, secret write requests after the first `after` answer 500 (a server failing mid-run); `undefined` clears it. */
   failWritesAfter(after: number | undefined): void;
   /** Every access token issued so far (for leak scans). */
@@ -58,6 +65,8 @@ interface Token {
 export async function startInfisicalDouble(options: InfisicalDoubleOptions = {}): Promise<InfisicalDouble> {
   const store = new InfisicalStore();
   const identities = new Map<string, string>();
+  if (options.persistDir !== undefined) loadInto(store, identities, options.persistDir);
+  const persister = options.persistDir === undefined ? undefined : persisterFor(store, identities, options.persistDir, options.persistDebounceMs ?? 50);
   const tokens = new Map<string, Token>();
   const issued: string[] = [];
   const ttl = options.tokenTtlSeconds ?? 2_592_000;
@@ -209,6 +218,8 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
           const text = Buffer.concat(chunks).toString("utf8");
           const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
           await handle(req, res, body);
+          // Persistence hook: anything but a read may have changed the store.
+          if (req.method !== "GET") persister?.markDirty();
         } catch (e) {
           if (isDoubleError(e)) send(res, e.status, envelope(e.status, e.errorName, e.detail));
           else send(res, 500, envelope(500, "InternalServerError", "Something went wrong"));
@@ -221,15 +232,16 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     siteUrl: `http://127.0.0.1:${port}`,
     store,
-    createIdentity() {
-      const clientId = randomUUID();
-      const clientSecret = `inf-cs-${randomBytes(24).toString("hex")}`;
+    createIdentity(chosen) {
+      const clientId = chosen?.clientId ?? randomUUID();
+      const clientSecret = chosen?.clientSecret ?? `inf-cs-${randomBytes(24).toString("hex")}`;
       identities.set(clientId, clientSecret);
+      persister?.markDirty();
       return { clientId, clientSecret };
     },
     issuedTokens: () => [...issued],
@@ -251,7 +263,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
-      }),
+      }).then(() => persister?.flush()),
   };
 }
 

@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { loadInto, persisterFor } from "./persist";
 import { route, type OperationName, type Route } from "./routes";
 import { DEFAULT_LIMITS, RateLimiter, SCOPES, Store, SvError, globProblem, pathProblem, type Backend, type Limits, type Scope } from "./store";
 
@@ -13,6 +14,10 @@ export interface ScaiVaultDoubleOptions {
   limits?: Partial<Limits> | false;
   /** How long a soft-deleted path blocks re-creation (`secret_exists`). Default 30 days (undocumented). */
   retentionMs?: number;
+  /** Keep secrets and backends in this directory (loaded at start, saved after each change). */
+  persistDir?: string;
+  /** Debounce of saves; default 50 ms (0 = on every change). `stop()` writes what is pending. */
+  persistDebounceMs?: number;
 }
 
 /** An answer injected instead of the real one. */
@@ -38,8 +43,8 @@ export interface ScaiVaultDouble {
   /** `http://127.0.0.1:<port>`. */
   readonly url: string;
   readonly port: number;
-  /** A token with these scopes (default `admin`). */
-  issueToken(scopes?: readonly Scope[], identity?: string): string;
+  /** A token with these scopes (default `admin`); `token` chooses its value (stable across restarts). */
+  issueToken(scopes?: readonly Scope[], identity?: string, token?: string): string;
   revokeToken(token: string): void;
   /** Every authenticated, routed request since start or the last reset. */
   requests(): readonly RequestRecord[];
@@ -60,6 +65,8 @@ const MAX_BODY = 1024 * 1024;
 
 export async function startScaiVaultDouble(opts: ScaiVaultDoubleOptions = {}): Promise<ScaiVaultDouble> {
   const store = new Store(opts.retentionMs ?? 30 * 24 * 3600 * 1000);
+  if (opts.persistDir !== undefined) loadInto(store, opts.persistDir);
+  const persister = opts.persistDir === undefined ? undefined : persisterFor(store, opts.persistDir, opts.persistDebounceMs ?? 50);
   const limiter = new RateLimiter(opts.limits === false ? false : { ...DEFAULT_LIMITS, ...(opts.limits ?? {}) });
   const log: RequestRecord[] = [];
   const faults: (Fault & { left: number })[] = [];
@@ -112,6 +119,7 @@ export async function startScaiVaultDouble(opts: ScaiVaultDoubleOptions = {}): P
       if (r.category) Object.assign(headers, limiter.take(grant.identity, r.category));
       if (r.scope && !grant.scopes.has(r.scope) && !grant.scopes.has("admin")) throw new SvError(403, "insufficient_scope", `the token lacks scope ${r.scope}`);
       const out = await operate(r, url, body, grant.identity);
+      if (method !== "GET" && r.op !== "batchRead") persister?.markDirty();
       if (fault?.afterApply) {
         fault.left--;
         return fail(new SvError(fault.status, fault.code, `injected ${fault.code}`, undefined, fault.headers ?? {}), r);
@@ -258,7 +266,7 @@ export async function startScaiVaultDouble(opts: ScaiVaultDoubleOptions = {}): P
     url: `http://127.0.0.1:${address.port}`,
     port: address.port,
     store,
-    issueToken: (scopes = ["admin"], identity) => store.issueToken(scopes, identity),
+    issueToken: (scopes = ["admin"], identity, token) => store.issueToken(scopes, identity, token),
     revokeToken(token) {
       const g = store.tokens.get(token);
       if (g) g.revoked = true;
@@ -278,6 +286,7 @@ export async function startScaiVaultDouble(opts: ScaiVaultDoubleOptions = {}): P
       stopped = true;
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      persister?.flush();
     },
   };
 }

@@ -153,8 +153,7 @@ export class Store {
 
   constructor(public retentionMs: number) {}
 
-  issueToken(scopes: readonly Scope[], identity = `sa:test-${randomBytes(3).toString("hex")}`): string {
-    const token = `skt_${randomBytes(18).toString("hex")}`;
+  issueToken(scopes: readonly Scope[], identity = `sa:test-${randomBytes(3).toString("hex")}`, token = `skt_${randomBytes(18).toString("hex")}`): string {
     this.tokens.set(token, { identity, scopes: new Set(scopes) });
     return token;
   }
