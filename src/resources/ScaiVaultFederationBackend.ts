@@ -235,8 +235,10 @@ export class ScaiVaultFederationBackend extends pulumi.dynamic.Resource {
     // Two new backends of this stack with overlapping patterns: neither is on the server at preview,
     // so the provider's check cannot see it; the program can, before anything is created.
     const declared = runDeclarations<DeclaredMapping>("scaivault-backend-mapping");
-    const pathMapping = pulumi.all([conn, args.name, args.pathMapping]).apply(([c, backendName, mapping]) => {
-      const clash = declaredOverlaps(declared, { url: c.url, resource: name, backendName, patterns: Object.keys(mapping ?? {}) });
+    // The server's URL only (not the secret connection), so the mapping stays as secret as it was given.
+    const server = pulumi.unsecret(conn.apply((c) => c.url));
+    const pathMapping = pulumi.all([server, args.name, args.pathMapping]).apply(([url, backendName, mapping]) => {
+      const clash = declaredOverlaps(declared, { url, resource: name, backendName, patterns: Object.keys(mapping ?? {}) });
       // A RunError: the engine prints the message alone (this resource is not registered, so it cannot carry it).
       if (clash.length) throw new pulumi.RunError(`ScaiVaultFederationBackend ${name}: ${clash.join("; ")}`);
       return mapping;
