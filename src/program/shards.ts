@@ -323,7 +323,9 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.\/-]*)?$/;
+// Keys like `vault-migration:vault` stay plain; one a YAML reader could re-type (a number, `yes`) is quoted.
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.\/-]*)?$/;
+const TYPED_WORD = /^(true|false|yes|no|on|off|y|n|null)$/i;
 
 /** Block YAML of plain data; every string double-quoted (JSON's escapes are YAML's), so no value is ever re-typed. */
 export function renderYaml(v: unknown, indent = 0): string {
@@ -350,7 +352,7 @@ export function renderYaml(v: unknown, indent = 0): string {
   if (isObject(v)) {
     return Object.entries(v)
       .map(([k, x]) => {
-        const key = PLAIN_KEY.test(k) ? k : JSON.stringify(k);
+        const key = PLAIN_KEY.test(k) && !TYPED_WORD.test(k) ? k : JSON.stringify(k);
         const s = scalar(x);
         return s !== undefined ? `${pad}${key}: ${s}` : `${pad}${key}:\n${renderYaml(x, indent + 2)}`;
       })
