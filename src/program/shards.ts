@@ -4,6 +4,7 @@
 // (scripts/shard.ts) reads the files, lists what discovery needs from Vault, and writes the result.
 import { configuredPathProblem } from "../engine/paths";
 import { isObject } from "./destinations/types";
+import { plaintextCredentialProblems } from "./plaintextCredentials";
 import { unknownKeys } from "./unknownKeys";
 
 /** What a shard is: a KV mount, a Vault namespace, or a path prefix inside one mount. */
@@ -139,6 +140,18 @@ export function parseShardDescription(raw: unknown, what = ""): ShardDescription
         ...(isObject(entry.destination) ? { destination: entry.destination } : {}),
       });
     });
+  }
+  // A credential here would land in the clear in every shard's stack file (and from there in state).
+  const asConfig: Record<string, string> = { [`${CONFIG_NS}:migrations`]: JSON.stringify([migration, ...(shards ?? []).map((s) => ({ destination: s.destination ?? {} }))]) };
+  if (vault) asConfig[`${CONFIG_NS}:vault`] = JSON.stringify(vault);
+  if (reader) asConfig[`${CONFIG_NS}:reader`] = JSON.stringify(reader);
+  for (const [k, v] of Object.entries(config)) asConfig[k] = typeof v === "string" ? v : JSON.stringify(v);
+  for (const p of plaintextCredentialProblems(asConfig, new Set(), CONFIG_NS)) {
+    // Named as the description spells it: migration…, shards[i]…, vault…, reader…, config.<key>.
+    const at = /^\[(.+?)\] is a credential/.exec(p)?.[1] ?? "";
+    const m = /^vault-migration:migrations\[(\d+)\]/.exec(at);
+    const key = m ? `${m[1] === "0" ? "migration" : `shards[${Number(m[1]) - 1}]`}${at.slice(m[0].length)}` : /^vault-migration:(vault|reader)([.[]|$)/.test(at) ? at.slice(CONFIG_NS.length + 1) : `config.${at}`;
+    problems.push(`[${key}] is a credential: it would be written in the clear into every shard's stack file; pass it through its environment variable, or \`pulumi config set --secret\` in each shard stack`);
   }
   fail(problems, what);
   return {

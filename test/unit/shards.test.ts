@@ -76,8 +76,12 @@ describe("shard generator (src/program/shards.ts)", () => {
       ["a reportPath", base({ migration: { name: "m", source: { mount: "secret" }, reportPath: "r" } }), /\[migration.reportPath\] is set per shard/],
       ["reader sources", base({ reader: { name: "r", sources: [] } }), /\[reader.sources\] is each shard's own/],
       ["a generated config key", base({ config: { "vault-migration:migrations": [] } }), /\[config.vault-migration:migrations\] is generated/],
+      ["a token in the description", base({ vault: { address: "https://v:8200", token: "s.abcdefgh" } }), /\[vault.token\] is a credential: it would be written in the clear into every shard's stack file/],
+      ["a secret_id in a shard's destination", base({ shards: [{ prefix: "apps/web", destination: { auth: { method: "approle", roleId: "r", secretId: "s-123456" } } }] }), /\[shards\[0\].destination.auth.secretId\] is a credential/],
+      ["a plaintext fingerprint key in config", base({ config: { "vault-migration:fingerprintKey": "k-123456789" } }), /\[config.vault-migration:fingerprintKey\] is a credential/],
     ];
     for (const [what, raw, re] of cases) assert.match(problemsOf(raw), re, what);
+    assert.doesNotMatch(problemsOf(base({ vault: { address: "https://v:8200", token: "s.abcdefgh" } })), /abcdefgh/, "the refusal never echoes the credential");
     // Folder boundaries: `app` does not contain `apps`.
     assert.equal(problemsOf(base({ migration: { name: "m", source: { mount: "secret" } }, shards: ["app", "apps"] })), "");
   });
