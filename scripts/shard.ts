@@ -107,6 +107,7 @@ async function main(): Promise<number> {
     });
   const plan = planShardFiles(d, shards, descriptionPath, existing);
   const rel = (f: string): string => path.relative(process.cwd(), path.join(outDir, f));
+  if (plan.foreign.length) throw new Error(`${plan.foreign.map(rel).join(", ")}: not generated from ${descriptionPath} (no header naming it), so not overwritten: rename the shard (its [name]) or move the file`);
   const leftovers = plan.leftovers.map((f) => `${rel(f)}: no longer a shard of ${descriptionPath}; destroy its stack (pulumi destroy, pulumi stack rm), then delete the file`);
   if (args.mode === "check") {
     const stale = plan.files.filter((f) => !f.current).map((f) => `${rel(f.file)}: ${existing.some((e) => e.file === f.file) ? "stale" : "missing"}`);

@@ -295,6 +295,8 @@ export interface ShardFilesPlan {
   files: ShardFile[];
   /** Files this description generated once whose shard is gone (the stack may still hold state). */
   leftovers: string[];
+  /** Files of a shard's name that this description did not generate: never overwritten. */
+  foreign: string[];
 }
 
 /**
@@ -321,8 +323,10 @@ export function planShardFiles(d: ShardDescription, shards: readonly ShardSpec[]
     return { stack, file, text, current: old !== undefined && sameValue(old.parsed, doc) };
   });
   const expected = files.map((f) => f.file);
-  const leftovers = existing.filter((e) => !expected.includes(e.file) && e.text.startsWith(`${header}\n`)).map((e) => e.file).sort();
-  return { files, leftovers };
+  const ours = (e: ExistingStackFile): boolean => e.text.startsWith(`${header}\n`);
+  const leftovers = existing.filter((e) => !expected.includes(e.file) && ours(e)).map((e) => e.file).sort();
+  const foreign = existing.filter((e) => expected.includes(e.file) && !ours(e)).map((e) => e.file).sort();
+  return { files, leftovers, foreign };
 }
 
 /** Deep equality of parsed YAML, key order aside. */

@@ -125,10 +125,9 @@ describe("sharded stacks (npm run shard): two shard stacks' up in parallel again
     assert.deepEqual([...copied.keys()].sort(), ["apps/billing/api", "apps/billing/db", "apps/web/cookie/key", "apps/web/session"], "the tree under apps/, once, and nothing else");
     for (const [p, [, owner]] of copied) assert.equal(owner, `${p.startsWith("apps/billing/") ? stackNames[0] : stackNames[1]}/apps`, `${p} is owned by its shard's migration`);
 
-    // Each stack its own state (its own file in the backend), history and reports.
+    // Each stack its own state (its own file in the backend) and reports.
     const stateDir = path.join(dir, "backend", ".pulumi", "stacks", "vault-migration");
     assert.deepEqual(fs.readdirSync(stateDir).filter((f) => f.endsWith(".json")).sort(), stackNames.map((s) => `${s}.json`));
-    for (const t of stacks) assert.equal((await t.stack.history()).length, 1, `${t.stack.name}: one update of its own`);
     const reported = stackNames.map((s) => {
       const report = JSON.parse(fs.readFileSync(path.join(reportDir, s, "apps.json"), "utf8")) as { items: { sourcePath: string; result: string }[] };
       texts[`report ${s}`] = JSON.stringify(report);

@@ -109,7 +109,7 @@ describe("shard generator (src/program/shards.ts)", () => {
     assert.throws(() => foldersOf(["billing/", "stray", "web/"], "apps", "secret/apps/"), /1 secret\(s\) directly under secret\/apps\/ would belong to no shard/);
   });
 
-  it("--check's view: current, stale or missing files, leftovers of removed shards; Pulumi's salt and --secret values are kept", () => {
+  it("--check's view: current, stale or missing files, leftovers of removed shards, hand-written files not taken over; Pulumi's salt and --secret values are kept", () => {
     const first = plan(base());
     assert.deepEqual(first.files.map((f) => f.current), [false, false], "nothing on disk yet");
     // What `pulumi stack init` and `pulumi config set --secret` add to a generated file.
@@ -127,6 +127,9 @@ describe("shard generator (src/program/shards.ts)", () => {
     // A removed shard: its generated file is a leftover; a hand-written file of the same prefix is not.
     const removed = plan(base({ shards: ["apps/billing/"] }), [...existing, asExisting("Pulumi.apps-mine.yaml", "config: {}\n")]);
     assert.deepEqual(removed.leftovers, ["Pulumi.apps-web.yaml"]);
+    // A hand-written file of a shard's name is never taken over.
+    assert.deepEqual(plan(base(), [asExisting("Pulumi.apps-web.yaml", "config:\n  mine:x: 1\n")]).foreign, ["Pulumi.apps-web.yaml"]);
+    assert.deepEqual(again.foreign, []);
   });
 
   it("renderYaml reads back as what it was given (strings stay strings, whatever they look like)", () => {
