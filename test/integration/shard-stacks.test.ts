@@ -5,6 +5,8 @@
 // stack its own state, lock and reports; together they copy the tree exactly once, each copy
 // owned by its shard's migration; a second parallel up writes nothing; `--check` finds the files
 // current after Pulumi added its encryption salt to them; no seeded value in any output, state or report.
+// And the script's other discoveries against the same real source: mounts, namespaces, and a
+// secret right under a discovered prefix refused.
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -39,9 +41,10 @@ describe("sharded stacks (npm run shard): two shard stacks' up in parallel again
   const stacks: TestStack[] = [];
 
   /** The generator as a pipeline runs it (`npm run shard -- …`), with the source's address and token. */
-  const shard = (...args: string[]): Promise<ScriptRun> =>
+  const shard = (...args: string[]): Promise<ScriptRun> => shardWith(descriptionFile, ...args);
+  const shardWith = (file: string, ...args: string[]): Promise<ScriptRun> =>
     new Promise((resolve) =>
-      execFile(process.execPath, ["--import", "tsx", "scripts/shard.ts", path.relative(repoRoot, descriptionFile), ...args], { cwd: repoRoot, env: { ...process.env, VAULT_ADDR: source.address, VAULT_TOKEN: source.rootToken } }, (err, stdout, stderr) =>
+      execFile(process.execPath, ["--import", "tsx", "scripts/shard.ts", path.relative(repoRoot, file), ...args], { cwd: repoRoot, env: { ...process.env, VAULT_ADDR: source.address, VAULT_TOKEN: source.rootToken } }, (err, stdout, stderr) =>
         resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),
     );
@@ -67,7 +70,7 @@ describe("sharded stacks (npm run shard): two shard stacks' up in parallel again
   const summaryOf = (outputs: Record<string, { value: unknown }>): MigrationSummary => (outputs.migrationSummaries!.value as Record<string, MigrationSummary>).apps!;
 
   before(async () => {
-    [source, destination] = await Promise.all([startOpenBaoDev(), startOpenBaoDev()]);
+    [source, destination] = await Promise.all([startOpenBaoDev({ namespaces: ["teams/a", "teams/b"] }), startOpenBaoDev()]);
     seeded.push(source.rootToken, destination.rootToken);
     await mountKv(source, "shsrc", 2);
     await mountKv(destination, "copies", 2);
@@ -151,5 +154,29 @@ describe("sharded stacks (npm run shard): two shard stacks' up in parallel again
     }
     texts.generator = generated.stdout + generated.stderr;
     assertNoSecrets(texts, seeded);
+  });
+
+  it("discovery against the real source: KV mounts from sys/mounts, child namespaces from sys/namespaces; a secret right under the prefix is refused", async () => {
+    await mountKv(source, "strays", 1);
+    await vaultRequest(source, "POST", "strays/top/leaf", { value: "x-not-a-secret" });
+    await vaultRequest(source, "POST", "strays/top/team/key", { value: "x-not-a-secret" });
+    const describe = async (name: string, d: Record<string, unknown>): Promise<ScriptRun> => {
+      const file = path.join(dir, `${name}.yaml`);
+      fs.writeFileSync(file, JSON.stringify({ base: name, migration: { name: "m" }, ...d }));
+      return shardWith(file, "--list");
+    };
+    const mounts = await describe("kv", { shardBy: "mount", discover: { exclude: ["secret"] } });
+    assert.equal(mounts.code, 0, mounts.stderr);
+    // Every KV mount of the server (the dev server has its own besides these), secret/ excluded, nothing else.
+    const all = await vaultRequest<{ data: Record<string, { type: string }> }>(source, "GET", "sys/mounts");
+    const kvMounts = Object.entries(all!.data).filter(([, m]) => m.type === "kv").map(([p]) => p.replace(/\/$/, "")).filter((m) => m !== "secret").sort();
+    assert.ok(kvMounts.includes("shsrc") && kvMounts.includes("strays"), kvMounts.join(", "));
+    assert.deepEqual(JSON.parse(mounts.stdout), kvMounts.map((m) => `kv-${m}`), "the KV mounts, not sys/, identity/ or cubbyhole/, and not the excluded secret/");
+    const namespaces = await describe("ns", { shardBy: "namespace", discover: true, vault: { namespace: "teams" }, migration: { name: "m", source: { mount: "secret" } } });
+    assert.equal(namespaces.code, 0, namespaces.stderr);
+    assert.deepEqual(JSON.parse(namespaces.stdout), ["ns-a", "ns-b"]);
+    const strays = await describe("st", { shardBy: "prefix", discover: true, migration: { name: "m", source: { mount: "strays", prefix: "top" } } });
+    assert.equal(strays.code, 1, strays.stdout);
+    assert.match(strays.stderr, /1 secret\(s\) directly under strays\/top\/ would belong to no shard/);
   });
 });
