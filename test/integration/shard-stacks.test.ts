@@ -113,7 +113,6 @@ describe("sharded stacks (npm run shard): two shard stacks' up in parallel again
     assert.equal(generated.code, 0, generated.stderr);
     assert.match(generated.stdout, new RegExp(`2 shard stack\\(s\\): ${stackNames.join(", ")}`));
     assert.ok(stackFiles.every((f) => fs.existsSync(f)), generated.stdout);
-    assert.deepEqual(JSON.parse((await shard("--list")).stdout), stackNames);
 
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
     for (const stackName of stackNames) {
