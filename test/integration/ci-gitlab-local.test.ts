@@ -10,7 +10,9 @@
 //   - a refused login fails the job at the login, before the migration runs;
 //   - deploy: copies, and a second deploy converges with no write;
 //   - drift: a value edited by hand fails the job, and its Markdown names the secret;
-//   - no seeded value, token or ID token in any job log, artifact or note.
+//   - no seeded value, token or ID token in any job log, artifact or note;
+//   - a sharded migration: once `npm run shard` wrote the example's shard stacks, the matrix expands
+//     to one deploy job per shard stack, and the --check job fails when they are stale.
 import * as assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
@@ -354,5 +356,27 @@ describe("ci/examples/gitlab/.gitlab-ci.yml run by gitlab-ci-local (OpenBao jwt 
   it("no seeded value, token or ID token in any job log, artifact or note", () => {
     assert.ok(Object.keys(texts).length >= 8, Object.keys(texts).join(", "));
     assertNoSecrets(texts, seeded);
+  });
+
+  it("a sharded migration: the shard jobs appear once the shard stacks exist, the matrix is one deploy job per shard stack, and --check fails on stale files", async () => {
+    git("checkout", "-q", "main");
+    const shard = (...args: string[]): string => execFileSync(process.execPath, ["--import", "tsx", "scripts/shard.ts", "stacks/apps.shards.yaml", ...args], { cwd: work, env, encoding: "utf8" });
+    shard();
+    const stacks = JSON.parse(shard("--list")) as string[];
+    assert.ok(stacks.length >= 2, stacks.join(", "));
+    git("add", "-A");
+    git("commit", "-q", "-m", "Shard the apps migration");
+    assert.deepEqual(await jobsOf(pipeline.push), ["migration:deploy", "migration:shards:check", ...stacks.map((s) => `migration:deploy-shard: [${s}]`)]);
+    assert.deepEqual(await jobsOf(pipeline.mergeRequest), ["migration:preview", "migration:shards:check"]);
+    // The check job for real: current now; after a shard is added to the description without
+    // running the generator, it fails naming the missing stack file.
+    const current = await job("migration:shards:check", pipeline.push, claimsFor.deploy);
+    assert.equal(current.code, 0, current.output);
+    const description = path.join(work, "stacks", "apps.shards.yaml");
+    fs.writeFileSync(description, fs.readFileSync(description, "utf8").replace("  - apps/payments/\n", "  - apps/payments/\n  - apps/search/\n"));
+    git("commit", "-q", "-am", "Add a shard, forget to generate it");
+    const stale = await job("migration:shards:check", pipeline.push, claimsFor.deploy);
+    assert.notEqual(stale.code, 0, stale.output);
+    assert.match(stale.output, /stacks\/Pulumi\.apps-search\.yaml: missing/, stale.output);
   });
 });

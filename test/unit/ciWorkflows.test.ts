@@ -4,6 +4,10 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseShardDescription, resolveShards } from "../../src/program/shards";
+
+// js-yaml ships without types (it comes with @pulumi/pulumi); this is the one function used.
+const yaml = require("js-yaml") as { load(text: string): unknown };
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 const githubDir = path.join(repoRoot, "ci", "examples", "github");
@@ -11,7 +15,7 @@ const githubDir = path.join(repoRoot, "ci", "examples", "github");
 describe("CI examples (ci/examples)", () => {
   it("the GitHub workflows use OIDC credentials, the ci scripts and one deploy per stack", () => {
     const read = (f: string): string => fs.readFileSync(path.join(githubDir, f), "utf8");
-    for (const f of ["migration-preview.yml", "migration-deploy.yml", "migration-drift.yml"]) {
+    for (const f of ["migration-preview.yml", "migration-deploy.yml", "migration-drift.yml", "migration-deploy-shards.yml"]) {
       const y = read(f);
       assert.match(y, /id-token: write/, f);
       assert.match(y, /hashicorp\/vault-action@v3[\s\S]*method: jwt/, f);
@@ -23,6 +27,33 @@ describe("CI examples (ci/examples)", () => {
     assert.match(read("migration-deploy.yml"), /npm run --silent ci:up[\s\S]*/);
     assert.match(read("migration-deploy.yml"), /concurrency:\n\s+group: migration-prod\n\s+cancel-in-progress: false/);
     assert.match(read("migration-drift.yml"), /schedule:[\s\S]*npm run --silent ci:drift/);
+  });
+
+  it("the sharded deploy: the matrix is the generator's --list after its --check, one job per shard stack, each its own concurrency group, in the deploy environment", () => {
+    const y = code(fs.readFileSync(path.join(githubDir, "migration-deploy-shards.yml"), "utf8"));
+    assert.match(y, /run: npm run --silent shard -- "\$SHARDS" --check\n/);
+    assert.match(y, /id: list\n\s+run: echo "stacks=\$\(npm run --silent shard -- "\$SHARDS" --list\)" >> "\$GITHUB_OUTPUT"/);
+    assert.match(y, /outputs:\n\s+stacks: \$\{\{ steps\.list\.outputs\.stacks \}\}/);
+    assert.match(y, /needs: shards\n[\s\S]*fail-fast: false[\s\S]*matrix:\n\s+stack: \$\{\{ fromJSON\(needs\.shards\.outputs\.stacks\) \}\}/);
+    assert.match(y, /concurrency:\n\s+group: migration-\$\{\{ matrix\.stack \}\}\n\s+cancel-in-progress: false/);
+    assert.match(y, /environment:\n\s+name: migration-prod\b/);
+    assert.match(y, /STACK: \$\{\{ matrix\.stack \}\}[\s\S]*npm run --silent ci:up -- --stack "\$STACK"/);
+    assert.match(y, /\.reports\/\$\{\{ matrix\.stack \}\}\//);
+    const shardsFile = /^\s+SHARDS: (\S+)/m.exec(y)?.[1];
+    assert.ok(shardsFile && fs.existsSync(path.join(repoRoot, shardsFile)), `the workflow's description ${shardsFile} is in the repository`);
+  });
+
+  it("the GitLab sharded deploy: its matrix lists exactly the example description's shard stacks, each its own resource_group", () => {
+    const y = fs.readFileSync(path.join(repoRoot, "ci", "examples", "gitlab", ".gitlab-ci.yml"), "utf8");
+    const job = gitlabJobs(y).get("migration:deploy-shard") ?? "";
+    const listed = /matrix:\n\s+- STACK: \[([^\]]*)\]/.exec(job)?.[1]?.split(",").map((s) => s.trim());
+    const shardsFile = /^\s+SHARDS: (\S+)/m.exec(code(y))?.[1] ?? "";
+    const d = parseShardDescription(yaml.load(fs.readFileSync(path.join(repoRoot, shardsFile), "utf8")));
+    assert.deepEqual(listed, resolveShards(d).map((s) => `${d.base}-${s.name}`), "the matrix is `npm run shard -- $SHARDS --list`");
+    assert.match(job, /resource_group: migration-\$STACK\n/);
+    assert.match(job, /needs: \[migration:shards:check\]/);
+    assert.match(job, /VAULT_AUTH_ROLE: vault-migration-deploy\b/);
+    assert.match(gitlabJobs(y).get("migration:shards:check") ?? "", /npm run --silent shard -- "\$SHARDS" --check/);
   });
 
   it("the GitLab example has preview, deploy and drift jobs with resource_group and id_tokens", () => {
