@@ -110,6 +110,19 @@ describe("Infisical Vault connection and sync (real engine, Infisical double, re
     assert.equal(inf.vaultSyncs.vaultWrites, writes);
   });
 
+  it("drift: credentials changed in Infisical behind the stack show on refresh as a new credentialsHash; the next up sends the stack's again", async () => {
+    const conn = [...inf.vaultSyncs.connections.values()][0]!;
+    const mine = conn.credentials.secretId;
+    const other = (await vaultRequest<{ data: { secret_id: string } }>(bao, "POST", "auth/approle/role/infisical-sync/secret-id", {}))!.data.secret_id;
+    seeded.push(other);
+    await c.updateVaultConnection(conn.id, { credentials: { instanceUrl: bao.address, roleId: conn.credentials.roleId ?? "", secretId: other } });
+    await t.refresh();
+    const up = await t.up();
+    assert.deepEqual(changes(up.summary.resourceChanges), { update: 1 });
+    assert.equal(conn.credentials.secretId, mine);
+    assert.deepEqual(changes((await t.up()).summary.resourceChanges), {}, "converged");
+  });
+
   it("update in place: deletion enabled removes the schema's stale key only; the connection's description changes without a new id", async () => {
     const before = (await t.stack.outputs()).connectionId?.value;
     params.syncs.main = { ...params.syncs.main, disableSecretDeletion: false };
