@@ -21,7 +21,7 @@ describe("Infisical Vault app connections and syncs (client, double, real OpenBa
     strict = await startInfisicalDouble();
     await vaultRequest(bao, "POST", "sys/auth/approle", { type: "approle" });
     await vaultRequest(bao, "POST", "sys/auth/other", { type: "approle" });
-    await vaultRequest(bao, "PUT", "sys/policies/acl/sync", { policy: 'path "kv2/data/app/*" { capabilities = ["create","read","update"] }\npath "sys/mounts" { capabilities = ["read"] }' });
+    await vaultRequest(bao, "PUT", "sys/policies/acl/sync", { policy: 'path "kv2/data/app/*" { capabilities = ["create","read","update"] }\npath "kv1/app/*" { capabilities = ["create","read","update"] }\npath "sys/mounts" { capabilities = ["read"] }' });
     for (const mount of ["approle", "other"]) await vaultRequest(bao, "POST", `auth/${mount}/role/sync`, { token_policies: ["sync"] });
     role.roleId = (await vaultRequest<{ data: { role_id: string } }>(bao, "GET", "auth/approle/role/sync/role-id"))!.data.role_id;
     role.secretId = (await vaultRequest<{ data: { secret_id: string } }>(bao, "POST", "auth/approle/role/sync/secret-id", {}))!.data.secret_id;
@@ -89,6 +89,16 @@ describe("Infisical Vault app connections and syncs (client, double, real OpenBa
     await c.deleteVaultSync(s.id, true);
     assert.deepEqual(await read(), { KEEP: "vault-only" });
     assert.equal(await c.getVaultSync(s.id), undefined);
+    // KV v1 (sys/mounts says so): the map is written flat; with an access token, no AppRole login.
+    const token = (await vaultRequest<{ auth: { client_token: string } }>(bao, "POST", "auth/token/create", { policies: ["sync"], ttl: "10m" }))!.auth.client_token;
+    const tokenConn = await c.createVaultConnection({ name: "vault-token", method: "access-token", credentials: { instanceUrl: bao.address, accessToken: token } });
+    assert.ok(!JSON.stringify(tokenConn).includes(token));
+    const v1 = await c.createVaultSync({ name: "v1-sync", projectId, connectionId: tokenConn.id, environment: "prod", secretPath: "/app", isAutoSyncEnabled: true, syncOptions: { initialSyncBehavior: "overwrite-destination" }, destinationConfig: { mount: "kv1", path: "app/flat" } });
+    assert.equal((await c.waitForVaultSync(v1.id, { timeoutMs: 30_000 }))?.syncStatus, "succeeded");
+    assert.deepEqual((await vaultRequest<{ data: Record<string, string> }>(bao, "GET", "kv1/app/flat"))?.data, { DB_PASS: "p1" });
+    await c.deleteVaultSync(v1.id);
+    assert.deepEqual((await vaultRequest<{ data: Record<string, string> }>(bao, "GET", "kv1/app/flat"))?.data, { DB_PASS: "p1" }, "removeSecrets defaults to false: left in Vault");
+    await c.deleteVaultConnection(tokenConn.id);
     await c.deleteVaultConnection(conn.id);
     await c.deleteVaultConnection(conn.id);
     assert.equal(await c.getVaultConnection(conn.id), undefined);
