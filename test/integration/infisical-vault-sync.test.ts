@@ -163,6 +163,17 @@ describe("Infisical Vault connection and sync (real engine, Infisical double, re
     assert.equal(infisicalValue("/imp2", "X"), values.vaultX);
   });
 
+  it("a sync Vault refuses (a path outside the writer's policy) ends failed: its status and Vault's reason are outputs, nothing is written, the up itself succeeds", async () => {
+    params.syncs.denied = { name: "denied", environment: "prod", secretPath: "/imp", mount: "kv2", path: "elsewhere/x", keySchema: "D_{{secretKey}}" };
+    const up = await t.up();
+    assert.equal(up.outputs.deniedStatus?.value, "failed");
+    assert.match(String(up.outputs.deniedMessage?.value), /permission denied/);
+    assert.equal(await readKv("elsewhere/x"), undefined);
+    assert.match(t.output.join("\n"), /Infisical sync "denied" into Vault kv2\/elsewhere\/x failed: .*permission denied/);
+    delete params.syncs.denied;
+    assert.deepEqual(changes((await t.up()).summary.resourceChanges), { delete: 1 });
+  });
+
   it("preview refuses a second sync into one mount/path whose keys are not kept apart; nothing is created", async () => {
     params.syncs.clash = { name: "clash", environment: "prod", secretPath: "/imp", mount: "kv2", path: "app/config" };
     await assert.rejects(t.preview(), /"sync-main" and "sync-clash" both write Vault kv2\/app\/config and would erase each other's keys/);

@@ -407,7 +407,8 @@ async function vault(creds: Connection["credentials"], token: string | undefined
   if (res.statusCode >= 300) {
     let errors = "";
     try {
-      errors = ((JSON.parse(text) as { errors?: string[] }).errors ?? []).join("; ");
+      // Vault's "1 error occurred:\n\t* permission denied\n\n" on one line.
+      errors = ((JSON.parse(text) as { errors?: string[] }).errors ?? []).join("; ").replace(/\s+/g, " ").trim();
     } catch {
       // not JSON
     }
