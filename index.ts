@@ -11,6 +11,10 @@ import { readScaiVault } from "./src/program/scaiVaultConfig";
 import { readStackSettings } from "./src/program/stackConfig";
 import { ScaiVaultFederationBackend } from "./src/resources/ScaiVaultFederationBackend";
 import { ScaiVaultSecret } from "./src/resources/ScaiVaultSecret";
+import { readInfisicalSync } from "./src/program/infisicalSyncConfig";
+import { InfisicalSyncWriter } from "./src/components/InfisicalSyncWriter";
+import { InfisicalVaultConnection } from "./src/resources/InfisicalVaultConnection";
+import { InfisicalVaultSync } from "./src/resources/InfisicalVaultSync";
 import type { VaultConnectionArgs } from "./src/resources/vaultResourceInputs";
 
 /**
@@ -40,7 +44,7 @@ const settings = fromConfig(() =>
     reader: config.getObject<unknown>("reader"),
     vaultToken: config.get("vaultToken"),
     env: process.env,
-    needsVault: migrationsConfig !== undefined,
+    needsVault: migrationsConfig !== undefined || config.getObject<unknown>("infisicalSync") !== undefined,
   }),
 );
 
@@ -172,6 +176,33 @@ if (migrations.length) {
     if (migration.cutover) cutovers[m.name] = migration.cutover;
   }
   Object.assign(outputs, { migrationSummaries: summaries, migrationPendingCounts: pending, ...(Object.keys(cutovers).length ? { migrationCutover: cutovers } : {}) });
+}
+
+// An Infisical sync keeping the stack's Vault fed during cutover: its least-privilege AppRole, the
+// connection Infisical logs in with, and the syncs (their overlaps refused while reading the config).
+const infisicalSync = fromConfig(() => readInfisicalSync(config.getObject<unknown>("infisicalSync"), process.env, (key) => config.get(key)));
+if (infisicalSync) {
+  const s = infisicalSync;
+  if (!settings.vault || !adminConnection) throw new pulumi.RunError("[vault-migration:infisicalSync] needs the stack's Vault: set [vault-migration:vault] or VAULT_ADDR and VAULT_TOKEN");
+  const infisical = pulumi.secret({ siteUrl: s.siteUrl, auth: s.auth });
+  const creds: { roleId?: pulumi.Input<string>; secretId?: pulumi.Input<string>; accessToken?: pulumi.Input<string> } = {};
+  if (s.connection.method === "app-role") {
+    const writer = new InfisicalSyncWriter(s.writer.name, {
+      connection: adminConnection,
+      targets: s.syncs.map((x) => ({ mount: x.mount, path: x.path, kvVersion: s.writer.kvVersion })),
+      manageAuthMount: s.writer.manageAuthMount,
+      rotationTrigger: s.writer.rotationTrigger,
+    });
+    Object.assign(creds, { roleId: writer.roleId, secretId: writer.secretId });
+    outputs.infisicalSyncPolicy = writer.policyName;
+  } else creds.accessToken = pulumi.secret(s.vaultToken ?? "");
+  const conn = new InfisicalVaultConnection(s.connection.name, { infisical, projectId: s.projectId, ...s.connection, instanceUrl: s.connection.instanceUrl ?? settings.vault.address, namespace: s.connection.namespace ?? settings.vault.namespace, ...creds });
+  const statuses: Record<string, pulumi.Output<unknown>> = {};
+  for (const x of s.syncs) {
+    const sync = new InfisicalVaultSync(x.name, { infisical, projectId: s.projectId, connectionId: conn.connectionId, ...x });
+    statuses[x.name] = pulumi.all([sync.syncStatus, sync.lastSyncMessage, sync.lastSyncedAt]).apply(([status, message, at]) => ({ status, message, at }));
+  }
+  Object.assign(outputs, { infisicalConnectionId: conn.connectionId, infisicalSyncs: statuses });
 }
 
 // The stack's outputs: only those the stack has (an undefined export is a warning on every run).

@@ -25,6 +25,12 @@ export { InfisicalMigration, type InfisicalMigrationArgs } from "./components/In
 export { ScaiVaultMigration, type ScaiVaultMigrationArgs } from "./components/ScaiVaultMigration";
 export { ScaiVaultSecret, type ScaiVaultSecretArgs, type ScaiVaultConnectionArgs } from "./resources/ScaiVaultSecret";
 export { ScaiVaultFederationBackend, type ScaiVaultFederationBackendArgs } from "./resources/ScaiVaultFederationBackend";
+export { InfisicalVaultConnection, type InfisicalVaultConnectionArgs } from "./resources/InfisicalVaultConnection";
+export { InfisicalVaultSync, type InfisicalVaultSyncArgs } from "./resources/InfisicalVaultSync";
+export type { InfisicalSiteArgs } from "./resources/infisicalProviderSupport";
+export { syncTargetOverlaps, type SyncTarget } from "./resources/infisicalSyncTargets";
+export { InfisicalSyncWriter, type InfisicalSyncWriterArgs } from "./components/InfisicalSyncWriter";
+export { renderInfisicalSyncPolicy, type InfisicalSyncPolicyTarget } from "./components/infisicalSyncPolicy";
 export type { MigrationSummary } from "./resources/SecretMigration";
 export type { PendingChanges } from "./migration/pendingChanges";
 

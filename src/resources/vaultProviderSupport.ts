@@ -35,6 +35,9 @@ export function requireProps<T>(props: T | undefined): T {
 /** What a dynamic provider sees for an input not yet known at preview (@pulumi/pulumi's `unknownValue`). */
 const UNKNOWN_INPUT = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** An input not yet known at preview: its checks wait for `up`. */
+export const isUnknownInput = (v: unknown): boolean => v === UNKNOWN_INPUT;
+
 /** The refusal of an object of the same name that this stack did not create; `configKey` is the stack program's switch. */
 export function notCreatedHere(what: string, configKey: string): string {
   return (

@@ -62,16 +62,21 @@ describe("dynamic providers survive the closure serializer", function () {
     new VaultAppRoleSecretId("s", { connection: conn, roleName: "r" });
     new SecretMigration("mig", { ...migrationProps, destination: { spec: migrationProps.destination, credentials: migrationProps.destinationCredentials } });
     new SourceRetirement("ret", { ...retireProps, sourceConnection: conn, retireConnection: conn, destination: { spec: migrationProps.destination, credentials: migrationProps.destinationCredentials } });
-    // Registrations are asynchronous: wait until all six providers were seen.
-    for (let i = 0; i < 200 && mocks.providers.size < 6; i++) await new Promise((r) => setTimeout(r, 10));
+    const { InfisicalVaultConnection } = await import("../../src/resources/InfisicalVaultConnection");
+    const { InfisicalVaultSync } = await import("../../src/resources/InfisicalVaultSync");
+    const infisical = { siteUrl: "http://127.0.0.1:1", auth: { method: "access-token" as const, accessToken: "inf-token-for-serialization" } };
+    new InfisicalVaultConnection("ic", { infisical, name: "c", instanceUrl: "https://vault.example.com", method: "access-token", accessToken: "t" });
+    new InfisicalVaultSync("is", { infisical, name: "s", projectId: "p", environment: "prod", connectionId: "c", mount: "secret", path: "app" });
+    // Registrations are asynchronous: wait until all eight providers were seen.
+    for (let i = 0; i < 200 && mocks.providers.size < 8; i++) await new Promise((r) => setTimeout(r, 10));
   });
 
   it("serializes every provider, small enough for the state", () => {
-    assert.deepEqual([...mocks.providers.keys()].sort(), ["SecretMigration", "SourceRetirement", "VaultAppRole", "VaultAppRoleSecretId", "VaultAuthMount", "VaultPolicy"]);
+    assert.deepEqual([...mocks.providers.keys()].sort(), ["InfisicalVaultConnection", "InfisicalVaultSync", "SecretMigration", "SourceRetirement", "VaultAppRole", "VaultAppRoleSecretId", "VaultAuthMount", "VaultPolicy"]);
     // Their code (the migration's every destination driver, the Vault client) is loaded by
     // reference, not carried by value (about 350 KB and 154 KB each, stored twice per resource).
     for (const [type, text] of mocks.providers) assert.ok(text.length < 20_000, `${type}'s provider is ${text.length} bytes`);
-    for (const type of ["VaultPolicy", "VaultAuthMount", "VaultAppRole", "VaultAppRoleSecretId", "SourceRetirement"]) assert.match(mocks.providers.get(type) as string, new RegExp(`"src/resources/${type}\\.ts"`));
+    for (const type of ["VaultPolicy", "VaultAuthMount", "VaultAppRole", "VaultAppRoleSecretId", "SourceRetirement", "InfisicalVaultConnection", "InfisicalVaultSync"]) assert.match(mocks.providers.get(type) as string, new RegExp(`"src/resources/${type}\\.ts"`));
   });
 
   it("the migration provider names its run code relative to the package, never by this machine's path", () => {
@@ -104,6 +109,21 @@ describe("dynamic providers survive the closure serializer", function () {
     const failures = (res.value as pulumi.dynamic.CheckResult).failures ?? [];
     assert.deepEqual(failures.map((f) => f.property).sort(), ["name", "policy"]);
     assert.match(failures.find((f) => f.property === "name")?.reason ?? "", /"root" is a built-in Vault policy/);
+  });
+
+  it("the Infisical connection's check refuses a mount other than approle and a loopback URL without a gateway, naming the gateway", async () => {
+    const base = { siteUrl: "http://127.0.0.1:1", auth: { method: "access-token", accessToken: "x" }, name: "c", description: "", projectId: "", gatewayId: "", namespace: "", method: "app-role", credentials: { roleId: "r", secretId: "s" }, allowInternalIpConnections: false };
+    const text = mocks.providers.get("InfisicalVaultConnection") as string;
+    const res = await callProvider(text, "check", [{}, { ...base, instanceUrl: "http://127.0.0.1:8200", appRoleMount: "ci-approle" }]);
+    const failures = (res.value as pulumi.dynamic.CheckResult).failures ?? [];
+    assert.deepEqual(failures.map((f) => f.property).sort(), ["appRoleMount", "instanceUrl"]);
+    assert.match(failures.find((f) => f.property === "appRoleMount")?.reason ?? "", /Infisical logs in with AppRole at the mount "approle" only/);
+    assert.match(failures.find((f) => f.property === "instanceUrl")?.reason ?? "", /loopback or private address.*\[gatewayId\].*ALLOW_INTERNAL_IP_CONNECTIONS=true.*\[allowInternalIpConnections\]/);
+    // At the preview of a new stack the secret_id (another resource's output) is not known yet: no failure for it.
+    for (const ok of [{ gatewayId: "0b1f6c4e-1d2a-4c3b-9a8e-7f6d5c4b3a21" }, { allowInternalIpConnections: true }, { allowInternalIpConnections: true, credentials: pulumi.runtime.unknownValue }]) {
+      const r = await callProvider(text, "check", [{}, { ...base, instanceUrl: "http://10.1.2.3:8200", appRoleMount: "approle", ...ok }]);
+      assert.deepEqual((r.value as pulumi.dynamic.CheckResult).failures, []);
+    }
   });
 
   it("a Vault provider's network error keeps its message", async () => {

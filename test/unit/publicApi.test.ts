@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 describe("the package's public API (src/index.ts)", () => {
   it("exports what a stack program of one's own needs, and every registered destination kind", async () => {
     const api = await import("../../src/index");
-    for (const name of ["MigrationReader", "KeyVaultDeployment", "Migration", "KeyVaultMigration", "VaultMigration", "InfisicalMigration", "ScaiVaultMigration", "VaultPolicy", "VaultAppRole", "isClientError", "DESTINATION_DRIVERS"]) {
+    for (const name of ["MigrationReader", "KeyVaultDeployment", "Migration", "KeyVaultMigration", "VaultMigration", "InfisicalMigration", "ScaiVaultMigration", "VaultPolicy", "VaultAppRole", "InfisicalVaultConnection", "InfisicalVaultSync", "InfisicalSyncWriter", "renderInfisicalSyncPolicy", "isClientError", "DESTINATION_DRIVERS"]) {
       assert.ok(name in api, `${name} is exported`);
     }
     assert.deepEqual(api.destinationKinds(), ["azure-keyvault", "vault", "infisical", "scaivault"]);

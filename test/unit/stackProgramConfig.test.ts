@@ -1,7 +1,7 @@
 // The stack program (index.ts) under mocks: what a user meets on a first stack of their own.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { dynamicType, ExampleStackMocks, runExampleProgram, unwrapSecrets, type StackExports } from "../support/exampleStackProgram";
+import { dynamicType, ExampleStackMocks, isWrappedSecret, runExampleProgram, unwrapSecrets, type StackExports } from "../support/exampleStackProgram";
 
 const migrations = [{ name: "apps", source: { mount: "secret", prefix: "apps/" }, destination: { vaultUrl: "https://kv-x.vault.azure.net" }, credential: { type: "default" } }];
 
@@ -160,5 +160,25 @@ describe("stack program: configuration (mocks)", () => {
       );
       assert.equal(r.error, undefined, String(r.error));
     });
+  });
+  it("infisicalSync: the writer's AppRole, the connection and each sync, the client secret and secret_id as secrets; an overlap is a RunError before any registration", async () => {
+    const sync = { projectId: "p-1", auth: { clientId: "id-1" }, connection: { name: "vault-main", gatewayId: "0b1f6c4e-1d2a-4c3b-9a8e-7f6d5c4b3a21" }, syncs: [{ name: "app", environment: "prod", secretPath: "/app", mount: "secret", path: "apps/web", keySchema: "INF_{{secretKey}}" }] };
+    const env = { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "env-token" };
+    const r = await run({ "vault-migration:infisicalSync": sync }, env, { infisicalClientSecret: "client-secret-for-test" });
+    assert.equal(r.error, undefined, String(r.error));
+    const byType = (cls: string) => r.mocks.registrations.filter((x) => x.type === dynamicType(cls));
+    assert.equal(r.mocks.registrations.filter((x) => x.type === "vault-migration:infisical:InfisicalSyncWriter").length, 1);
+    assert.match(String(unwrapSecrets(byType("VaultPolicy")[0]?.inputs.policy)), /path "secret\/data\/apps\/web" \{\n {2}capabilities = \["create", "read", "update"\]/);
+    const conn = byType("InfisicalVaultConnection")[0];
+    assert.equal(conn?.inputs.instanceUrl, "http://127.0.0.1:1", "the stack's Vault by default");
+    assert.ok(isWrappedSecret(conn?.inputs.auth), "auth (the client secret) is a Pulumi secret");
+    const s = byType("InfisicalVaultSync")[0];
+    assert.equal(s?.inputs.disableSecretDeletion, true, "deletion disabled unless set");
+    assert.equal(s?.inputs.keySchema, "INF_{{secretKey}}");
+    assert.deepEqual(Object.keys(r.exports ?? {}).sort(), ["infisicalConnectionId", "infisicalSyncPolicy", "infisicalSyncs"]);
+    const clash = await run({ "vault-migration:infisicalSync": { ...sync, syncs: [...sync.syncs, { name: "other", environment: "prod", mount: "secret", path: "apps/web" }] } }, env, { infisicalClientSecret: "client-secret-for-test" });
+    assert.ok(clash.error instanceof pulumi.RunError, `got ${String(clash.error)}`);
+    assert.match((clash.error as Error).message, /"app" and "other" both write Vault secret\/apps\/web and would erase each other's keys/);
+    assert.equal(clash.mocks.registrations.length, 0);
   });
 });

@@ -3,6 +3,10 @@ import { isClientError } from "../http/errors";
 import { clientErrorOutcome, retryHintMs, retryPolicy, systemRetryClock, withRetry, type AttemptOutcome, type RetryClock, type RetryPolicy } from "../http/retry";
 import { sharedPacer, type Pacer } from "../http/pacer";
 import { infisicalApiError, infisicalConnectionError, infisicalInvalidResponse, isInfisicalApiError } from "./errors";
+import { toVaultAppConnection, toVaultSecretSync, type VaultAppConnection, type VaultConnectionCreate, type VaultConnectionUpdate, type VaultSecretSync, type VaultSyncCreate, type VaultSyncUpdate } from "./vaultSync";
+
+const CONNECTIONS = "v1/app-connections/hashicorp-vault";
+const SYNCS = "v1/secret-syncs/hashicorp-vault";
 
 /** Infisical Cloud (US), its EU region; anything else is a self-hosted site. */
 export const INFISICAL_CLOUD_US = "https://app.infisical.com";
@@ -224,6 +228,95 @@ export class InfisicalClient {
       // Some were gone: delete the rest one by one.
       const present = new Set((await this.listSecrets(scope)).map((s) => s.secretKey));
       for (const k of keys) if (present.has(k)) await this.call("DELETE", `v4/secrets/${encodeURIComponent(k)}`, { body: { ...scope, type: "shared" }, allow: [404] });
+    }
+  }
+
+  // HashiCorp Vault app connection (fact sheet §4). Creates and updates are not retried: a repeat
+  // after a lost answer is a 400 "already exists" (create) or a second credential check (update).
+
+  async createVaultConnection(body: VaultConnectionCreate): Promise<VaultAppConnection> {
+    const r = await this.call<{ appConnection: Record<string, unknown> }>("POST", CONNECTIONS, { body, idempotent: false });
+    if (!r?.appConnection?.id) throw infisicalInvalidResponse("POST", CONNECTIONS, 200, "no appConnection");
+    return toVaultAppConnection(r.appConnection);
+  }
+
+  async getVaultConnection(id: string): Promise<VaultAppConnection | undefined> {
+    const r = await this.call<{ appConnection: Record<string, unknown> }>("GET", `${CONNECTIONS}/${encodeURIComponent(id)}`, { allow: [404] });
+    return r?.appConnection ? toVaultAppConnection(r.appConnection) : undefined;
+  }
+
+  async getVaultConnectionByName(name: string): Promise<VaultAppConnection | undefined> {
+    const r = await this.call<{ appConnection: Record<string, unknown> }>("GET", `${CONNECTIONS}/connection-name/${encodeURIComponent(name)}`, { allow: [404] });
+    return r?.appConnection ? toVaultAppConnection(r.appConnection) : undefined;
+  }
+
+  async updateVaultConnection(id: string, body: VaultConnectionUpdate): Promise<VaultAppConnection> {
+    const path = `${CONNECTIONS}/${encodeURIComponent(id)}`;
+    const r = await this.call<{ appConnection: Record<string, unknown> }>("PATCH", path, { body, idempotent: body.credentials === undefined });
+    if (!r?.appConnection?.id) throw infisicalInvalidResponse("PATCH", path, 200, "no appConnection");
+    return toVaultAppConnection(r.appConnection);
+  }
+
+  /** A connection already gone is not an error; one a sync still uses is Infisical's 400. */
+  async deleteVaultConnection(id: string): Promise<void> {
+    await this.call("DELETE", `${CONNECTIONS}/${encodeURIComponent(id)}`, { allow: [404] });
+  }
+
+  // HashiCorp Vault secret sync (fact sheet §5).
+
+  async createVaultSync(body: VaultSyncCreate): Promise<VaultSecretSync> {
+    const r = await this.call<{ secretSync: Record<string, unknown> }>("POST", SYNCS, { body, idempotent: false });
+    if (!r?.secretSync?.id) throw infisicalInvalidResponse("POST", SYNCS, 200, "no secretSync");
+    return toVaultSecretSync(r.secretSync);
+  }
+
+  async getVaultSync(id: string): Promise<VaultSecretSync | undefined> {
+    const r = await this.call<{ secretSync: Record<string, unknown> }>("GET", `${SYNCS}/${encodeURIComponent(id)}`, { allow: [404] });
+    return r?.secretSync ? toVaultSecretSync(r.secretSync) : undefined;
+  }
+
+  async getVaultSyncByName(projectId: string, name: string): Promise<VaultSecretSync | undefined> {
+    const r = await this.call<{ secretSync: Record<string, unknown> }>("GET", `${SYNCS}/sync-name/${encodeURIComponent(name)}`, { query: { projectId }, allow: [404] });
+    return r?.secretSync ? toVaultSecretSync(r.secretSync) : undefined;
+  }
+
+  async listVaultSyncs(projectId: string): Promise<VaultSecretSync[]> {
+    const r = await this.call<{ secretSyncs: Record<string, unknown>[] }>("GET", SYNCS, { query: { projectId } });
+    return (r?.secretSyncs ?? []).map(toVaultSecretSync);
+  }
+
+  async updateVaultSync(id: string, body: VaultSyncUpdate): Promise<VaultSecretSync> {
+    const path = `${SYNCS}/${encodeURIComponent(id)}`;
+    // The same PATCH twice leaves the same sync: safe to repeat.
+    const r = await this.call<{ secretSync: Record<string, unknown> }>("PATCH", path, { body, idempotent: true });
+    if (!r?.secretSync?.id) throw infisicalInvalidResponse("PATCH", path, 200, "no secretSync");
+    return toVaultSecretSync(r.secretSync);
+  }
+
+  /** `removeSecrets`: Infisical removes the synced keys from Vault first (default: leaves them). A sync already gone is fine. */
+  async deleteVaultSync(id: string, removeSecrets = false): Promise<void> {
+    await this.call("DELETE", `${SYNCS}/${encodeURIComponent(id)}`, { query: { removeSecrets }, allow: [404] });
+  }
+
+  /** Queues a sync now; it runs asynchronously (poll {@link getVaultSync}). A repeat only queues it again. */
+  async triggerVaultSync(id: string): Promise<VaultSecretSync | undefined> {
+    const r = await this.call<{ secretSync: Record<string, unknown> }>("POST", `${SYNCS}/${encodeURIComponent(id)}/sync-secrets`, { idempotent: true });
+    return r?.secretSync ? toVaultSecretSync(r.secretSync) : undefined;
+  }
+
+  /**
+   * Polls the sync until `syncStatus` is `succeeded` or `failed`, at most `timeoutMs`; answers the
+   * last state seen (its status may still be `pending`/`running` when the wait ran out).
+   */
+  async waitForVaultSync(id: string, opts: { timeoutMs: number; intervalMs?: number; since?: string | null }): Promise<VaultSecretSync | undefined> {
+    const deadline = this.clock.now() + opts.timeoutMs;
+    let interval = opts.intervalMs ?? 250;
+    for (;;) {
+      const s = await this.getVaultSync(id);
+      const done = s !== undefined && (s.syncStatus === "succeeded" || s.syncStatus === "failed") && (opts.since === undefined || s.lastSyncedAt !== opts.since || s.syncStatus === "failed");
+      if (!s || done || this.clock.now() >= deadline) return s;
+      await this.clock.sleep(Math.min(interval, Math.max(0, deadline - this.clock.now())));
+      interval = Math.min(interval * 2, 2_000);
     }
   }
 

@@ -1,2 +1,3 @@
 export * from "./InfisicalClient";
 export * from "./errors";
+export * from "./vaultSync";

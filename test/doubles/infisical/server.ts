@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { loadInto, persisterFor } from "./persist";
 import { InfisicalStore, doubleError, isDoubleError } from "./store";
+import { VaultSyncs } from "./vaultSyncs";
 
 /** Secrets requests per minute (§7): Free 120, Pro 300; self-hosted: none unless set. */
 export type InfisicalPlan = "free" | "pro" | "self-hosted" | { readonly secretsPerMinute: number };
@@ -30,12 +31,16 @@ export interface InfisicalDoubleOptions {
   readonly persistDir?: string;
   /** Debounce of saves; default 50 ms (0 = on every change). `stop()` writes what is pending. */
   readonly persistDebounceMs?: number;
+  /** Infisical's `ALLOW_INTERNAL_IP_CONNECTIONS=true`: Vault app connections to loopback/private URLs accepted. Default false. */
+  readonly allowInternalIpConnections?: boolean;
 }
 
 export interface InfisicalDouble {
   /** `http://127.0.0.1:<port>`: the site URL (the API is under `/api`). */
   readonly siteUrl: string;
   readonly store: InfisicalStore;
+  /** HashiCorp Vault app connections and secret syncs (§4, §5; vaultSyncs.ts). */
+  readonly vaultSyncs: VaultSyncs;
   /** A machine identity with universal auth; returns its credentials (`chosen`: these, e.g. the same every run). */
   createIdentity(chosen?: { clientId: string; clientSecret: string }): { clientId: string; clientSecret: string };
   /** From now on, secret write requests after the first `after` answer 500 (a server failing mid-run); `undefined` clears it. */
@@ -64,6 +69,7 @@ interface Token {
 
 export async function startInfisicalDouble(options: InfisicalDoubleOptions = {}): Promise<InfisicalDouble> {
   const store = new InfisicalStore();
+  const vaultSyncs = new VaultSyncs(store, { allowInternalIpConnections: options.allowInternalIpConnections ?? false });
   const identities = new Map<string, string>();
   if (options.persistDir !== undefined) loadInto(store, identities, options.persistDir);
   const persister = options.persistDir === undefined ? undefined : persisterFor(store, identities, options.persistDir, options.persistDebounceMs ?? 50);
@@ -133,6 +139,11 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       return send(res, 200, issue(t.identity, t.maxAt));
     }
     authed(req);
+    if (path.startsWith("/api/v1/app-connections/") || path.startsWith("/api/v1/secret-syncs/")) {
+      count(path.replace(/\/[0-9a-f-]{36}(?=\/|$)/g, "/{id}"));
+      const answer = await vaultSyncs.route(method, path, q, body);
+      if (answer !== undefined) return send(res, 200, answer);
+    }
     if (method === "POST" && path === "/api/v1/projects") {
       count("/api/v1/projects");
       return send(res, 200, { project: projectJson(store.createProject(body)) });
@@ -220,6 +231,8 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
           await handle(req, res, body);
           // Persistence hook: anything but a read may have changed the store.
           if (req.method !== "GET") persister?.markDirty();
+          // Auto-sync (§5): a secret write queues the syncs of its environment.
+          if (req.method !== "GET" && (req.url ?? "").startsWith("/api/v4/secrets") && res.statusCode === 200) vaultSyncs.secretsChanged(body.projectId, body.environment);
         } catch (e) {
           if (isDoubleError(e)) send(res, e.status, envelope(e.status, e.errorName, e.detail));
           else send(res, 500, envelope(500, "InternalServerError", "Something went wrong"));
@@ -237,6 +250,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
   return {
     siteUrl: `http://127.0.0.1:${port}`,
     store,
+    vaultSyncs,
     createIdentity(chosen) {
       const clientId = chosen?.clientId ?? randomUUID();
       const clientSecret = chosen?.clientSecret ?? `inf-cs-${randomBytes(24).toString("hex")}`;
