@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { runDeclarations } from "./runDeclarations";
 import { moduleReference } from "./byReference";
 import { ProviderByReference } from "./providerByReference";
 import { INFISICAL_SLUG, infisicalSiteFailures, withInfisical, type InfisicalSiteArgs, type InfisicalSiteProps } from "./infisicalProviderSupport";
@@ -167,18 +168,10 @@ export class InfisicalVaultSyncProvider implements pulumi.dynamic.ResourceProvid
   }
 }
 
-/**
- * Targets of the syncs declared in this program run, to refuse two that would erase each other's
- * keys. Keyed by the run's resource monitor: an Automation API process runs programs again and again.
- */
-const noMonitor = {};
-
 /** Registers a sync's target; throws (before the sync is registered) when it overlaps one declared before in this run. */
 export function declareSyncTarget(t: SyncTarget): void {
-  // Kept on the run's monitor object, so it ends with the run.
-  const run = ((pulumi.runtime.getMonitor() as object | undefined) ?? noMonitor) as Record<symbol, SyncTarget[] | undefined>;
-  const key = Symbol.for("vault-migration.infisicalSyncTargets");
-  const declared = (run[key] ??= []);
+  // The other syncs of this program run (an Automation API process runs programs again and again).
+  const declared = runDeclarations<SyncTarget>("infisical-sync-target");
   const problems = syncTargetOverlaps([...declared, t]);
   if (problems.length > 0) throw new Error(problems.join("\n"));
   declared.push(t);
