@@ -227,7 +227,7 @@ async function main(): Promise<void> {
       results.fullRate = N / upT;
       results.copyPhaseRate = N / (report.durationMs / 1000);
       row(`full copy: pulumi up (engine, planning, copy, verification) of ${N}`, upT, `${results.fullRate.toFixed(0)}/s`);
-      row("  of which the copy phase (provider: read, write, read back)", report.durationMs / 1000, `${results.copyPhaseRate.toFixed(0)}/s`);
+      row("  of which the copy phase (provider: value checks, read, write verified by its answer)", report.durationMs / 1000, `${results.copyPhaseRate.toFixed(0)}/s`);
       const state = await t.exportState();
       results.stateBytesPerSecret = state.length / N;
       const prov = providerInState(state);
