@@ -95,12 +95,25 @@ async function pool(n: number, limit: number, fn: (i: number) => Promise<void>):
   }));
 }
 
-interface ChildResult { ms: number; secrets: number; maxRssMb: number }
+interface ChildResult { ms: number; secrets: number; maxRssMb: number; cpuS: number; planMs?: number }
+
+/**
+ * CPU seconds a server process has used so far (Linux /proc; 0 elsewhere). On this 2-core machine
+ * the servers and the copy share the CPU, so where it goes says what a copy costs.
+ */
+function processCpuS(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 /** Runs one bare-undici floor (scripts/lib/benchFloor.ts) in a child process. */
-async function floor(job: object): Promise<{ ms: number; secrets: number }> {
+async function floor(job: object): Promise<{ ms: number; secrets: number; cpuS: number }> {
   const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(__dirname, "lib", "benchFloor.ts"), JSON.stringify(job)], { cwd: repoRoot, encoding: "utf8", maxBuffer: 1 << 26 });
-  return JSON.parse(stdout.trim().split("\n").pop() as string) as { ms: number; secrets: number };
+  return JSON.parse(stdout.trim().split("\n").pop() as string) as { ms: number; secrets: number; cpuS: number };
 }
 
 /** The serialized migration provider in an exported state: its size and how many times it is stored. */
@@ -214,7 +227,7 @@ async function main(): Promise<void> {
       results.fullRate = N / upT;
       results.copyPhaseRate = N / (report.durationMs / 1000);
       row(`full copy: pulumi up (engine, planning, copy, verification) of ${N}`, upT, `${results.fullRate.toFixed(0)}/s`);
-      row("  of which the copy phase (provider: read, write, read back)", report.durationMs / 1000, `${results.copyPhaseRate.toFixed(0)}/s`);
+      row("  of which the copy phase (provider: value checks, read, write verified by its answer)", report.durationMs / 1000, `${results.copyPhaseRate.toFixed(0)}/s`);
       const state = await t.exportState();
       results.stateBytesPerSecret = state.length / N;
       const prov = providerInState(state);
@@ -260,14 +273,24 @@ async function main(): Promise<void> {
       const rawV = await child({ ...base, mode: "raw", prefix: "bench/", dest: dest("raw/") });
       results.vaultRawRate = rawV.secrets / (rawV.ms / 1000);
       row(`Vault → OpenBao product-client floor: concurrent read + write, no Pulumi (${rawV.secrets})`, rawV.ms / 1000, `${results.vaultRawRate.toFixed(0)}/s`);
+      const cpuNow = (): [number, number] => [processCpuS(bao.pid), processCpuS(bao2.pid)];
+      const cpuRow = (what: string, before: [number, number], own: number, n: number): void => {
+        const [src, dst] = cpuNow().map((x, i) => x - (before[i] as number));
+        row(`  CPU of the ${what}: runner process / source server / destination server`, undefined, `${own.toFixed(1)} / ${(src as number).toFixed(1)} / ${(dst as number).toFixed(1)} s (${((1000 * (own + (src as number) + (dst as number))) / n).toFixed(2)} ms per secret)`);
+      };
+      const cpuFloor = cpuNow();
       const floorV = await floor({ ...base, mode: "copy", prefix: "bench/", dest: dest("floor/") });
       results.vaultFloorRate = floorV.secrets / (floorV.ms / 1000);
       row(`Vault → OpenBao raw copy floor: bare undici, list + GET + POST (${floorV.secrets})`, floorV.ms / 1000, `${results.vaultFloorRate.toFixed(0)}/s`);
+      cpuRow("raw copy floor", cpuFloor, floorV.cpuS, floorV.secrets);
       const smallV = await child({ ...base, mode: "migrate", prefix: "small/", dest: dest("m-small/") });
+      const cpuLarge = cpuNow();
       const largeV = await child({ ...base, mode: "migrate", prefix: "bench/", dest: dest("m-large/") });
       results.vaultRssSmallMb = smallV.maxRssMb;
       results.vaultRssLargeMb = largeV.maxRssMb;
       row(`Vault → OpenBao peak RSS of the migration runner at ${SMALL} / ${N}`, undefined, `${smallV.maxRssMb.toFixed(0)} MB / ${largeV.maxRssMb.toFixed(0)} MB`);
+      row(`Vault → OpenBao migration runner without Pulumi (plan + copy) of ${N}`, largeV.ms / 1000, `${(largeV.secrets / (largeV.ms / 1000)).toFixed(0)}/s, planning ${((largeV.planMs ?? 0) / 1000).toFixed(2)} s`);
+      cpuRow("migration runner", cpuLarge, largeV.cpuS, largeV.secrets);
       const vReport = path.join(repoRoot, ".bench", "report-vault");
       const tv = await testStack("bench-vault", async () => {
         const m = new VaultMigration("bench-vault", {

@@ -23,6 +23,8 @@ interface Job {
   prefix: string;
   limit?: number;
   keyVault?: { vaultUrl: string; caCertPem: string; token: string };
+  /** Key Vault pacing (limits on in the double); off when absent. */
+  pacing?: { writeLimit: number; otherLimit: number; windowMs: number };
   /** A Vault/OpenBao destination instead of the Key Vault. */
   dest?: { address: string; token: string; mount: string; prefix: string };
   concurrency: number;
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
   const conn = { address: job.vault.address, auth: { method: "token" as const, token: job.vault.token } };
   const started = performance.now();
   let secrets = 0;
+  let planMs: number | undefined;
   if (job.mode === "migrate") {
     const settings = withDefaults({ migrationId: "bench/copy", mount: job.mount, prefix: job.prefix, kvVersion: 2, concurrency: job.concurrency });
     const source = await VaultSource.open(conn, settings);
@@ -44,12 +47,13 @@ async function main(): Promise<void> {
         )
       : openDestination(
           {
-            spec: { kind: "azure-keyvault", vaultUrl: job.keyVault!.vaultUrl, caCertPem: job.keyVault!.caCertPem, disableChallengeResourceVerification: true, pacing: false },
+            spec: { kind: "azure-keyvault", vaultUrl: job.keyVault!.vaultUrl, caCertPem: job.keyVault!.caCertPem, disableChallengeResourceVerification: true, pacing: job.pacing ?? false },
             credentials: { credential: { type: "accessToken", token: job.keyVault!.token } },
           },
           { fingerprintKey: key, settings, source },
         );
     const { plan, mappingHash } = await planRun(source, dest, settings, key);
+    planMs = performance.now() - started;
     const report = await applyRun({ items: plan.items, source, destination: dest, fingerprintKey: key, mappingHash, migrationId: settings.migrationId, concurrency: job.concurrency });
     secrets = report.counts.created + report.counts.updated;
     if (report.counts.failed) throw new Error(`${report.counts.failed} failed`);
@@ -88,7 +92,7 @@ async function main(): Promise<void> {
     await Promise.all([vault.close(), kv?.close(), destVault?.close()]);
   }
   const ms = performance.now() - started;
-  console.log(JSON.stringify({ ms, secrets, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  console.log(JSON.stringify({ ms, secrets, maxRssMb: process.resourceUsage().maxRSS / 1024, cpuS: (process.resourceUsage().userCPUTime + process.resourceUsage().systemCPUTime) / 1e6, ...(planMs !== undefined ? { planMs } : {}) }));
 }
 
 main().catch((e: unknown) => {

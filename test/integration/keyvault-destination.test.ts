@@ -149,6 +149,17 @@ describe("Key Vault destination (against the Key Vault double)", function () {
     assert.equal(s.properties.expiresOn?.toISOString(), "2030-01-31T00:00:00.000Z");
   });
 
+  it("a write is verified by Key Vault's answer (the version stored, value included): nothing is read back", async () => {
+    const w = write("app-answer", "app/answer", { a: seed("answer-a"), b: seed("answer-b") });
+    const before = kv.counters();
+    const result = await dest.write(w);
+    const after = kv.counters();
+    assert.equal(result.verified, true);
+    assert.equal(after.setSecret - before.setSecret, 1);
+    assert.equal(after.getSecret - before.getSecret, 0, "no read back");
+    assert.equal(await dest.storedFingerprint("app-answer"), dest.expectedFingerprint(w));
+  });
+
   it("expectedFingerprint equals storedFingerprint after a write, and differs after a hand edit", async () => {
     const w = write("app-fp", "app/fp", { a: seed("fp-a"), b: seed("fp-b") });
     await dest.write(w);

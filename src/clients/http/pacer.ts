@@ -8,6 +8,14 @@
  * service window (measured: 3–16 429s in 3 s against a 30/s limit). A response time is never
  * earlier than the arrival, so counting from it never undercounts. Cost: latency/window of rate.
  */
+/** Time and sleeps of a pacer (tests pass a virtual clock). */
+export interface PacerClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const systemPacerClock: PacerClock = { now: () => Date.now(), sleep };
+
 export class Pacer {
   private inFlight: number;
   private readonly done: number[];
@@ -15,7 +23,7 @@ export class Pacer {
   private pausedUntil: number;
   private release?: () => void;
 
-  constructor(private readonly limit: number, private readonly windowMs: number) {
+  constructor(private readonly limit: number, private readonly windowMs: number, private readonly clock: PacerClock = systemPacerClock) {
     this.inFlight = 0;
     this.done = [];
     this.tail = Promise.resolve();
@@ -33,14 +41,14 @@ export class Pacer {
       return await fn();
     } finally {
       this.inFlight--;
-      this.done.push(Date.now());
+      this.done.push(this.clock.now());
       this.release?.();
     }
   }
 
   /** Holds every caller for `ms` (a 429's Retry-After): the limit is the service's, not per task. */
   pauseFor(ms: number): void {
-    this.pauseUntil(Date.now() + ms);
+    this.pauseUntil(this.clock.now() + ms);
   }
 
   /** Holds every caller until `atMs` (epoch ms): a rate-limit reset announced with nothing remaining. */
@@ -50,9 +58,9 @@ export class Pacer {
 
   private async acquire(): Promise<void> {
     for (;;) {
-      const now = Date.now();
+      const now = this.clock.now();
       if (now < this.pausedUntil) {
-        await sleep(this.pausedUntil - now);
+        await this.clock.sleep(this.pausedUntil - now);
         continue;
       }
       while (this.done.length > 0 && (this.done[0] as number) <= now - this.windowMs) this.done.shift();
@@ -61,7 +69,7 @@ export class Pacer {
         return;
       }
       if (this.done.length > 0) {
-        await sleep((this.done[0] as number) + this.windowMs - now);
+        await this.clock.sleep((this.done[0] as number) + this.windowMs - now);
       } else {
         // Every slot is in flight: wait for one to finish (its window then starts).
         await new Promise<void>((resolve) => {

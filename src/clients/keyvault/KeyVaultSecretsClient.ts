@@ -127,6 +127,15 @@ export interface KeyVaultSecretInfo {
   readonly expiresOn?: Date;
 }
 
+/** What a write answered: the new version's properties, and whether its answer holds the value as sent. */
+export interface KeyVaultWriteInfo extends KeyVaultSecretInfo {
+  /**
+   * Key Vault answers a write with the version it stored, value included: true when that value is
+   * exactly the one sent, so the write itself proves what the version holds (no read back needed).
+   */
+  readonly storedAsSent: boolean;
+}
+
 export interface SetSecretOptions {
   readonly contentType?: string;
   readonly tags?: Readonly<Record<string, string>>;
@@ -271,7 +280,7 @@ export class KeyVaultSecretsClient {
    * `Microsoft.KeyVault/vaults/secrets/setSecret/action`. Waits out a name being deleted or
    * recovered; a soft-deleted name fails with code `ObjectIsDeletedButRecoverable`.
    */
-  async setSecret(name: string, value: string, options: SetSecretOptions = {}): Promise<KeyVaultSecretInfo> {
+  async setSecret(name: string, value: string, options: SetSecretOptions = {}): Promise<KeyVaultWriteInfo> {
     const sdkOptions: { contentType?: string; tags?: Record<string, string>; expiresOn?: Date; enabled?: boolean } = {};
     if (options.contentType !== undefined) sdkOptions.contentType = options.contentType;
     if (options.tags !== undefined) sdkOptions.tags = { ...options.tags };
@@ -282,8 +291,8 @@ export class KeyVaultSecretsClient {
       rbacRetry: true,
       busyCodes: ["ObjectIsBeingDeleted", "ObjectIsBeingRecovered"],
     });
-    // Only properties leave this method: the returned bundle's value is dropped here.
-    return info(result.properties);
+    // Only properties leave this method: the returned bundle's value is compared, then dropped here.
+    return { ...info(result.properties), storedAsSent: result.value === value };
   }
 
   /**
