@@ -19,6 +19,12 @@ export interface DestinationWrite {
   readonly mappingHash: string;
   /** The migration's identity, written as a marker. */
   readonly migrationId: string;
+  /**
+   * The plan found nothing of anyone else's under this name (a create). A secret not written by
+   * this migration that appeared there since planning is refused, not overwritten: the next run
+   * plans it again and `existing` decides.
+   */
+  readonly expectAbsent?: boolean;
 }
 
 /** What a write could not carry as asked (tags dropped past a limit, an expiry not resolved…). */

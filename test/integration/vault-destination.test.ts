@@ -235,6 +235,38 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
     }
   });
 
+  it("a secret someone else writes under a name planned as a create, after planning, is refused and kept (KV v2 and KV v1)", async () => {
+    await vaultRequest(a, "POST", "secret/data/appear/one", { data: { v: val("appear-one") } });
+    await vaultRequest(a, "POST", "secret/data/appear/two", { data: { v: val("appear-two") } });
+    const settings = withDefaults({ migrationId: "test/appear", mount: "secret", prefix: "appear/", concurrency: 2, rules: identity.rules });
+    const source = await VaultSource.open({ address: a.address, auth: { method: "token", token: a.rootToken } }, settings);
+    const open = (mount: string) => createVaultDestination({ connection: { address: b.address, auth: { method: "token", token: b.rootToken } }, mount, prefix: "appear", fingerprintKey: key });
+    for (const mount of ["kv2", "kv1"]) {
+      const dest = open(mount);
+      try {
+        const { plan, mappingHash } = await planRun(source, dest, settings, key);
+        assert.deepEqual(plan.items.map((i) => [i.destinationName, i.action]).sort(), [["appear/one", "create"], ["appear/two", "create"]], mount);
+        // After planning, someone else writes appear/one (no markers of ours).
+        await vaultRequest(b, "POST", mount === "kv2" ? "kv2/data/appear/appear/one" : "kv1/appear/appear/one", mount === "kv2" ? { data: { v: "someone-else" } } : { v: "someone-else" });
+        const report = await applyRun({ items: plan.items, source, destination: dest, fingerprintKey: key, mappingHash, migrationId: settings.migrationId, concurrency: 2 });
+        assert.equal(report.counts.created, 1, mount);
+        const failed = report.items.find((i) => i.result === "failed");
+        assert.equal(failed?.destinationName, "appear/one", mount);
+        assert.match(failed?.error ?? "", /was absent when planned and now exists, not written by this migration; nothing was overwritten/, mount);
+        const kept = mount === "kv2" ? await data(b, "kv2/data/appear/appear/one") : await v1(b, "kv1/appear/appear/one");
+        assert.deepEqual(kept, { v: "someone-else" }, `${mount}: the stranger's secret survives`);
+        if (mount === "kv2") assert.equal((await meta(b, "kv2/metadata/appear/appear/one")).custom_metadata, null, "kv2: its metadata is untouched (no markers of ours)");
+        // The next run plans it again: now it is someone else's, and `existing: fail` refuses it.
+        const again = await planRun(source, dest, settings, key);
+        assert.deepEqual(again.plan.items.filter((i) => i.action !== "skip").map((i) => [i.destinationName, i.action]), [["appear/one", "refuse"]], mount);
+        assertNoSecrets({ report: JSON.stringify(report) }, seeded);
+      } finally {
+        await dest.close();
+      }
+    }
+    await source.close();
+  });
+
   it("refuses a destination path it did not write, naming it (the component fails the preview on it)", async () => {
     await vaultRequest(b, "POST", "kv2/data/foreign/app/api", { data: { token: "not-ours" } });
     const settings = withDefaults({ migrationId: "test/foreign", mount: "secret", prefix: "app/", rules: [{ match: "**", name: "{path}" }], concurrency: 4 });
