@@ -131,6 +131,44 @@ describe("cutover readiness: audit log analysis", () => {
     assert.deepEqual(r.paths[0].consumers.map((c) => c.roleName).sort(), ["billing", "web"]);
   });
 
+  it("lineBytes decides every line as line() does: common, escaped, spaced, non-ASCII, blank and malformed lines", () => {
+    const now = T0 + 10 * day;
+    const odd: MigratedPath[] = [...paths, { sourcePath: "secret/apps/<x>", mount: "secret", kvVersion: 2 }, { sourcePath: "secret/apps/é", mount: "secret", kvVersion: 2 }, { sourcePath: "legacy/infra/ldap", mount: "legacy", kvVersion: 1 }];
+    const lines = [
+      ...heartbeat(T0, now, 6 * hour),
+      entry(now - 2 * day, "secret/data/apps/a", billing),
+      entry(now - day, "/secret/metadata/apps/b", web),
+      entry(now - day, "secret/data/apps/a", billing, { type: "response" }),
+      entry(now - day, "secret/data/apps/c", web, { type: "requests" }),
+      entry(now - day, "secret/data/apps/a", web, { operation: "update" }),
+      entry(now - day, "secret/data/apps/cc", billing),
+      entry(now - day, "legacy/infra/ldap", web, { ns: "team-b/" }),
+      entry(now - day, "legacy/infra/ldap", billing),
+      entry(now - day, "secret/data/apps/<x>", billing).replace("<x>", "\\u003cx\\u003e"),
+      entry(now - day, "secret/metadata/apps/<x>", web).replace(/","/g, '", "').replace(/":"/g, '" : "'),
+      entry(now - day, "secret/data/apps/é", web),
+      entry(now - day, "secret/data/apps/b", web).replace('"path":', '"path"\u00a0:'),
+      `   ${entry(now - day, "secret/data/apps/c", billing)}`,
+      "not json", "", "   ", "\u00a0", '{"time":"yesterday","type":"request"}', '{"time":"2026-11-25T00:00:00Z","type":"response"', '{"time":"2026-11-25T00:00:00Z","type":"request","request":{"path":"secret/data/apps/a',
+      entry(now - day, "secret/data/apps/b", web).slice(0, -40),
+    ];
+    for (const namespace of [undefined, "team-b"]) {
+      const byText = new CutoverAnalyzer(opts({ paths: odd, namespace }));
+      for (const l of lines) byText.line(l);
+      // Every line inside one buffer, with other bytes around it, as the file reader hands them out.
+      const byBytes = new CutoverAnalyzer(opts({ paths: odd, namespace }));
+      const buf = Buffer.from(`x\n${lines.join("\n")}\ny`, "utf8");
+      let at = 2;
+      for (const l of lines) {
+        const end = at + Buffer.byteLength(l, "utf8");
+        byBytes.lineBytes(buf, at, end);
+        at = end + 1;
+      }
+      assert.deepEqual(byBytes.result(), byText.result());
+      assert.equal(byText.result().malformedLines, 4, "not json, a time that is none, the no-break space, the cut line");
+    }
+  });
+
   it("parses durations", () => {
     assert.equal(parseWindow("7d"), 7 * day);
     assert.equal(parseWindow("1d12h"), 36 * hour);
@@ -170,6 +208,32 @@ describe("cutover readiness: reading audit log files", () => {
     assert.equal(r.entries, oldest.length + middle.length + newest.length);
     assert.equal(r.malformedLines, 0);
     assert.deepEqual(r.paths.map((p) => [p.sourcePath, p.consumers.map((c) => c.roleName).join()]), [["secret/apps/a", "web"], ["secret/apps/b", "billing"], ["secret/apps/c", ""]]);
+  });
+
+  it("makes a string only of the lines that may match: lines across read chunks, a line longer than the read buffer, gzip alike", async () => {
+    const now = T0 + 10 * day;
+    // 64 KB reads: the 200 KB request line (a big HMAC'd data field) spans several of them.
+    const big = entry(now - day, "secret/data/apps/b", web).replace(`"data":{"value":"${H("data")}"}`, `"data":{"value":"${"h".repeat(200_000)}"}`);
+    const lines = [...heartbeat(T0, now, 10 * 60_000), entry(now - 2 * day, "secret/data/apps/a", billing), big, entry(now - hour, "secret/data/apps/a", billing, { type: "response" })].sort();
+    class Counting extends CutoverAnalyzer {
+      texts = 0;
+      override line(raw: string): void {
+        this.texts++;
+        super.line(raw);
+      }
+    }
+    for (const name of ["audit.log", "audit.log.gz"]) {
+      const f = path.join(dir, name);
+      const text = `${lines.join("\n")}\n`;
+      fs.writeFileSync(f, name.endsWith(".gz") ? gzipSync(text) : text);
+      const a = new Counting(opts());
+      await readAuditLogs([f], a);
+      const r = a.result();
+      assert.equal(r.entries, lines.length);
+      assert.equal(r.malformedLines, 0);
+      assert.deepEqual(r.paths.map((p) => p.consumers.map((c) => c.roleName).join()), ["billing", "web", ""]);
+      assert.equal(a.texts, 2, `${name}: only the two reads of migrated paths are decoded (${lines.length} lines)`);
+    }
   });
 
   it("reads a JSON-lines capture of a syslog/socket device given as a file, and names a missing file", async () => {
