@@ -6,8 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { CutoverAnalyzer, cutoverMarkdown, decideRetirement, parseAuditLine, parseWindow, type CutoverOptions, type MigratedPath } from "../../../src/engine";
+import { CutoverAnalyzer, cutoverJson, cutoverMarkdown, decideRetirement, parseAuditLine, parseWindow, type CutoverOptions, type MigratedPath } from "../../../src/engine";
 import { readAuditLogs } from "../../../src/migration/cutover/auditLog";
+import { recordRetirement } from "../../../src/migration/cutover/readinessRun";
 
 const H = (s: string): string => `hmac-sha256:${Buffer.from(s).toString("hex").padEnd(64, "0").slice(0, 64)}`;
 const T0 = Date.parse("2026-11-20T00:00:00Z");
@@ -183,6 +184,38 @@ describe("cutover readiness: audit log analysis", () => {
     const md = cutoverMarkdown("stack/m", r, decideRetirement(r, paths, { enabled: true, permanent: false }), new Date(now).toISOString());
     assert.ok(!md.includes(H("data")) && !JSON.stringify(r).includes(H("data")) && !JSON.stringify(r).includes(H("tok")));
     assert.match(md, /\| secret\/apps\/a \| no \| approle \| ent-billing \| default, billing \| billing \| 10\.0\.0\.5 \|/);
+  });
+
+  it("the report files name each path held back with its consumers, and, once the retirement ran, what it retired", () => {
+    const now = T0 + 10 * day;
+    const r = analyze([...heartbeat(T0, now), entry(now - day, "secret/data/apps/a", billing), entry(now - 2 * day, "secret/data/apps/b", web)]);
+    const d = decideRetirement(r, paths, { enabled: true, permanent: false });
+    const at = new Date(now).toISOString();
+    const json = JSON.parse(cutoverJson("stack/m", r, d, at)) as { retirement: { sourcePath: string; action: string; consumers?: { roleName?: string; entityId?: string }[] }[] };
+    assert.deepEqual(json.retirement.map((x) => [x.sourcePath, x.action, x.consumers?.map((c) => `${c.roleName} ${c.entityId}`)]), [["secret/apps/a", "hold", ["billing ent-billing"]], ["secret/apps/b", "hold", ["web ent-web"]], ["secret/apps/c", "retire", undefined]]);
+    const md = cutoverMarkdown("stack/m", r, d, at);
+    assert.match(md, /\| secret\/apps\/a \| hold \| read within the quiet window [^|]+ \| billing \[entity ent-bill\] \|/);
+    assert.match(md, /\| secret\/apps\/c \| retire \| no read since [^|]+ \| +\|$/m);
+    // The retirement run adds its results; a second run replaces them, never appends twice.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retired-"));
+    try {
+      const base = path.join(dir, "m.cutover");
+      fs.writeFileSync(`${base}.json`, cutoverJson("stack/m", r, d, at));
+      fs.writeFileSync(`${base}.md`, md);
+      recordRetirement(base, [{ sourcePath: "secret/apps/c", destinationName: "apps/c", result: "held: copy not verified" }], "2026-11-30T00:00:00.000Z");
+      recordRetirement(base, [{ sourcePath: "secret/apps/c", destinationName: "apps/c", result: "retired" }], "2026-11-30T01:00:00.000Z");
+      const after = JSON.parse(fs.readFileSync(`${base}.json`, "utf8")) as { retired: unknown; retirement: unknown[]; paths: unknown[] };
+      assert.deepEqual(after.retired, { at: "2026-11-30T01:00:00.000Z", paths: [{ sourcePath: "secret/apps/c", destinationName: "apps/c", result: "retired" }] });
+      assert.equal(after.retirement.length, 3);
+      const md2 = fs.readFileSync(`${base}.md`, "utf8");
+      assert.ok(md2.startsWith(md.trimEnd()), "the readiness part is kept");
+      assert.equal(md2.split("## Retired by the run").length, 2);
+      assert.match(md2, /## Retired by the run \(2026-11-30T01:00:00\.000Z\)\n\n\| source path \| copy \| result \|\n\|---\|---\|---\|\n\| secret\/apps\/c \| apps\/c \| retired \|\n$/);
+      recordRetirement(path.join(dir, "none"), [], at);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ["m.cutover.json", "m.cutover.md"], "no report asked for: none written");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
