@@ -55,7 +55,9 @@ async function eachLine(file: string, onLine: (buf: Buffer, start: number, end: 
       }
       last();
     } finally {
+      // Both: a stop after the first lines (ordering by time) must not leave the file open.
       input.destroy();
+      raw.destroy();
     }
     return;
   }
