@@ -156,6 +156,8 @@ export async function infisicalCase(c: CaseContext, n: number): Promise<Target[]
     c.results.infisicalRateFraction = requests / (r.durationMs / 1000) / allowedPerS;
     c.results.infisical429Fraction = inf.throttled() / Math.max(1, requests);
     c.results.infisicalFailed = r.counts.failed;
+    const byRoute = Object.entries(inf.counters()).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / Math.max(1, n)).toFixed(2)}`).join(", ");
+    c.row(`Infisical requests a secret, by route: ${byRoute}`);
     c.row(`Infisical Pro ×10 (3,000 secrets requests/min): ${r.counts.created} created, ${r.counts.failed} failed`, r.durationMs / 1000, `${(c.results.infisicalRateFraction * 100).toFixed(0)}% of the allowed request rate (${requests} secrets requests, ${(requests / Math.max(1, n)).toFixed(1)} a secret; ${all} requests in all), ${inf.throttled()} × 429, ${inf.writes()} keys written`);
     inf.resetCounters();
     await t.up();
