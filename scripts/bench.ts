@@ -6,6 +6,9 @@
 //   --parallel N   requests in flight (default 32)
 //   --audit-mb N   size of the generated audit log read by the cutover case (default 1024; 0 skips it)
 //   --only audit   runs the audit-log case alone (no servers, no engine)
+//   --scaivault N  secrets of the ScaiVault limited case (default 2000; 0 skips it); --only scaivault runs it alone;
+//                  --scaivault-budget S: its resumed runs' maxDuration (default 30: the first run stops about half-way)
+//   --infisical N  secrets of the Infisical limited case (default 10000; 0 skips it); --only infisical runs it alone
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as fs from "node:fs";
@@ -18,6 +21,7 @@ import { VaultPolicy } from "../src/resources/VaultPolicy";
 import { startKeyVaultDouble, type KeyVaultDouble } from "../test/doubles/keyvault";
 import { startOpenBaoDev } from "../test/support/openbao";
 import { testStack } from "../test/support/pulumi";
+import { infisicalCase, scaiVaultCase, type CaseContext } from "./lib/benchDestinations";
 import { repoRoot } from "./lib/engine";
 
 const arg = (name: string, def: number): number => {
@@ -29,6 +33,9 @@ const SMALL = arg("small", 1_000);
 const LIMITED = arg("limited", 2_000);
 const P = arg("parallel", 32);
 const AUDIT_MB = arg("audit-mb", 1024);
+const SCAIVAULT_N = arg("scaivault", 2_000);
+const SCAIVAULT_BUDGET_S = arg("scaivault-budget", 30);
+const INFISICAL_N = arg("infisical", 10_000);
 const ONLY = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
 const KEY = "bench-fingerprint-key-0123456789";
 
@@ -142,17 +149,28 @@ async function main(): Promise<void> {
     return report("results-audit.json", rows, results, await auditCase(AUDIT_MB, row, results));
   }
   const bao = await startOpenBaoDev();
+  const v = VaultClient.connect({ address: bao.address, auth: { method: "token", token: bao.rootToken } }, { connections: 64 });
+  const results: Record<string, number> = {};
+  const seed = async (prefix: string, n: number): Promise<number> =>
+    (await timed(() => pool(n, 64, (i) => v.write(`secret/data/${prefix}/team-${i % 50}/svc-${i}`, { data: { username: `u${i}`, password: `p-${i}-${"x".repeat(24)}` } }, { idempotent: true }).then(() => undefined))))[1];
+  const ctx: CaseContext = { bao, seed: (prefix, n) => seed(prefix.replace(/\/$/, ""), n), row, results, fingerprintKey: KEY, parallel: P };
+  if (ONLY === "scaivault" || ONLY === "infisical") {
+    try {
+      const targets = ONLY === "scaivault" ? await scaiVaultCase(ctx, SCAIVAULT_N, SCAIVAULT_BUDGET_S) : await infisicalCase(ctx, INFISICAL_N);
+      return report(`results-${ONLY}.json`, rows, results, targets);
+    } finally {
+      await v.close();
+      await bao.stop();
+    }
+  }
+  const destinationTargets: [string, boolean, string][] = [];
   const doubles: KeyVaultDouble[] = [];
   const double = async (limits?: { writeLimit: number; otherLimit: number; windowMs: number }): Promise<KeyVaultDouble> => {
     const d = await startKeyVaultDouble({ throttling: limits ?? false, deleteDelayMs: 200, recoverDelayMs: 200 });
     doubles.push(d);
     return d;
   };
-  const v = VaultClient.connect({ address: bao.address, auth: { method: "token", token: bao.rootToken } }, { connections: 64 });
-  const results: Record<string, number> = {};
   try {
-    const seed = async (prefix: string, n: number): Promise<number> =>
-      (await timed(() => pool(n, 64, (i) => v.write(`secret/data/${prefix}/team-${i % 50}/svc-${i}`, { data: { username: `u${i}`, password: `p-${i}-${"x".repeat(24)}` } }, { idempotent: true }).then(() => undefined))))[1];
     row(`seed ${N} + ${SMALL} two-key KV v2 secrets`, (await seed("bench", N)) + (await seed("small", SMALL)) + (await seed("limited", LIMITED)));
 
     // What any plan must read: the bare metadata listing of the source.
@@ -325,6 +343,8 @@ async function main(): Promise<void> {
     } finally {
       await bao2.stop();
     }
+    if (SCAIVAULT_N > 0) destinationTargets.push(...(await scaiVaultCase(ctx, SCAIVAULT_N, SCAIVAULT_BUDGET_S)));
+    if (INFISICAL_N > 0) destinationTargets.push(...(await infisicalCase(ctx, INFISICAL_N)));
   } finally {
     await v.close();
     for (const d of doubles) await d.stop();
@@ -350,6 +370,7 @@ async function main(): Promise<void> {
     [`RSS at ${N} ≤ 1.5 × RSS at ${SMALL}`, results.rssLargeMb <= 1.5 * results.rssSmallMb, ratio(results.rssLargeMb / results.rssSmallMb)],
     [`Vault → OpenBao: RSS at ${N} ≤ 1.5 × RSS at ${SMALL}`, results.vaultRssLargeMb <= 1.5 * results.vaultRssSmallMb, ratio(results.vaultRssLargeMb / results.vaultRssSmallMb)],
   ];
+  targets.push(...destinationTargets);
   if (AUDIT_MB > 0) targets.push(...(await auditCase(AUDIT_MB, row, results)));
   report("results.json", rows, results, targets);
 }

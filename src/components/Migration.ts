@@ -211,6 +211,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       retire,
       held: planned.apply((p) => p.cutover?.held ?? {}),
       planId: retire.apply((r) => (Object.keys(r).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "")),
+      ...(i.cutover.reportPath ? { reportPath: i.cutover.reportPath } : {}),
     },
     { parent, dependsOn: [run] },
   );

@@ -4,6 +4,7 @@ import { ProviderByReference } from "./providerByReference";
 import type { VaultConnection } from "../clients/vault/connection";
 import type { DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { openDestination } from "../migration/destinations";
+import { recordRetirement } from "../migration/cutover/readinessRun";
 import { retireRun, retirementSummary, type RetirementSummary } from "../migration/cutover/retireRun";
 import { VaultSource } from "../migration/vaultSource";
 import { settingsMappingHash, withDefaults, type MigrationSettings } from "../migration/settings";
@@ -26,6 +27,8 @@ export interface SourceRetirementProps {
   __retire?: Record<string, string>;
   /** Unique per non-empty retirement plan. */
   planId?: string;
+  /** Base of the readiness report files this `up` wrote; the run adds what it retired to them. */
+  reportPath?: string;
   /** Output: what the last run did. */
   retired?: RetirementSummary;
 }
@@ -43,6 +46,7 @@ async function retireSources(p: SourceRetirementProps): Promise<RetirementSummar
     dest = openDestination({ spec: p.destination.spec, credentials: p.destination.credentials }, { fingerprintKey: p.fingerprintKey, settings, source });
     const outcomes = await retireRun({ retire, source, destination: dest, retireConnection: p.connections.retire, fingerprintKey: p.fingerprintKey, mappingHash: settingsMappingHash(dest.kind, settings, dest.shaping), migrationId: settings.migrationId, concurrency: settings.concurrency });
     for (const o of outcomes) console.error(`${o.result}: ${o.sourcePath}`);
+    recordRetirement(p.reportPath, outcomes, new Date().toISOString());
     const summary = retirementSummary(outcomes);
     console.error(`retired: ${summary.retired} retired, ${summary.alreadyRetired} already retired, ${summary.held} held (copy not verified)`);
     return summary;
@@ -82,6 +86,7 @@ export interface SourceRetirementArgs {
   retire: pulumi.Input<Record<string, string>>;
   held: pulumi.Input<Record<string, string>>;
   planId: pulumi.Input<string>;
+  reportPath?: pulumi.Input<string>;
 }
 
 /**
@@ -107,6 +112,7 @@ export class SourceRetirement extends pulumi.dynamic.Resource {
         fingerprintKey: pulumi.secret(args.fingerprintKey),
         ...(dry ? { retire: args.retire, held: args.held } : { retire: {}, held: {}, __retire: args.retire }),
         planId: args.planId,
+        ...(args.reportPath !== undefined ? { reportPath: args.reportPath } : {}),
         retired: undefined,
       },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["connections", "destination", "fingerprintKey"] }),

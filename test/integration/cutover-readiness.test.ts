@@ -150,7 +150,14 @@ describe("cutover readiness and source retirement (real OpenBao with a file audi
     assert.ok(report.paths.every((p) => p.ownReads > 0 && p.consumers.every((c) => c.roleName !== "migration-reader")), "the migration's reader is no consumer");
     const legacy = JSON.parse(fs.readFileSync(`${reports[2]}.cutover.json`, "utf8")) as { paths: { sourcePath: string; consumers: { roleName?: string }[] }[] };
     assert.deepEqual(legacy.paths.map((p) => [p.sourcePath, p.consumers.map((c) => c.roleName).join()]), [["kv1/legacy/l1", "web"], ["kv1/legacy/l2", ""]]);
-    assert.match(fs.readFileSync(`${reports[0]}.cutover.md`, "utf8"), /\| secret\/apps\/a \| no \| approle \| [^|]+ \| [a-z, ]+ \| billing \| 127\.0\.0\.1 \|/);
+    const md = fs.readFileSync(`${reports[0]}.cutover.md`, "utf8");
+    assert.match(md, /\| secret\/apps\/a \| no \| approle \| [^|]+ \| [a-z, ]+ \| billing \| 127\.0\.0\.1 \|/);
+    // The files also say what was held back, by whom, and (written by the retirement run after the copy) what was retired.
+    const decided = JSON.parse(fs.readFileSync(`${reports[0]}.cutover.json`, "utf8")) as { retirement: { sourcePath: string; action: string; consumers?: { roleName?: string }[] }[]; retired: { paths: { sourcePath: string; destinationName: string; result: string }[] } };
+    assert.deepEqual(decided.retirement.filter((d) => d.action === "hold").map((d) => [d.sourcePath, d.consumers?.map((c) => c.roleName).join()]), [["secret/apps/a", "billing"], ["secret/apps/b", "web"]]);
+    assert.deepEqual(decided.retired.paths, [{ sourcePath: "secret/apps/c", destinationName: "apps/c", result: "retired" }, { sourcePath: "secret/apps/d", destinationName: "apps/d", result: "retired" }]);
+    assert.match(md, /\| secret\/apps\/a \| hold \| [^|]+ \| billing \[entity [0-9a-f]{8}\] \|/);
+    assert.match(md, /## Retired by the run \(\S+\)\n\n\| source path \| copy \| result \|\n\|---\|---\|---\|\n\| secret\/apps\/c \| apps\/c \| retired \|\n\| secret\/apps\/d \| apps\/d \| retired \|\n$/);
   });
 
   it("a second up retires nothing more and changes nothing", async () => {

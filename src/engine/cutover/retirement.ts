@@ -78,9 +78,33 @@ export function cutoverSummary(r: CutoverReadiness, decisions: readonly RetireDe
   };
 }
 
-/** The JSON report. */
+/** The JSON report: each decision, a path held back with the consumers that hold it. */
 export function cutoverJson(migrationId: string, r: CutoverReadiness, decisions: readonly RetireDecision[], generatedAt: string): string {
-  return `${JSON.stringify({ migrationId, generatedAt, summary: cutoverSummary(r, decisions), ...r, retirement: decisions.map(({ consumers: _c, ...d }) => d) }, null, 2)}\n`;
+  return `${JSON.stringify({ migrationId, generatedAt, summary: cutoverSummary(r, decisions), ...r, retirement: decisions.map(({ consumers, ...d }) => (d.action === "hold" ? { ...d, consumers } : d)) }, null, 2)}\n`;
+}
+
+/** What the retirement run did to one path (after the copy, re-verified). */
+export interface RetiredPath {
+  readonly sourcePath: string;
+  readonly destinationName: string;
+  readonly result: string;
+}
+
+const RETIRED_HEADING = "## Retired by the run";
+
+/**
+ * The readiness report files after the retirement ran: the JSON gains `retired` (when, and each
+ * path's result), the Markdown a section; a previous section of either is replaced.
+ */
+export function withRetiredJson(json: string, retired: readonly RetiredPath[], at: string): string {
+  return `${JSON.stringify({ ...(JSON.parse(json) as Record<string, unknown>), retired: { at, paths: retired } }, null, 2)}\n`;
+}
+
+export function withRetiredMarkdown(md: string, retired: readonly RetiredPath[], at: string): string {
+  const i = md.indexOf(`\n${RETIRED_HEADING}`);
+  const head = (i >= 0 ? md.slice(0, i) : md).replace(/\n+$/, "");
+  const rows = retired.map((x) => `| ${cell(x.sourcePath)} | ${cell(x.destinationName)} | ${cell(x.result)} |`);
+  return `${[head, "", `${RETIRED_HEADING} (${at})`, "", ...(rows.length ? ["| source path | copy | result |", "|---|---|---|", ...rows] : ["Nothing to retire."])].join("\n")}\n`;
 }
 
 const cell = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
@@ -110,8 +134,8 @@ export function cutoverMarkdown(migrationId: string, r: CutoverReadiness, decisi
     }
   }
   if (decisions.length) {
-    out.push("", "## Retirement", "", "| source path | action | reason |", "|---|---|---|");
-    for (const d of decisions) out.push(`| ${cell(d.sourcePath)} | ${d.action} | ${cell(d.reason)} |`);
+    out.push("", "## Retirement", "", "| source path | action | reason | held by |", "|---|---|---|---|");
+    for (const d of decisions) out.push(`| ${cell(d.sourcePath)} | ${d.action} | ${cell(d.reason)} | ${cell(d.consumers.filter((k) => Date.parse(k.lastRead) >= Date.parse(c.windowStart)).map(shortConsumer).join(", "))} |`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -1,6 +1,6 @@
 // Cutover readiness of one planned migration: the audit logs read against the paths the plan
 // copies or finds in sync, the migration's own reader left out, and what may be retired.
-import { CutoverAnalyzer, cutoverJson, cutoverMarkdown, cutoverSummary, decideRetirement, encodePlanKey, type CutoverReadiness, type CutoverSummary, type MigratedPath, type Plan, type ReaderMatch, type RetireDecision } from "../../engine";
+import { CutoverAnalyzer, cutoverJson, cutoverMarkdown, withRetiredJson, withRetiredMarkdown, type RetiredPath, cutoverSummary, decideRetirement, encodePlanKey, type CutoverReadiness, type CutoverSummary, type MigratedPath, type Plan, type ReaderMatch, type RetireDecision } from "../../engine";
 import type { TokenIdentity } from "../../clients/vault/tokenIdentity";
 import { readAuditLogs } from "./auditLog";
 import type { CutoverSettings } from "./settings";
@@ -60,4 +60,19 @@ export function writeCutoverFiles(base: string | undefined, migrationId: string,
   fs.mkdirSync(p.dirname(p.resolve(base)), { recursive: true });
   fs.writeFileSync(`${base}.json`, cutoverJson(migrationId, r.readiness, r.decisions, generatedAt));
   fs.writeFileSync(`${base}.md`, cutoverMarkdown(migrationId, r.readiness, r.decisions, generatedAt));
+}
+
+/**
+ * Adds what the retirement run did to the readiness files the same `up` wrote (`<base>.json`,
+ * `<base>.md`): the retirement runs in the provider, after the copy, once the files exist. A
+ * missing file is left missing (no report was asked for, or it was removed).
+ */
+export function recordRetirement(base: string | undefined, retired: readonly RetiredPath[], at: string): void {
+  if (!base) return;
+  const fs = require("node:fs") as typeof import("node:fs");
+  const update = (file: string, change: (text: string) => string): void => {
+    if (fs.existsSync(file)) fs.writeFileSync(file, change(fs.readFileSync(file, "utf8")));
+  };
+  update(`${base}.json`, (t) => withRetiredJson(t, retired, at));
+  update(`${base}.md`, (t) => withRetiredMarkdown(t, retired, at));
 }

@@ -6,8 +6,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
-import { CutoverAnalyzer, cutoverMarkdown, decideRetirement, parseAuditLine, parseWindow, type CutoverOptions, type MigratedPath } from "../../../src/engine";
+import { CutoverAnalyzer, cutoverJson, cutoverMarkdown, decideRetirement, parseAuditLine, parseWindow, type CutoverOptions, type MigratedPath } from "../../../src/engine";
 import { readAuditLogs } from "../../../src/migration/cutover/auditLog";
+import { recordRetirement } from "../../../src/migration/cutover/readinessRun";
 
 const H = (s: string): string => `hmac-sha256:${Buffer.from(s).toString("hex").padEnd(64, "0").slice(0, 64)}`;
 const T0 = Date.parse("2026-11-20T00:00:00Z");
@@ -131,6 +132,44 @@ describe("cutover readiness: audit log analysis", () => {
     assert.deepEqual(r.paths[0].consumers.map((c) => c.roleName).sort(), ["billing", "web"]);
   });
 
+  it("lineBytes decides every line as line() does: common, escaped, spaced, non-ASCII, blank and malformed lines", () => {
+    const now = T0 + 10 * day;
+    const odd: MigratedPath[] = [...paths, { sourcePath: "secret/apps/<x>", mount: "secret", kvVersion: 2 }, { sourcePath: "secret/apps/é", mount: "secret", kvVersion: 2 }, { sourcePath: "legacy/infra/ldap", mount: "legacy", kvVersion: 1 }];
+    const lines = [
+      ...heartbeat(T0, now, 6 * hour),
+      entry(now - 2 * day, "secret/data/apps/a", billing),
+      entry(now - day, "/secret/metadata/apps/b", web),
+      entry(now - day, "secret/data/apps/a", billing, { type: "response" }),
+      entry(now - day, "secret/data/apps/c", web, { type: "requests" }),
+      entry(now - day, "secret/data/apps/a", web, { operation: "update" }),
+      entry(now - day, "secret/data/apps/cc", billing),
+      entry(now - day, "legacy/infra/ldap", web, { ns: "team-b/" }),
+      entry(now - day, "legacy/infra/ldap", billing),
+      entry(now - day, "secret/data/apps/<x>", billing).replace("<x>", "\\u003cx\\u003e"),
+      entry(now - day, "secret/metadata/apps/<x>", web).replace(/","/g, '", "').replace(/":"/g, '" : "'),
+      entry(now - day, "secret/data/apps/é", web),
+      entry(now - day, "secret/data/apps/b", web).replace('"path":', '"path"\u00a0:'),
+      `   ${entry(now - day, "secret/data/apps/c", billing)}`,
+      "not json", "", "   ", "\u00a0", '{"time":"yesterday","type":"request"}', '{"time":"2026-11-25T00:00:00Z","type":"response"', '{"time":"2026-11-25T00:00:00Z","type":"request","request":{"path":"secret/data/apps/a',
+      entry(now - day, "secret/data/apps/b", web).slice(0, -40),
+    ];
+    for (const namespace of [undefined, "team-b"]) {
+      const byText = new CutoverAnalyzer(opts({ paths: odd, namespace }));
+      for (const l of lines) byText.line(l);
+      // Every line inside one buffer, with other bytes around it, as the file reader hands them out.
+      const byBytes = new CutoverAnalyzer(opts({ paths: odd, namespace }));
+      const buf = Buffer.from(`x\n${lines.join("\n")}\ny`, "utf8");
+      let at = 2;
+      for (const l of lines) {
+        const end = at + Buffer.byteLength(l, "utf8");
+        byBytes.lineBytes(buf, at, end);
+        at = end + 1;
+      }
+      assert.deepEqual(byBytes.result(), byText.result());
+      assert.equal(byText.result().malformedLines, 4, "not json, a time that is none, the no-break space, the cut line");
+    }
+  });
+
   it("parses durations", () => {
     assert.equal(parseWindow("7d"), 7 * day);
     assert.equal(parseWindow("1d12h"), 36 * hour);
@@ -145,6 +184,38 @@ describe("cutover readiness: audit log analysis", () => {
     const md = cutoverMarkdown("stack/m", r, decideRetirement(r, paths, { enabled: true, permanent: false }), new Date(now).toISOString());
     assert.ok(!md.includes(H("data")) && !JSON.stringify(r).includes(H("data")) && !JSON.stringify(r).includes(H("tok")));
     assert.match(md, /\| secret\/apps\/a \| no \| approle \| ent-billing \| default, billing \| billing \| 10\.0\.0\.5 \|/);
+  });
+
+  it("the report files name each path held back with its consumers, and, once the retirement ran, what it retired", () => {
+    const now = T0 + 10 * day;
+    const r = analyze([...heartbeat(T0, now), entry(now - day, "secret/data/apps/a", billing), entry(now - 2 * day, "secret/data/apps/b", web)]);
+    const d = decideRetirement(r, paths, { enabled: true, permanent: false });
+    const at = new Date(now).toISOString();
+    const json = JSON.parse(cutoverJson("stack/m", r, d, at)) as { retirement: { sourcePath: string; action: string; consumers?: { roleName?: string; entityId?: string }[] }[] };
+    assert.deepEqual(json.retirement.map((x) => [x.sourcePath, x.action, x.consumers?.map((c) => `${c.roleName} ${c.entityId}`)]), [["secret/apps/a", "hold", ["billing ent-billing"]], ["secret/apps/b", "hold", ["web ent-web"]], ["secret/apps/c", "retire", undefined]]);
+    const md = cutoverMarkdown("stack/m", r, d, at);
+    assert.match(md, /\| secret\/apps\/a \| hold \| read within the quiet window [^|]+ \| billing \[entity ent-bill\] \|/);
+    assert.match(md, /\| secret\/apps\/c \| retire \| no read since [^|]+ \| +\|$/m);
+    // The retirement run adds its results; a second run replaces them, never appends twice.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "retired-"));
+    try {
+      const base = path.join(dir, "m.cutover");
+      fs.writeFileSync(`${base}.json`, cutoverJson("stack/m", r, d, at));
+      fs.writeFileSync(`${base}.md`, md);
+      recordRetirement(base, [{ sourcePath: "secret/apps/c", destinationName: "apps/c", result: "held: copy not verified" }], "2026-11-30T00:00:00.000Z");
+      recordRetirement(base, [{ sourcePath: "secret/apps/c", destinationName: "apps/c", result: "retired" }], "2026-11-30T01:00:00.000Z");
+      const after = JSON.parse(fs.readFileSync(`${base}.json`, "utf8")) as { retired: unknown; retirement: unknown[]; paths: unknown[] };
+      assert.deepEqual(after.retired, { at: "2026-11-30T01:00:00.000Z", paths: [{ sourcePath: "secret/apps/c", destinationName: "apps/c", result: "retired" }] });
+      assert.equal(after.retirement.length, 3);
+      const md2 = fs.readFileSync(`${base}.md`, "utf8");
+      assert.ok(md2.startsWith(md.trimEnd()), "the readiness part is kept");
+      assert.equal(md2.split("## Retired by the run").length, 2);
+      assert.match(md2, /## Retired by the run \(2026-11-30T01:00:00\.000Z\)\n\n\| source path \| copy \| result \|\n\|---\|---\|---\|\n\| secret\/apps\/c \| apps\/c \| retired \|\n$/);
+      recordRetirement(path.join(dir, "none"), [], at);
+      assert.deepEqual(fs.readdirSync(dir).sort(), ["m.cutover.json", "m.cutover.md"], "no report asked for: none written");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -170,6 +241,32 @@ describe("cutover readiness: reading audit log files", () => {
     assert.equal(r.entries, oldest.length + middle.length + newest.length);
     assert.equal(r.malformedLines, 0);
     assert.deepEqual(r.paths.map((p) => [p.sourcePath, p.consumers.map((c) => c.roleName).join()]), [["secret/apps/a", "web"], ["secret/apps/b", "billing"], ["secret/apps/c", ""]]);
+  });
+
+  it("makes a string only of the lines that may match: lines across read chunks, a line longer than the read buffer, gzip alike", async () => {
+    const now = T0 + 10 * day;
+    // 64 KB reads: the 200 KB request line (a big HMAC'd data field) spans several of them.
+    const big = entry(now - day, "secret/data/apps/b", web).replace(`"data":{"value":"${H("data")}"}`, `"data":{"value":"${"h".repeat(200_000)}"}`);
+    const lines = [...heartbeat(T0, now, 10 * 60_000), entry(now - 2 * day, "secret/data/apps/a", billing), big, entry(now - hour, "secret/data/apps/a", billing, { type: "response" })].sort();
+    class Counting extends CutoverAnalyzer {
+      texts = 0;
+      override line(raw: string): void {
+        this.texts++;
+        super.line(raw);
+      }
+    }
+    for (const name of ["audit.log", "audit.log.gz"]) {
+      const f = path.join(dir, name);
+      const text = `${lines.join("\n")}\n`;
+      fs.writeFileSync(f, name.endsWith(".gz") ? gzipSync(text) : text);
+      const a = new Counting(opts());
+      await readAuditLogs([f], a);
+      const r = a.result();
+      assert.equal(r.entries, lines.length);
+      assert.equal(r.malformedLines, 0);
+      assert.deepEqual(r.paths.map((p) => p.consumers.map((c) => c.roleName).join()), ["billing", "web", ""]);
+      assert.equal(a.texts, 2, `${name}: only the two reads of migrated paths are decoded (${lines.length} lines)`);
+    }
   });
 
   it("reads a JSON-lines capture of a syslog/socket device given as a file, and names a missing file", async () => {
