@@ -53,6 +53,7 @@ const adminConnection = settings.vault && settings.auth ? pulumi.secret<VaultCon
 let readerConnection: pulumi.Output<VaultConnectionArgs> | undefined;
 let readerCredentials: pulumi.Output<Record<string, string>> | undefined;
 let retireConnection: pulumi.Output<VaultConnectionArgs> | undefined;
+let readerComponent: MigrationReader | undefined;
 // A migration that retires its sources needs the reader's separate retire identity (policy + AppRole).
 const retires = Array.isArray(migrationsConfig) && migrationsConfig.some((m: unknown) => (m as { cutover?: { retireSource?: unknown } } | null)?.cutover?.retireSource === true);
 
@@ -75,6 +76,7 @@ if (settings.reader && adminConnection && settings.vault) {
     adopt: r.adopt,
     retire: retires,
   });
+  readerComponent = reader;
   readerConnection = reader.readerConnection;
   readerCredentials = pulumi.secret(pulumi.all([reader.roleId, reader.secretId]).apply(([role_id, secret_id]): Record<string, string> => ({ role_id, secret_id })));
   retireConnection = reader.retireConnection;
@@ -138,6 +140,8 @@ if (scaiVault) {
   Object.assign(outputs, Object.keys(secretOutputs).length ? { scaivaultSecrets: secretOutputs } : {}, Object.keys(backendOutputs).length ? { scaivaultFederationBackends: backendOutputs } : {});
 }
 
+// By name, for what waits on a migration (infisicalSync.after).
+const migrationsByName = new Map<string, Migration>();
 const migrations = fromConfig(() => readMigrations(migrationsConfig, process.env, (key) => config.get(key)));
 if (migrations.length) {
   // The copy reads with the least-privilege reader when the stack has one.
@@ -171,6 +175,7 @@ if (migrations.length) {
       // Writes wait for what the destination needs from the stack (a vault's role assignment).
       dependsOn.length ? { dependsOn } : undefined,
     );
+    migrationsByName.set(m.name, migration);
     summaries[m.name] = migration.summary;
     pending[m.name] = migration.pending.apply((p) => Object.keys(p).length);
     if (migration.cutover) cutovers[m.name] = migration.cutover;
@@ -184,6 +189,10 @@ const infisicalSync = fromConfig(() => readInfisicalSync(config.getObject<unknow
 if (infisicalSync) {
   const s = infisicalSync;
   if (!settings.vault || !adminConnection) throw new pulumi.RunError("[vault-migration:infisicalSync] needs the stack's Vault: set [vault-migration:vault] or VAULT_ADDR and VAULT_TOKEN");
+  const unknown = s.after.filter((n) => !migrationsByName.has(n));
+  if (unknown.length) throw new pulumi.RunError(`[vault-migration:infisicalSync.after] names no migration of this stack: ${unknown.join(", ")}`);
+  // A sync of a folder a migration writes runs once that migration has written (its first sync sees the keys).
+  const after = s.after.map((n) => migrationsByName.get(n) as Migration);
   const infisical = pulumi.secret({ siteUrl: s.siteUrl, auth: s.auth });
   const creds: { roleId?: pulumi.Input<string>; secretId?: pulumi.Input<string>; accessToken?: pulumi.Input<string> } = {};
   if (s.connection.method === "app-role") {
@@ -191,6 +200,8 @@ if (infisicalSync) {
       connection: adminConnection,
       targets: s.syncs.map((x) => ({ mount: x.mount, path: x.path, kvVersion: s.writer.kvVersion })),
       manageAuthMount: s.writer.manageAuthMount,
+      // The reader manages the `approle` mount the writer's role lives in: a fresh stack makes it first.
+      ...(readerComponent && !s.writer.manageAuthMount ? { authMountFrom: readerComponent } : {}),
       rotationTrigger: s.writer.rotationTrigger,
     });
     Object.assign(creds, { roleId: writer.roleId, secretId: writer.secretId });
@@ -199,7 +210,7 @@ if (infisicalSync) {
   const conn = new InfisicalVaultConnection(s.connection.name, { infisical, projectId: s.projectId, ...s.connection, instanceUrl: s.connection.instanceUrl ?? settings.vault.address, namespace: s.connection.namespace ?? settings.vault.namespace, ...creds });
   const statuses: Record<string, pulumi.Output<unknown>> = {};
   for (const x of s.syncs) {
-    const sync = new InfisicalVaultSync(x.name, { infisical, projectId: s.projectId, connectionId: conn.connectionId, ...x });
+    const sync = new InfisicalVaultSync(x.name, { infisical, projectId: s.projectId, connectionId: conn.connectionId, ...x }, after.length ? { dependsOn: after } : undefined);
     statuses[x.name] = pulumi.all([sync.syncStatus, sync.lastSyncMessage, sync.lastSyncedAt]).apply(([status, message, at]) => ({ status, message, at }));
   }
   Object.assign(outputs, { infisicalConnectionId: conn.connectionId, infisicalSyncs: statuses });

@@ -4,11 +4,13 @@
 // language host, then `pulumi refresh` to show there is no drift, prints the outputs with the
 // secret masked, and stops the servers. The destinations that cannot run here (Key Vault,
 // ScaiVault, Infisical) are the project's test doubles, each persisted under .demo/ on a fixed port
-// with fixed credentials, so the second run meets what the first one wrote.
+// with fixed credentials, so the second run meets what the first one wrote (Infisical's Vault
+// connection and sync included).
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { InfisicalClient } from "../src/clients/infisical";
 import { ScaiVaultClient } from "../src/clients/scaivault";
 import { startInfisicalDouble, type InfisicalDouble } from "../test/doubles/infisical";
 import { startKeyVaultDouble, type KeyVaultDouble } from "../test/doubles/keyvault";
@@ -85,14 +87,24 @@ async function startLocalScaiVault(): Promise<{ double: ScaiVaultDouble; token: 
   return { double, token };
 }
 
-/** The local Infisical (a contract double), kept in .demo/infisical; the same machine identity every run. */
-async function startLocalInfisical(): Promise<{ double: InfisicalDouble; clientId: string; clientSecret: string }> {
-  const double = await startInfisicalDouble({ port: demoPort("infisical"), persistDir: path.join(demoDir, "infisical") });
+/**
+ * The local Infisical (a contract double), kept in .demo/infisical; the same machine identity every
+ * run. It allows internal IPs (Infisical's ALLOW_INTERNAL_IP_CONNECTIONS=true): its sync reaches the
+ * demo's OpenBao on 127.0.0.1. The project `secret` (the mount mapping's slug for the mount secret) is made here, as a user makes one in
+ * Infisical before configuring a sync in it (the migration finds it by its slug); its id is the sync's.
+ */
+async function startLocalInfisical(): Promise<{ double: InfisicalDouble; clientId: string; clientSecret: string; projectId: string }> {
+  const double = await startInfisicalDouble({ port: demoPort("infisical"), persistDir: path.join(demoDir, "infisical"), allowInternalIpConnections: true });
   const identity = double.createIdentity({
     clientId: demoSecretFile("infisical-client-id", () => `demo-${randomBytes(8).toString("hex")}`),
     clientSecret: demoSecretFile("infisical-client-secret", () => `inf-cs-${randomBytes(24).toString("hex")}`),
   });
-  return { double, ...identity };
+  const client = new InfisicalClient({ siteUrl: double.siteUrl, auth: { method: "universal-auth", ...identity } });
+  try {
+    return { double, ...identity, projectId: (await client.ensureProject("secret", "secret")).id };
+  } finally {
+    await client.close();
+  }
 }
 
 /** Seed 001 step 4's check: a read through the proxy-mode backend returns what OpenBao holds (compared here, never printed). */
@@ -110,11 +122,20 @@ async function proxyRead(bao: OpenBaoServer, url: string, token: string): Promis
 }
 
 /**
- * The Infisical leg's summary lines, one per part of the leg (the migration's result today; a sync
- * back into OpenBao adds its line here). Names and counts only, never a value.
+ * The Infisical leg's summary lines: the migration's result, and each sync back into OpenBao with
+ * its status and the keys at its destination as OpenBao holds them. Names and counts only, never a value.
  */
-function infisicalSummary(inf: InfisicalDouble): string[] {
-  return [`Infisical: ${infisicalContents(inf)}`];
+async function infisicalSummary(inf: InfisicalDouble, bao: OpenBaoServer): Promise<string[]> {
+  // An auto-sync queued by the last apply's writes ends before its result is read.
+  await inf.vaultSyncs.idle();
+  const lines = [`Infisical: ${infisicalContents(inf)}`];
+  for (const s of inf.vaultSyncs.syncs.values()) {
+    const { mount, path: p } = s.destinationConfig;
+    const held = (await vaultRequest<{ data: { data: Record<string, unknown>; metadata: { version: number } } }>(bao, "GET", `${mount}/data/${p}`).catch(() => undefined))?.data;
+    const keys = Object.keys(held?.data ?? {}).sort();
+    lines.push(`Infisical sync ${s.name} (${s.environment}:${s.secretPath} → OpenBao ${mount}/${p}): ${s.syncStatus ?? "never run"}${s.lastSyncMessage ? ` (${s.lastSyncMessage})` : ""}; OpenBao holds ${keys.length} keys there (${keys.join(", ")})${held ? `, version ${held.metadata.version}` : ""}`);
+  }
+  return lines;
 }
 
 /** What the migrations left in the local Infisical: keys per project/environment. */
@@ -161,6 +182,7 @@ async function main(): Promise<void> {
       INFISICAL_SITE_URL: infisical.double.siteUrl,
       INFISICAL_CLIENT_ID: infisical.clientId,
       INFISICAL_CLIENT_SECRET: infisical.clientSecret,
+      INFISICAL_SYNC_PROJECT_ID: infisical.projectId,
       VAULT_MIGRATION_FINGERPRINT_KEY: demoSecretFile("fingerprint-key", () => randomBytes(32).toString("base64")),
     };
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
@@ -195,7 +217,7 @@ async function main(): Promise<void> {
     const billing = [...scaiVault.double.store.secrets.values()].filter((x) => x.path.startsWith("environments/production/billing/") && x.deletedAt === undefined);
     console.log(`  ScaiVault: ${billing.length} secrets under environments/production/billing/ (versions ${billing.map((x) => x.current).join(", ")}), credentials at system/federation/vault-approle, backend vault-demo in proxy mode`);
     console.log(`  ScaiVault proxy read: ${proxied}`);
-    for (const line of infisicalSummary(infisical.double)) console.log(`  ${line}`);
+    for (const line of await infisicalSummary(infisical.double, bao)) console.log(`  ${line}`);
     console.log(`  reports: .demo/reports/*.md`);
     console.log(`  demo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {

@@ -17,6 +17,8 @@ export interface InfisicalSyncWriterArgs {
   roleName?: string;
   /** Manage the AppRole auth mount at `approle` too. Default false (it usually exists). */
   manageAuthMount?: boolean;
+  /** What makes the `approle` mount when another part of the stack manages it (the stack's MigrationReader): the role waits for it. */
+  authMountFrom?: pulumi.Resource;
   /** Any change issues a new secret_id (the connection's credentials then update in place). */
   rotationTrigger?: pulumi.Input<string>;
   /** Seed 002's values by default: the sync logs in for every run, so short tokens suffice. */
@@ -45,7 +47,7 @@ export class InfisicalSyncWriter extends pulumi.ComponentResource {
     const role = new VaultAppRole(
       `${name}-role`,
       { connection: args.connection, mount: "approle", roleName: args.roleName ?? name, tokenPolicies: [policy.name], tokenTtl: args.tokenTtl ?? "30s", tokenMaxTtl: args.tokenMaxTtl ?? "2m" },
-      { parent: this, dependsOn: mount ? [policy, mount] : [policy] },
+      { parent: this, dependsOn: [policy, ...(mount ? [mount] : []), ...(args.authMountFrom ? [args.authMountFrom] : [])] },
     );
     const sid = new VaultAppRoleSecretId(`${name}-secret-id`, { connection: args.connection, mount: "approle", roleName: role.roleName, rotationTrigger: args.rotationTrigger, metadata: { purpose: "infisical secret sync" } }, opt);
     this.policyName = policy.name;

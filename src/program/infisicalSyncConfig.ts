@@ -7,7 +7,7 @@ import { syncTargetOverlaps } from "../resources/infisicalSyncTargets";
 import { isObject } from "./destinations/types";
 import { unknownKeys } from "./unknownKeys";
 
-export const INFISICAL_SYNC_KEYS = ["siteUrl", "auth", "projectId", "connection", "writer", "syncs"];
+export const INFISICAL_SYNC_KEYS = ["siteUrl", "auth", "projectId", "connection", "writer", "syncs", "after"];
 export const INFISICAL_SYNC_CONNECTION_KEYS = ["name", "description", "gatewayId", "instanceUrl", "namespace", "method", "allowInternalIpConnections"];
 export const INFISICAL_SYNC_WRITER_KEYS = ["name", "kvVersion", "manageAuthMount", "rotationTrigger"];
 export const INFISICAL_SYNC_ENTRY_KEYS = ["name", "description", "environment", "secretPath", "mount", "path", "initialSyncBehavior", "keySchema", "autoSync", "disableSecretDeletion", "trigger", "removeSecretsOnDelete", "waitSeconds"];
@@ -38,6 +38,8 @@ export interface InfisicalSyncSettings {
   /** With `access-token`: the Vault token Infisical uses (secret config `infisicalSyncVaultToken`). */
   vaultToken?: string;
   syncs: InfisicalSyncEntry[];
+  /** Names of the stack's migrations the syncs wait for (a sync of what a migration writes runs after it). */
+  after: string[];
 }
 
 const K = (k: string): string => `[vault-migration:infisicalSync.${k}]`;
@@ -59,8 +61,9 @@ export function readInfisicalSync(raw: unknown, env: Record<string, string | und
     if (!auth.clientSecret) problems.push(`${K("auth")} universal-auth needs the secret config infisicalClientSecret or INFISICAL_CLIENT_SECRET`);
   }
   const siteUrl = String(raw.siteUrl ?? env.INFISICAL_SITE_URL ?? "https://app.infisical.com");
-  const projectId = typeof raw.projectId === "string" ? raw.projectId : "";
-  if (!projectId) problems.push(`${K("projectId")} is required (the Infisical project's id)`);
+  const projectId = typeof raw.projectId === "string" ? raw.projectId : (env.INFISICAL_SYNC_PROJECT_ID ?? "");
+  if (!projectId) problems.push(`${K("projectId")} is required (the Infisical project's id, or INFISICAL_SYNC_PROJECT_ID)`);
+  const after = raw.after === undefined ? [] : Array.isArray(raw.after) && raw.after.every((x) => typeof x === "string" && x) ? (raw.after as string[]) : (problems.push(`${K("after")} must be a list of migration names`), []);
   const c = isObject(raw.connection) ? raw.connection : {};
   unknownKeys(c, INFISICAL_SYNC_CONNECTION_KEYS, (k) => K(`connection.${k}`), problems);
   const method = c.method ?? "app-role";
@@ -88,5 +91,5 @@ export function readInfisicalSync(raw: unknown, env: Record<string, string | und
   // Two syncs that would erase each other's keys: refused here, before any resource is registered.
   problems.push(...syncTargetOverlaps(syncs.map((s) => ({ label: s.name, mount: s.mount, path: s.path, environment: s.environment, ...(s.keySchema ? { keySchema: s.keySchema } : {}) }))));
   if (problems.length) throw new Error(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
-  return { siteUrl, auth, projectId, connection, writer, ...(vaultToken ? { vaultToken } : {}), syncs };
+  return { siteUrl, auth, projectId, connection, writer, ...(vaultToken ? { vaultToken } : {}), syncs, after };
 }

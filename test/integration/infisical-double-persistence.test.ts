@@ -1,7 +1,8 @@
 // The Infisical double with `persistDir` and a fixed `port` (what the demo keeps in
 // .demo/infisical): projects, environments, folders, secrets with their metadata and versions, and
-// the machine identities survive a restart, so the same credentials log in again; a state file of
-// another kind stops the start.
+// the machine identities survive a restart, so the same credentials log in again; so do the Vault
+// app connections and syncs (the demo's second run finds them), and a restored sync still runs
+// against a real OpenBao; a state file of another kind stops the start.
 import * as assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -10,9 +11,10 @@ import { join } from "node:path";
 import { InfisicalClient } from "../../src/clients/infisical";
 import { startInfisicalDouble } from "../doubles/infisical";
 import { STATE_FILE } from "../doubles/infisical/persist";
+import { startOpenBaoDev, vaultRequest } from "../support/openbao";
 
 describe("Infisical double: persistence across restarts", function () {
-  this.timeout(30_000);
+  this.timeout(60_000);
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "inf-persist-"));
@@ -52,6 +54,64 @@ describe("Infisical double: persistence across restarts", function () {
       await c.close();
     } finally {
       await second.stop();
+    }
+  });
+
+  it("keeps Vault app connections and syncs with their status and credentialsHash; a restored sync still writes into OpenBao", async () => {
+    const d = await mkdtemp(join(tmpdir(), "inf-persist-syncs-"));
+    const bao = await startOpenBaoDev();
+    let c: InfisicalClient | undefined;
+    try {
+      const first = await startInfisicalDouble({ persistDir: d, allowInternalIpConnections: true });
+      const creds = first.createIdentity();
+      c = new InfisicalClient({ siteUrl: first.siteUrl, auth: { method: "universal-auth", ...creds } });
+      const p = await c.ensureProject("sync-persist", "sync-persist");
+      await c.ensureEnvironment(p.id, "production", "production");
+      await c.ensureFolder(p.id, "production", "/app");
+      const scope = { projectId: p.id, environment: "production", secretPath: "/app" };
+      await c.upsertSecrets(scope, [{ secretKey: "A", secretValue: "value-a", secretMetadata: [] }]);
+      const conn = await c.createVaultConnection({ name: "bao", method: "access-token", credentials: { instanceUrl: bao.address, accessToken: bao.rootToken } });
+      const created = await c.createVaultSync({ name: "app-sync", projectId: p.id, connectionId: conn.id, environment: "production", secretPath: "/app", isAutoSyncEnabled: true, syncOptions: { initialSyncBehavior: "overwrite-destination", disableSecretDeletion: true }, destinationConfig: { mount: "secret", path: "synced/app" } });
+      const done = await c.waitForVaultSync(created.id, { timeoutMs: 30_000 });
+      assert.equal(done?.syncStatus, "succeeded", String(done?.lastSyncMessage));
+      await c.close();
+      const port = Number(new URL(first.siteUrl).port);
+      await first.stop();
+
+      const second = await startInfisicalDouble({ persistDir: d, port, allowInternalIpConnections: true });
+      try {
+        c = new InfisicalClient({ siteUrl: second.siteUrl, auth: { method: "universal-auth", ...creds } });
+        const connAgain = await c.getVaultConnection(conn.id);
+        assert.equal(connAgain?.name, "bao");
+        assert.equal(connAgain?.credentialsHash, conn.credentialsHash, "the same hash: a refresh after a restart sees no drift");
+        const syncAgain = await c.getVaultSync(created.id);
+        assert.equal(syncAgain?.syncStatus, "succeeded");
+        assert.equal(syncAgain?.lastSyncedAt, done?.lastSyncedAt);
+        assert.equal(syncAgain?.connectionId, conn.id);
+        // Auto-sync after the restart: a new key reaches OpenBao through the restored connection.
+        await c.upsertSecrets(scope, [{ secretKey: "B", secretValue: "value-b", secretMetadata: [] }]);
+        await second.vaultSyncs.idle();
+        const inBao = await vaultRequest<{ data: { data: Record<string, string> } }>(bao, "GET", "secret/data/synced/app");
+        assert.deepEqual(inBao?.data.data, { A: "value-a", B: "value-b" });
+        assert.equal((await c.getVaultSync(created.id))?.syncStatus, "succeeded");
+      } finally {
+        await c.close();
+        c = undefined;
+        await second.stop();
+      }
+      // The status of that last run is on disk too (saved when the run ended, after its request).
+      const third = await startInfisicalDouble({ persistDir: d, allowInternalIpConnections: true });
+      try {
+        const s = third.vaultSyncs.syncs.get(created.id);
+        assert.equal(s?.syncStatus, "succeeded");
+        assert.notEqual(s?.lastSyncedAt, done?.lastSyncedAt);
+      } finally {
+        await third.stop();
+      }
+    } finally {
+      await c?.close();
+      await bao.stop();
+      await rm(d, { recursive: true, force: true });
     }
   });
 

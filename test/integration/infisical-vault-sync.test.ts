@@ -110,6 +110,21 @@ describe("Infisical Vault connection and sync (real engine, Infisical double, re
     assert.equal(inf.vaultSyncs.vaultWrites, writes);
   });
 
+  it("refresh and up after an auto-sync that succeeded again (same keys): no drift, no changes, no write into Vault (a new lastSyncedAt is not drift)", async () => {
+    const before = (await t.stack.outputs()).mainSyncedAt?.value;
+    const writes = inf.vaultSyncs.vaultWrites;
+    const sync = [...inf.vaultSyncs.syncs.values()][0]!;
+    // The same value again: a secret write in the environment queues the auto-sync, which changes nothing in Vault.
+    await c.upsertSecrets({ projectId, environment: "prod", secretPath: "/app" }, [{ secretKey: "DB_PASS", secretValue: values.dbPass, secretMetadata: [] }]);
+    await inf.vaultSyncs.idle();
+    assert.equal(sync.syncStatus, "succeeded");
+    assert.notEqual(sync.lastSyncedAt, before, "the sync ran again");
+    const refresh = await t.refresh();
+    assert.deepEqual(changes(refresh.summary.resourceChanges), {});
+    assert.deepEqual(changes((await t.up()).summary.resourceChanges), {});
+    assert.equal(inf.vaultSyncs.vaultWrites, writes);
+  });
+
   it("drift: credentials changed in Infisical behind the stack show on refresh as a new credentialsHash; the next up sends the stack's again", async () => {
     const conn = [...inf.vaultSyncs.connections.values()][0]!;
     const mine = conn.credentials.secretId;

@@ -15,6 +15,16 @@ describe("stack config: infisicalSync", () => {
     assert.deepEqual(s?.writer, { name: "infisical-sync", kvVersion: 2, manageAuthMount: false });
     assert.equal(s?.syncs[0]?.secretPath, "/app");
     assert.equal(readInfisicalSync(undefined, {}, secret), undefined);
+    assert.deepEqual(s?.after, []);
+  });
+
+  it("the project's id from INFISICAL_SYNC_PROJECT_ID when not set; after: the migrations the syncs wait for, a list of names", () => {
+    const { projectId: _p, ...noProject } = base;
+    const s = readInfisicalSync({ ...noProject, after: ["apps-to-infisical"] }, { INFISICAL_SYNC_PROJECT_ID: "p-env" }, secret);
+    assert.equal(s?.projectId, "p-env");
+    assert.deepEqual(s?.after, ["apps-to-infisical"]);
+    assert.equal(readInfisicalSync(base, { INFISICAL_SYNC_PROJECT_ID: "p-env" }, secret)?.projectId, "p-1", "the config wins");
+    assert.throws(() => readInfisicalSync({ ...base, after: "apps-to-infisical" }, {}, secret), /\[vault-migration:infisicalSync\.after\] must be a list of migration names/);
   });
 
   it("refuses unknown keys, a missing project, an access-token connection without its token, and two syncs that would erase each other's keys", () => {

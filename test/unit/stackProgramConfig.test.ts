@@ -161,7 +161,7 @@ describe("stack program: configuration (mocks)", () => {
       assert.equal(r.error, undefined, String(r.error));
     });
   });
-  it("infisicalSync: the writer's AppRole, the connection and each sync, the client secret and secret_id as secrets; an overlap is a RunError before any registration", async () => {
+  it("infisicalSync: the writer's AppRole, the connection and each sync, the client secret and secret_id as secrets; an overlap or an unknown migration in after is a RunError before any of them is registered", async () => {
     const sync = { projectId: "p-1", auth: { clientId: "id-1" }, connection: { name: "vault-main", gatewayId: "0b1f6c4e-1d2a-4c3b-9a8e-7f6d5c4b3a21" }, syncs: [{ name: "app", environment: "prod", secretPath: "/app", mount: "secret", path: "apps/web", keySchema: "INF_{{secretKey}}" }] };
     const env = { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "env-token" };
     const r = await run({ "vault-migration:infisicalSync": sync }, env, { infisicalClientSecret: "client-secret-for-test" });
@@ -180,5 +180,9 @@ describe("stack program: configuration (mocks)", () => {
     assert.ok(clash.error instanceof pulumi.RunError, `got ${String(clash.error)}`);
     assert.match((clash.error as Error).message, /"app" and "other" both write Vault secret\/apps\/web and would erase each other's keys/);
     assert.equal(clash.mocks.registrations.length, 0);
+    const unknownAfter = await run({ "vault-migration:infisicalSync": { ...sync, after: ["no-such-migration"] } }, env, { infisicalClientSecret: "client-secret-for-test" });
+    assert.ok(unknownAfter.error instanceof pulumi.RunError, `got ${String(unknownAfter.error)}`);
+    assert.match((unknownAfter.error as Error).message, /\[vault-migration:infisicalSync\.after\] names no migration of this stack: no-such-migration/);
+    assert.equal(unknownAfter.mocks.registrations.filter((x) => /Infisical/.test(x.type)).length, 0, "refused before the writer, the connection or a sync is registered");
   });
 });

@@ -27,7 +27,7 @@ export interface InfisicalDoubleOptions {
   readonly retryAfterHeader?: boolean;
   /** Port on 127.0.0.1; default a free one (the demo keeps one, so the site URL stays the same). */
   readonly port?: number;
-  /** Keep projects, secrets and identities in this directory (loaded at start, saved after each change). */
+  /** Keep projects, secrets, identities, Vault app connections and syncs in this directory (loaded at start, saved after each change). */
   readonly persistDir?: string;
   /** Debounce of saves; default 50 ms (0 = on every change). `stop()` writes what is pending. */
   readonly persistDebounceMs?: number;
@@ -69,10 +69,11 @@ interface Token {
 
 export async function startInfisicalDouble(options: InfisicalDoubleOptions = {}): Promise<InfisicalDouble> {
   const store = new InfisicalStore();
-  const vaultSyncs = new VaultSyncs(store, { allowInternalIpConnections: options.allowInternalIpConnections ?? false });
   const identities = new Map<string, string>();
-  if (options.persistDir !== undefined) loadInto(store, identities, options.persistDir);
-  const persister = options.persistDir === undefined ? undefined : persisterFor(store, identities, options.persistDir, options.persistDebounceMs ?? 50);
+  // A sync ends after its request was answered: its status is saved then.
+  const vaultSyncs: VaultSyncs = new VaultSyncs(store, { allowInternalIpConnections: options.allowInternalIpConnections ?? false, onChange: () => persister?.markDirty() });
+  if (options.persistDir !== undefined) loadInto(store, identities, vaultSyncs, options.persistDir);
+  const persister = options.persistDir === undefined ? undefined : persisterFor(store, identities, vaultSyncs, options.persistDir, options.persistDebounceMs ?? 50);
   const tokens = new Map<string, Token>();
   const issued: string[] = [];
   const ttl = options.tokenTtlSeconds ?? 2_592_000;
@@ -277,7 +278,10 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
         server.close(() => resolve());
-      }).then(() => persister?.flush()),
+      })
+        // A sync still running is saved with the status it ends with.
+        .then(() => vaultSyncs.idle())
+        .then(() => persister?.flush()),
   };
 }
 

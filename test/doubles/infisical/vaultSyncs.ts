@@ -11,6 +11,15 @@ import { doubleError, normPath, type InfisicalStore } from "./store";
 export interface VaultSyncsOptions {
   /** Infisical's `ALLOW_INTERNAL_IP_CONNECTIONS=true`: loopback/private instance URLs accepted. Default false. */
   readonly allowInternalIpConnections?: boolean;
+  /** Called when a sync's run or removal ends (its status changed after the request was answered): the persistence hook. */
+  readonly onChange?: () => void;
+}
+
+/** What persist.ts keeps: connections and syncs (without their running promise) and the hash key, so credentialsHash stays the same. */
+export interface VaultSyncsState {
+  hashKey: string;
+  connections: Connection[];
+  syncs: Omit<Sync, "running">[];
 }
 
 interface Connection {
@@ -86,12 +95,23 @@ export class VaultSyncs {
   readonly syncs = new Map<string, Sync>();
   /** Whole-map writes made into Vault by syncs and removals (a no-change sync makes none). */
   vaultWrites = 0;
-  private readonly hashKey = randomBytes(32);
+  private hashKey = randomBytes(32);
 
   constructor(
     private readonly store: InfisicalStore,
     private readonly options: VaultSyncsOptions = {},
   ) {}
+
+  snapshot(): VaultSyncsState {
+    return { hashKey: this.hashKey.toString("base64"), connections: [...this.connections.values()], syncs: [...this.syncs.values()].map(({ running: _r, ...s }) => s) };
+  }
+
+  /** A restarted double: the saved connections and syncs; a sync saved mid-run shows the status it had (Infisical's queue does not survive either). */
+  restore(state: VaultSyncsState): void {
+    this.hashKey = Buffer.from(state.hashKey, "base64");
+    for (const c of state.connections) this.connections.set(c.id, c);
+    for (const x of state.syncs) this.syncs.set(x.id, { ...x });
+  }
 
   /** Every sync's run so far has ended (tests wait on it before reading Vault). */
   async idle(): Promise<void> {
@@ -316,6 +336,7 @@ export class VaultSyncs {
         s.lastSyncMessage = (e as Error).message;
       }
       s.lastSyncedAt = new Date().toISOString();
+      this.options.onChange?.();
     });
   }
 
@@ -383,6 +404,7 @@ export class VaultSyncs {
     } catch (e) {
       s.removeStatus = "failed";
       s.lastRemoveMessage = (e as Error).message;
+      this.options.onChange?.();
       throw doubleError(400, "BadRequest", `Failed to remove secrets: ${(e as Error).message}`);
     }
   }
