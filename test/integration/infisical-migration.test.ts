@@ -146,3 +146,64 @@ describe("InfisicalMigration (engine, OpenBao → Infisical double)", function (
     assertNoSecrets(texts, [...seeded, ...inf.issuedTokens()]);
   });
 });
+
+describe("InfisicalMigration (engine): a run that outlives its access token and meets 429s", function () {
+  this.timeout(600_000);
+  let bao: OpenBaoServer;
+  let inf: InfisicalDouble;
+  let stack: TestStack;
+  const seeded: string[] = [];
+  const fingerprintKey = randomBytes(32).toString("base64");
+  const reportDir = path.join(repoRoot, ".state", "test", `infisical-long-${randomBytes(3).toString("hex")}`);
+
+  before(async () => {
+    bao = await startOpenBaoDev();
+    // Tokens live 2 s (renewable to 4 s): a run of some seconds renews and logs in again mid-run.
+    // 30 secrets requests per 2 s window and no pacing on our side: the run meets 429s.
+    inf = await startInfisicalDouble({ tokenTtlSeconds: 2, tokenMaxTtlSeconds: 4, plan: { secretsPerMinute: 30 }, rateWindowMs: 2_000 });
+    const identity = inf.createIdentity();
+    seeded.push(identity.clientSecret, bao.rootToken, fingerprintKey);
+    fs.mkdirSync(reportDir, { recursive: true });
+    for (let i = 0; i < 40; i++) {
+      const v = `s33d-long-${i}-${randomBytes(6).toString("hex")}`;
+      seeded.push(v);
+      await vaultRequest(bao, "POST", `kv2/data/bulk/s${i}`, { data: { value: v } });
+    }
+    stack = await infisicalMigrationStack("infisical-long", () => [
+      {
+        name: "long",
+        args: {
+          fingerprintKey,
+          auth: { method: "universal-auth" as const, ...identity },
+          reportPath: path.join(reportDir, "long"),
+          concurrency: 8,
+          source: { connection: { address: bao.address, auth: { method: "token" as const, token: bao.rootToken } }, mount: "kv2", prefix: "bulk" },
+          destination: { siteUrl: inf.siteUrl, pacing: false },
+        },
+      },
+    ]);
+  });
+  after(async () => {
+    await stack?.remove();
+    await inf?.stop();
+    await bao?.stop();
+    fs.rmSync(reportDir, { recursive: true, force: true });
+  });
+
+  it("copies everything: tokens renewed or re-acquired mid-run, 429s ridden out; a re-run writes nothing; nothing secret leaks", async () => {
+    inf.resetCounters();
+    await stack.up();
+    const keys = [...(inf.store.projects.find((p) => p.slug === "kv2-vault")?.environments.find((e) => e.slug === "production")?.secrets.keys() ?? [])];
+    assert.equal(keys.length, 40, "every secret copied");
+    const c = inf.counters();
+    assert.ok(inf.throttled() > 0, "the run met 429s");
+    assert.ok((c["POST /api/v1/auth/token/renew"] ?? 0) + (c["POST /api/v1/auth/universal-auth/login"] ?? 0) > 2, `tokens renewed or re-acquired: ${JSON.stringify(c)}`);
+    const report = JSON.parse(fs.readFileSync(path.join(reportDir, "long.json"), "utf8")) as { counts: Record<string, number> };
+    assert.equal(report.counts.failed ?? 0, 0, "no secret failed");
+    inf.resetCounters();
+    const again = await stack.up();
+    assert.deepEqual(changes(again.summary.resourceChanges), {});
+    assert.equal(inf.writes(), 0, "no write on a no-change run");
+    assertNoSecrets({ output: stack.output.join(""), state: await stack.exportState(), report: fs.readFileSync(path.join(reportDir, "long.json"), "utf8") }, [...seeded, ...inf.issuedTokens()]);
+  });
+});
