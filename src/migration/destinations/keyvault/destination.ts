@@ -73,7 +73,7 @@ function entryOf(p: KeyVaultSecretInfo): DestinationEntry {
  * multi-key as canonical JSON (`application/json`), markers and custom_metadata as tags.
  *
  * RBAC data actions needed (role "Key Vault Secrets Officer" has all): `secrets/readMetadata/action`
- * + `deletedSecrets/read` (entries), `secrets/readMetadata/action` (inspectUnmarked), `secrets/getSecret/action` (storedFingerprint, recover poller),
+ * + `deletedSecrets/read` (entries), `secrets/readMetadata/action` (inspectUnmarked), `secrets/getSecret/action` (storedFingerprint, recover poller, a create's check of its name),
  * `secrets/setSecret/action` (write), `secrets/delete` + `deletedSecrets/read` (remove),
  * `secrets/recover/action` (write onto a soft-deleted name with `softDeleted: "recover"`).
  */
