@@ -3,7 +3,8 @@
  * against its server or double, as abstract-level's suite does for every Level store
  * (`suite({ test, factory })`). The cases go through the contract and, where the planner is part
  * of the behaviour, through `planRun` / `applyRun` / `verifyRun` with an in-memory FakeSource:
- * create, no-op, update, hand edit seen, foreign secret refused, removed and soft-deleted names,
+ * create, no-op, update, hand edit seen, foreign secret refused, a stranger's secret that appeared
+ * under a planned create since planning, removed and soft-deleted names,
  * remove (only this migration's copies in its scope), markers round-trip, warnings returned,
  * names (case rule, invalid names), value limit — and a leak scan over everything the destination
  * and the run returned or threw.
@@ -459,6 +460,47 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       assert.equal(over.report.counts.updated, 1, JSON.stringify(over.report.items));
       await h.assertHolds(`${apps}/taken`);
       assert.deepEqual(brief((await h.plan()).plan.items), [], "ours from now on");
+    },
+  },
+  {
+    id: "appeared",
+    title: "appeared since planning: a secret someone else writes under a name planned as a create is refused at apply and kept, the other creates land, and the next plan refuses it",
+    kvVersions: [2],
+    async run(h) {
+      const apps = `${h.base}/apps`;
+      h.source.put(`${apps}/free`, data(h, "free", 2));
+      h.source.put(`${apps}/taken`, data(h, "taken"));
+      const soft = h.options.capabilities.softDelete;
+      if (soft) h.source.put(`${apps}/binned`, data(h, "binned"));
+      const names = { free: h.nameOf(`${apps}/free`), taken: h.nameOf(`${apps}/taken`), binned: h.nameOf(`${apps}/binned`) };
+      const plan = await h.plan();
+      assert.deepEqual(brief(plan.plan.items), [names.free, names.taken, ...(soft ? [names.binned] : [])].map((n) => `create ${n}: new in source`).sort());
+      // After planning, someone else writes one planned name (and, where soft delete exists, writes and deletes another).
+      await h.target.seedForeign(names.taken, h.value("stranger"));
+      if (soft) {
+        assert.ok(h.target.softDeleteForeign, "a destination declaring softDelete offers the softDeleteForeign hook");
+        await h.target.softDeleteForeign(names.binned, h.value("binned-stranger"));
+      }
+      const before = await h.destination.storedFingerprint(names.taken);
+      assert.ok(before, "the stranger's secret is readable");
+      const report = await h.apply(plan);
+      assert.equal(report.counts.created, 1, JSON.stringify(report.items));
+      const failed = report.items.filter((i) => i.result === "failed");
+      assert.deepEqual(failed.map((i) => i.destinationName).sort(), [names.taken, ...(soft ? [names.binned] : [])].sort());
+      for (const f of failed) assert.match(f.error ?? "", /was absent when planned and now exists, not written by this migration; nothing was overwritten/, f.destinationName);
+      assert.equal(await h.destination.storedFingerprint(names.taken), before, "the stranger's value is kept");
+      assert.equal((await h.entry(names.taken))?.markers, undefined, "and carries no markers of ours");
+      if (soft) {
+        assert.equal((await h.entry(names.binned))?.deleted, true, "the stranger's deleted secret is not recovered");
+        assert.equal(await h.destination.storedFingerprint(names.binned), undefined);
+      }
+      await h.assertHolds(`${apps}/free`);
+      // The next run plans them again: someone else's now, so `existing: fail` refuses them.
+      const again = await h.plan();
+      assert.deepEqual(
+        brief(again.plan.items),
+        [names.taken, ...(soft ? [names.binned] : [])].map((n) => `refuse ${n}: destination exists and was not created by this migration`).sort(),
+      );
     },
   },
   {

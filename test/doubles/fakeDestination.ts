@@ -28,6 +28,7 @@ import {
 } from "../../src/engine";
 import { namedError } from "../../src/engine/errors";
 import type { DestinationCapabilities, DestinationWrite, MigrationDestination, WriteResult } from "../../src/migration/destination";
+import { APPEARED_SINCE_PLANNING, appearedMessage, writtenByMigration } from "../../src/migration/writes";
 
 /** The contract's methods a failure can be injected into. */
 export type FakeMethod = "entries" | "inspectUnmarked" | "write" | "storedFingerprint" | "remove";
@@ -206,6 +207,8 @@ export class FakeDestination implements MigrationDestination {
     const problem = this.validate(w);
     if (problem) throw fakeError(w.name, "INVALID", problem);
     let r = this.records.get(nameKey(this.naming, w.name));
+    // Planned as a create: someone else's secret there (live or soft-deleted) appeared since planning.
+    if (w.expectAbsent && r && !writtenByMigration(parseMarkers(this.current(r).tags), w.migrationId)) throw fakeError(w.name, APPEARED_SINCE_PLANNING, appearedMessage(this.location, w.name));
     if (r?.deleted) {
       if ((this.options.softDeleted ?? "recover") === "fail") {
         throw fakeError(w.name, "SOFT_DELETED", `${this.location}: secret '${w.name}' is soft-deleted; recover or purge it, then retry`);

@@ -160,6 +160,32 @@ describe("Key Vault destination (against the Key Vault double)", function () {
     assert.equal(await dest.storedFingerprint("app-answer"), dest.expectedFingerprint(w));
   });
 
+  it("a create (expectAbsent) costs one read before its write, an update none; a stranger's secret there, disabled or not, is refused unwritten", async () => {
+    const create = { ...write("app-appear", "app/appear", { v: seed("appear-1") }), expectAbsent: true };
+    // The client's first request completes the authentication challenge with a GET of its own: done here, not counted.
+    await dest.storedFingerprint("app-appear");
+    let before = kv.counters();
+    assert.equal((await dest.write(create)).verified, true);
+    let after = kv.counters();
+    assert.deepEqual([after.getSecret - before.getSecret, after.setSecret - before.setSecret], [1, 1], "one read, one write");
+    // Re-sent after a lost answer: the copy there is ours, so the create goes on.
+    await dest.write(create);
+    before = kv.counters();
+    await dest.write(write("app-appear", "app/appear", { v: seed("appear-2") }));
+    after = kv.counters();
+    assert.deepEqual([after.getSecret - before.getSecret, after.setSecret - before.setSecret], [0, 1], "an update reads nothing first");
+    // Someone else's secret, then disabled (it cannot be read: its versions' tags decide).
+    for (const disabled of [false, true]) {
+      const name = `app-stranger-${disabled ? "off" : "on"}`;
+      await raw.setSecret(name, seed(`stranger-${disabled}`), { enabled: !disabled });
+      const versions = (await collect(raw.listPropertiesOfSecretVersions(name))).length;
+      const e = await rejection(dest.write({ ...write(name, "app/stranger", { v: seed("stranger-mine") }), expectAbsent: true }));
+      assert.equal((e as Error & { code?: string }).code, "APPEARED_SINCE_PLANNING", e.message);
+      assert.match(e.message, new RegExp(`'${name}' was absent when planned and now exists, not written by this migration; nothing was overwritten`));
+      assert.equal((await collect(raw.listPropertiesOfSecretVersions(name))).length, versions, `${name}: no version added`);
+    }
+  });
+
   it("expectedFingerprint equals storedFingerprint after a write, and differs after a hand edit", async () => {
     const w = write("app-fp", "app/fp", { a: seed("fp-a"), b: seed("fp-b") });
     await dest.write(w);

@@ -315,6 +315,25 @@ export class KeyVaultSecretsClient {
   }
 
   /**
+   * The latest version's properties (never its value: read, then dropped here), or undefined when
+   * the name does not exist (a soft-deleted name included). One GET, paced as "other"; a disabled
+   * secret cannot be read, so its versions are listed instead (the newest by `createdOn`). Needs
+   * `Microsoft.KeyVault/vaults/secrets/getSecret/action` (and `…/readMetadata/action` when disabled).
+   */
+  async getProperties(name: string): Promise<KeyVaultSecretInfo | undefined> {
+    try {
+      const s = await this.call("getSecret", name, "other", () => this.client.getSecret(name));
+      return info(s.properties);
+    } catch (e) {
+      if (isKeyVaultError(e) && e.status === 404) return undefined;
+      if (!isKeyVaultError(e, "SecretDisabled")) throw e;
+    }
+    let newest: KeyVaultSecretInfo | undefined;
+    for await (const v of this.listVersionProperties(name)) if (!newest || (v.createdOn?.getTime() ?? 0) >= (newest.createdOn?.getTime() ?? 0)) newest = v;
+    return newest;
+  }
+
+  /**
    * Soft-deletes `name` and waits (SDK poller) until the deletion completes; with `purge`, then
    * purges it. Returns false when the name did not exist. Needs
    * `Microsoft.KeyVault/vaults/secrets/delete` (and `…/deletedSecrets/read` for the poller,

@@ -87,6 +87,10 @@ describe("the conformance suite catches broken destinations", () => {
     await fails("soft-deleted-foreign", factory(liveOnly), /listed, flagged deleted/);
   });
 
+  it("appeared since planning: a destination that overwrites whatever a create finds (expectAbsent ignored)", async () => {
+    await fails("appeared", factory((d) => ({ write: (w) => d.write({ ...w, expectAbsent: false }) })), /apps\/taken","action":"create","result":"created"/);
+  });
+
   it("hand edit: a destination that cannot see edits (no version history)", async () => {
     await fails("hand-edit", factory((d) => ({ inspectUnmarked: async (e) => e, storedFingerprint: async (n) => (d.value(n) ? "constant" : undefined), expectedFingerprint: () => "constant" })), /Expected values/);
   });

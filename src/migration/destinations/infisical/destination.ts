@@ -2,6 +2,7 @@ import { InfisicalClient, type InfisicalAuth, type InfisicalClientOptions, type 
 import { canonicalJson, contentFingerprint, fullSourcePath, type DestinationEntry, type FingerprintKey, type MappingRule, type SecretData } from "../../../engine";
 import { namedError } from "../../../engine/errors";
 import type { DestinationWrite, MigrationDestination } from "../../destination";
+import { APPEARED_SINCE_PLANNING, appearedMessage, writtenByMigration } from "../../writes";
 import { ENCODING_KEY, decodeInfisicalMarkers, encodeInfisicalMarkers, type InfisicalLayout } from "./markers";
 import { folderPath, infisicalNaming, parseInfisicalName, sanitizeInfisicalName, type InfisicalName, type InfisicalNamingOptions } from "./naming";
 
@@ -233,8 +234,14 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
         const d = decodeInfisicalMarkers(s.secretMetadata);
         return d.layout === as && d.markers?.sourcePath === sourcePath && d.markers.migrationId === w.migrationId;
       };
+      // The folder written to: listed for a folder layout (stale keys) and for a create (below).
+      const present = shaped.layout === "folder" || w.expectAbsent ? await listFolder(scope) : [];
+      // Planned as a create: a key it would write that someone else wrote since planning is not overwritten.
+      if (w.expectAbsent && present.some((s) => Object.hasOwn(shaped.values, s.secretKey) && !writtenByMigration(decodeInfisicalMarkers(s.secretMetadata).markers, w.migrationId))) {
+        throw destinationError(w.name, APPEARED_SINCE_PLANNING, appearedMessage(location, w.name));
+      }
       // Keys of our earlier copy that the source no longer has (folder layout).
-      const stale = shaped.layout === "folder" ? (await listFolder(scope)).filter((s) => mine(s, "folder") && !(s.secretKey in shaped.values)).map((s) => s.secretKey) : [];
+      const stale = shaped.layout === "folder" ? present.filter((s) => mine(s, "folder") && !(s.secretKey in shaped.values)).map((s) => s.secretKey) : [];
       const encodedMetadata = [...encoded.metadata, { key: ENCODING_KEY, value: "base64" }];
       const metadataOf = (k: string) => (shaped.encoded.includes(k) ? encodedMetadata : encoded.metadata);
       await client.upsertSecrets(scope, Object.entries(shaped.values).map(([secretKey, secretValue]) => ({ secretKey, secretValue, secretMetadata: metadataOf(secretKey) })));

@@ -20,6 +20,7 @@ import {
   type SizeUnit,
 } from "../../../engine";
 import type { DestinationWrite, MigrationDestination } from "../../destination";
+import { APPEARED_SINCE_PLANNING, appearedMessage, writtenByMigration } from "../../writes";
 import { namedError } from "../../../engine/errors";
 import { encodeMarkers } from "./markers";
 import { keyVaultNaming } from "./naming";
@@ -72,7 +73,7 @@ function entryOf(p: KeyVaultSecretInfo): DestinationEntry {
  * multi-key as canonical JSON (`application/json`), markers and custom_metadata as tags.
  *
  * RBAC data actions needed (role "Key Vault Secrets Officer" has all): `secrets/readMetadata/action`
- * + `deletedSecrets/read` (entries), `secrets/readMetadata/action` (inspectUnmarked), `secrets/getSecret/action` (storedFingerprint, recover poller),
+ * + `deletedSecrets/read` (entries), `secrets/readMetadata/action` (inspectUnmarked), `secrets/getSecret/action` (storedFingerprint, recover poller, a create's check of its name),
  * `secrets/setSecret/action` (write), `secrets/delete` + `deletedSecrets/read` (remove),
  * `secrets/recover/action` (write onto a soft-deleted name with `softDeleted: "recover"`).
  */
@@ -154,12 +155,25 @@ export function createKeyVaultDestination(options: KeyVaultDestinationOptions): 
           enabled: true,
           ...(encoded.expiresOn ? { expiresOn: encoded.expiresOn } : {}),
         });
+      // Planned as a create: someone else's secret that appeared since planning is not overwritten.
+      // Key Vault has no check-and-set, so one read (paced as "other") just before the write, on
+      // creates only; a soft-deleted name costs one more before it is recovered (below).
+      const appeared = (tags: Readonly<Record<string, string>> | undefined): boolean => !writtenByMigration(parseMarkers(tags), w.migrationId);
+      if (w.expectAbsent) {
+        const live = await client.getProperties(w.name);
+        if (live && appeared(live.tags)) throw destinationError(w.name, APPEARED_SINCE_PLANNING, appearedMessage(location, w.name));
+      }
       // Verified by the write's own answer (the version stored, value included), as a read back
       // would: one request per secret less, and no read against the service's "other" limit.
       try {
         return { ...warnings, verified: (await put()).storedAsSent };
       } catch (e) {
         if (!isKeyVaultError(e, "ObjectIsDeletedButRecoverable")) throw e;
+      }
+      // A create over our own removed copy recovers it; a stranger's deleted since planning is left deleted.
+      if (w.expectAbsent) {
+        const deleted = await client.getDeletedSecret(w.name);
+        if (deleted && appeared(deleted.tags)) throw destinationError(w.name, APPEARED_SINCE_PLANNING, appearedMessage(location, w.name));
       }
       if (softDeleted === "fail") {
         throw destinationError(

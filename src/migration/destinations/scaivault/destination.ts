@@ -7,6 +7,7 @@ import { ScaiVaultClient } from "../../../clients/scaivault/ScaiVaultClient";
 import { contentFingerprint, fingerprintMatches, fullSourcePath, type DestinationEntry, type FingerprintKey, type SecretData } from "../../../engine";
 import { namedError } from "../../../engine/errors";
 import type { DestinationWrite, MigrationDestination } from "../../destination";
+import { APPEARED_SINCE_PLANNING, appearedMessage, writtenByMigration } from "../../writes";
 import { encodeScaiVaultMarkers, parseScaiVaultMarkers } from "./markers";
 import { scaiVaultNaming } from "./naming";
 
@@ -123,6 +124,13 @@ export function createScaiVaultDestination(o: ScaiVaultDestinationOptions): Migr
       await loadProxies();
       const proxied = proxyProblem(w);
       if (proxied) throw destinationError(w.name, "PROXIED", proxied);
+      // Planned as a create: someone else's secret that appeared since planning is not overwritten.
+      // Refused before the PUT, which would append a version to it: one read (no metadata-only
+      // read exists), on creates only.
+      if (w.expectAbsent) {
+        const there = await client.getSecret(w.name);
+        if (there && !writtenByMigration(parseScaiVaultMarkers(there.metadata?.tags), w.migrationId)) throw destinationError(w.name, APPEARED_SINCE_PLANNING, appearedMessage(location, w.name));
+      }
       const encoded = encodeScaiVaultMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, plainTags });
       try {
         await client.putSecret(w.name, { data: w.data, secret_type: secretType, metadata: { description: description(w), tags: encoded.tags }, options: { max_versions: maxVersions } });

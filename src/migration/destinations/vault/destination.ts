@@ -14,8 +14,9 @@ import {
 import type { VaultConnection } from "../../../clients/vault/connection";
 import { normalizeMount } from "../../../clients/vault/kvMounts";
 import { VaultClient } from "../../../clients/vault/VaultClient";
-import { contentFingerprint, fingerprint, fingerprintMatches, fullSourcePath, mapConcurrent, metadataHash, type DestinationEntry, type FingerprintKey, type KvVersion, type Markers, type SecretData } from "../../../engine";
+import { contentFingerprint, fingerprint, fingerprintMatches, fullSourcePath, mapConcurrent, metadataHash, type DestinationEntry, type FingerprintKey, type KvVersion, type SecretData } from "../../../engine";
 import type { DestinationWrite, MigrationDestination, WriteResult } from "../../destination";
+import { APPEARED_SINCE_PLANNING, appearedMessage, writtenByMigration } from "../../writes";
 import type { SourceHistory, SourceKvDetails } from "../../source";
 import { namedError } from "../../../engine/errors";
 import { KV_MARKER_KEYS, copiedKvMetadata, encodeKvMarkers, parseKvMarkers } from "./markers";
@@ -47,11 +48,6 @@ export interface VaultDestinationOptions {
 
 function destinationError(name: string, code: string, message: string): Error & { code: string; secretName: string } {
   return namedError("VaultDestinationError", message, { code, secretName: name });
-}
-
-/** Markers of a copy this migration wrote (or one from before migration ids existed, as the planner counts them). */
-function ourCopy(markers: Markers | undefined, migrationId: string): boolean {
-  return markers?.mappingHash !== undefined && (markers.migrationId === migrationId || markers.migrationId === undefined);
 }
 
 function trimSlashes(p: string | undefined): string {
@@ -159,7 +155,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
   }
 
   function appearedError(name: string): Error {
-    return destinationError(name, "APPEARED_SINCE_PLANNING", `${location}: secret '${name}' was absent when planned and now exists, not written by this migration; nothing was overwritten, the next run plans it again (and [existing] decides)`);
+    return destinationError(name, APPEARED_SINCE_PLANNING, appearedMessage(location, name));
   }
 
   async function casWrite(name: string, data: SecretData, cas: number): Promise<number> {
@@ -209,7 +205,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     const details = (copyMetadata || replay) && options.sourceHistory ? await options.sourceHistory.details(path) : undefined;
     const prev = parseKvMarkers(meta?.customMetadata);
     // Planned as a create: someone else's secret that appeared since planning is not overwritten.
-    if (w.expectAbsent && meta && !ourCopy(prev.markers, w.migrationId)) throw appearedError(w.name);
+    if (w.expectAbsent && meta && !writtenByMigration(prev.markers, w.migrationId)) throw appearedError(w.name);
     const pending = prev.markers?.mappingHash !== undefined && prev.destinationVersion !== undefined && prev.destinationVersion > current;
     // Our copy is still the current version and holds this data: only the metadata needs writing.
     const unchanged =
@@ -257,7 +253,7 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     // Marker first, naming the value it replaces, then the value (see the crash-safety note above).
     const before = await readKvSecret(client, mount, 1, full(w.name));
     // Planned as a create: someone else's secret that appeared since planning is not overwritten.
-    if (w.expectAbsent && before && !ourCopy(parseKvMarkers((await readKvSecret(client, mount, 1, markerPath(w.name)))?.data as Record<string, string> | undefined).markers, w.migrationId)) throw appearedError(w.name);
+    if (w.expectAbsent && before && !writtenByMigration(parseKvMarkers((await readKvSecret(client, mount, 1, markerPath(w.name)))?.data as Record<string, string> | undefined).markers, w.migrationId)) throw appearedError(w.name);
     const encoded = encodeKvMarkers({ secret: w.source, fingerprint: w.fingerprint, mappingHash: w.mappingHash, migrationId: w.migrationId, copyCustomMetadata: false });
     // Bound to the path the marker records, as the listing recomputes it (see entryV1).
     const markedPath = parseKvMarkers(encoded.customMetadata).markers?.sourcePath ?? fullSourcePath(w.source);
