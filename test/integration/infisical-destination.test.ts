@@ -91,6 +91,20 @@ describe("Infisical destination: layouts, fidelity, mappings (double)", function
     assert.equal(inf.writes(), before, "nothing written");
   });
 
+  it("Vault keys named like Object's own (constructor, __proto__, toString) are keys like any other: copied, and removed when the source drops them", async () => {
+    const d = open();
+    const src = new FakeSource({ mount: "kv", kvVersion: 2 });
+    src.put("proto/app", JSON.parse('{"constructor":"c-1","__proto__":"p-1","toString":"t-1","user":"u-1"}') as SecretData);
+    await d.write(await writeOf(d, src, "proto/app"));
+    assert.deepEqual(keysIn("kv-vault", "production", "/proto/app"), ["__proto__", "constructor", "toString", "user"]);
+    assert.equal(inf.store.peek("kv-vault", "production", "/proto/app", "__proto__")?.value, "p-1");
+    src.put("proto/app", { user: "u-2", pass: "p-2" });
+    const w = await writeOf(d, src, "proto/app");
+    await d.write(w);
+    assert.deepEqual(keysIn("kv-vault", "production", "/proto/app"), ["pass", "user"], "the dropped keys are gone");
+    assert.equal(await d.storedFingerprint(w.name), d.expectedFingerprint(w));
+  });
+
   it("whitespace: base64 stores an edge-whitespace value encoded, its key marked, and says so naming the key only", async () => {
     const d = open({ whitespace: "base64" });
     const src = new FakeSource({ mount: "kv", kvVersion: 2 });

@@ -60,13 +60,14 @@ function shapeWrite(w: DestinationWrite, layout: "folder" | "json", whitespace: 
   const path = fullSourcePath(w.source);
   const keys = Object.keys(w.data).sort();
   const problems: string[] = [];
-  const values: Record<string, string> = {};
+  // Keys are Vault's: no prototype, so `__proto__` or `constructor` is a key like any other.
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   let shapedLayout: InfisicalLayout = "key";
   if (keys.length === 1 || layout === "json" || keys.length === 0) {
     values[parsed.leaf] = keys.length === 1 ? text(w.data[keys[0] as string]) : canonicalJson(w.data);
   } else {
     shapedLayout = "folder";
-    const from: Record<string, string> = {};
+    const from: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const k of keys) {
       const ik = infisicalKey(k);
       if (!ik) problems.push(`${path}: key ${JSON.stringify(k)} leaves an empty Infisical key`);
@@ -241,7 +242,7 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
         throw destinationError(w.name, APPEARED_SINCE_PLANNING, appearedMessage(location, w.name));
       }
       // Keys of our earlier copy that the source no longer has (folder layout).
-      const stale = shaped.layout === "folder" ? present.filter((s) => mine(s, "folder") && !(s.secretKey in shaped.values)).map((s) => s.secretKey) : [];
+      const stale = shaped.layout === "folder" ? present.filter((s) => mine(s, "folder") && !Object.hasOwn(shaped.values, s.secretKey)).map((s) => s.secretKey) : [];
       const encodedMetadata = [...encoded.metadata, { key: ENCODING_KEY, value: "base64" }];
       const metadataOf = (k: string) => (shaped.encoded.includes(k) ? encodedMetadata : encoded.metadata);
       await client.upsertSecrets(scope, Object.entries(shaped.values).map(([secretKey, secretValue]) => ({ secretKey, secretValue, secretMetadata: metadataOf(secretKey) })));
