@@ -180,15 +180,18 @@ export class InfisicalClient {
     let parent = "/";
     for (const name of segments) {
       const existing = await this.listFolders(projectId, environment, parent);
-      if (!existing.includes(name)) {
-        try {
-          await this.call("POST", "v2/folders", { idempotent: true, body: { projectId, environment, name, path: parent } });
-        } catch (e) {
-          // 400 "already exists": a concurrent writer, or our own lost answer.
-          if (!isInfisicalApiError(e, 400) || !(await this.listFolders(projectId, environment, parent)).includes(name)) throw e;
-        }
-      }
+      if (!existing.includes(name)) await this.createFolder(projectId, environment, parent, name);
       parent = parent === "/" ? `/${name}` : `${parent}/${name}`;
+    }
+  }
+
+  /** Creates folder `name` in `parent` (which must exist); one that exists already is fine. */
+  async createFolder(projectId: string, environment: string, parent: string, name: string): Promise<void> {
+    try {
+      await this.call("POST", "v2/folders", { idempotent: true, body: { projectId, environment, name, path: parent } });
+    } catch (e) {
+      // 400 "already exists": a concurrent writer, or our own lost answer.
+      if (!isInfisicalApiError(e, 400) || !(await this.listFolders(projectId, environment, parent)).includes(name)) throw e;
     }
   }
 
