@@ -136,7 +136,8 @@ export async function infisicalCase(c: CaseContext, n: number): Promise<Target[]
   const t = await testStack("bench-infisical", async () => {
     const m = new InfisicalMigration("bench-inf", {
       source: { connection: { address: c.bao.address, auth: { method: "token", token: c.bao.rootToken } }, mount: "secret", prefix: "inf/", kvVersion: 2 },
-      destination: { siteUrl: inf.siteUrl, projectMapping: "mount", pacing: { requestsPerMinute: perMinute } },
+      // Pro's four limits ×10, as the double enforces them.
+      destination: { siteUrl: inf.siteUrl, projectMapping: "mount", pacing: { requestsPerMinute: perMinute, readPerMinute: 3500, writePerMinute: 2000, overallPerMinute: 6000 } },
       auth: { method: "universal-auth", ...identity },
       fingerprintKey: c.fingerprintKey,
       concurrency: c.parallel,
@@ -158,7 +159,7 @@ export async function infisicalCase(c: CaseContext, n: number): Promise<Target[]
     c.results.infisicalFailed = r.counts.failed;
     const byRoute = Object.entries(inf.counters()).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / Math.max(1, n)).toFixed(2)}`).join(", ");
     c.row(`Infisical requests a secret, by route: ${byRoute}`);
-    c.row(`Infisical Pro ×10 (3,000 secrets requests/min): ${r.counts.created} created, ${r.counts.failed} failed`, r.durationMs / 1000, `${(c.results.infisicalRateFraction * 100).toFixed(0)}% of the allowed request rate (${requests} secrets requests, ${(requests / Math.max(1, n)).toFixed(1)} a secret; ${all} requests in all), ${inf.throttled()} × 429, ${inf.writes()} keys written`);
+    c.row(`Infisical Pro ×10 (secrets 3,000, read 3,500, write 2,000, all 6,000 requests/min): ${r.counts.created} created, ${r.counts.failed} failed`, r.durationMs / 1000, `${(c.results.infisicalRateFraction * 100).toFixed(0)}% of the allowed request rate (${requests} secrets requests, ${(requests / Math.max(1, n)).toFixed(1)} a secret; ${all} requests in all), ${inf.throttled()} × 429 ${JSON.stringify(inf.throttledBy())}, ${inf.writes()} keys written`);
     inf.resetCounters();
     await t.up();
     const noChangeWrites = inf.writes();

@@ -159,6 +159,26 @@ describe("Infisical destination: layouts, fidelity, mappings (double)", function
     for await (const e of d.entries()) names.push(e.name);
     assert.deepEqual(names.sort(), ["payments/prod/card", "root-ns/team-kv/a/b"]);
   });
+
+  it("folders: 20 secrets into 20 sibling folders cost one folder create each and one listing per parent, also written concurrently; a folder made by someone else meanwhile is fine", async () => {
+    const d = open({ mount: "sib" });
+    const src = new FakeSource({ mount: "sib", kvVersion: 2 });
+    for (let i = 0; i < 20; i++) src.put(`team/apps/s${i}`, { user: `u-${i}`, pass: `p-${i}` });
+    const writes = await Promise.all(Array.from({ length: 20 }, (_, i) => writeOf(d, src, `team/apps/s${i}`)));
+    inf.resetCounters();
+    await Promise.all(writes.slice(0, 10).map((w) => d.write(w)));
+    // Another writer makes a folder after this run listed its parent: the 400 "already exists" is taken as done.
+    const project = inf.store.projects.find((p) => p.slug === "sib-vault");
+    assert.ok(project);
+    inf.store.createFolder({ projectId: project.id, environment: "production", name: "s15", path: "/team/apps" });
+    for (const w of writes.slice(10)) await d.write(w);
+    const c = inf.counters();
+    const gets = c["GET /api/v2/folders"] ?? 0;
+    const posts = c["POST /api/v2/folders"] ?? 0;
+    // Made here: /team, /team/apps and 20 children (s15 answered 400 and re-listed once); listed: `/` once, and the parent again for the 400.
+    assert.ok(posts <= 22 && gets <= 2, `folder requests: ${posts} POST, ${gets} GET`);
+    for (let i = 0; i < 20; i++) assert.deepEqual(keysIn("sib-vault", "production", `/team/apps/s${i}`), ["pass", "user"]);
+  });
 });
 
 describe("Infisical destination: a run stopped midway (double failing writes)", function () {

@@ -147,10 +147,55 @@ describe("Infisical client against the Infisical double", function () {
     assert.equal(inf.throttled(), 0, "self-hosted: no limit");
   });
 
+  it("the double's read, write and overall limits (§7): other GETs count as read, other mutations as write, every request overall; the secrets endpoints only as secrets", async () => {
+    const rw = await startInfisicalDouble({ plan: { secretsPerMinute: 100, readPerMinute: 3, writePerMinute: 2 } });
+    const all = await startInfisicalDouble({ plan: { secretsPerMinute: 100, overallPerMinute: 4 } });
+    try {
+      const c = client({ retry: { retries: 0 } }, rw);
+      const p = await c.ensureProject("rw-limits", "rw-limits"); // read 1, write 1
+      await c.ensureEnvironment(p.id, "dev", "dev"); // read 2, write 2
+      const wrote: unknown = await c.createFolder(p.id, "dev", "/", "a").catch((x: unknown) => x);
+      assert.ok(isClientError(wrote, "rate_limited"), `the third write is refused: ${String(wrote)}`);
+      await c.listFolders(p.id, "dev", "/"); // read 3
+      const read: unknown = await c.listFolders(p.id, "dev", "/").catch((x: unknown) => x);
+      assert.ok(isClientError(read, "rate_limited"), `the fourth read is refused: ${String(read)}`);
+      for (let i = 0; i < 5; i++) await c.listSecrets({ projectId: p.id, environment: "dev", secretPath: "/" });
+      assert.deepEqual(rw.throttledBy(), { write: 1, read: 1 }, "the secrets endpoints count under their own limit only");
+      const o = client({ retry: { retries: 0 } }, all);
+      const q = await o.ensureProject("all-limit", "all-limit"); // login, GET, POST: 3
+      await o.getEnvironment(q.id, "dev"); // 4
+      const over: unknown = await o.listSecrets({ projectId: q.id, environment: "dev", secretPath: "/" }).catch((x: unknown) => x);
+      assert.ok(isClientError(over, "rate_limited"), `${String(over)} ${JSON.stringify(all.counters())}`);
+      assert.deepEqual(all.throttledBy(), { overall: 1 });
+    } finally {
+      await rw.stop();
+      await all.stop();
+    }
+  });
+
+  it("the client paces each category under its own limit: a folder request does not wait behind secrets requests the secrets limit holds back, and no 429", async () => {
+    const d = await startInfisicalDouble({ plan: { secretsPerMinute: 2, readPerMinute: 50, writePerMinute: 50 }, rateWindowMs: 2_000 });
+    try {
+      const c = client({ pacing: { requestsPerMinute: 2, readPerMinute: 50, writePerMinute: 50, headroom: 1, windowMs: 2_000 } }, d);
+      const p = await c.ensureProject("per-category", "per-category");
+      await c.ensureEnvironment(p.id, "dev", "dev");
+      const scope = { projectId: p.id, environment: "dev", secretPath: "/" };
+      const done: string[] = [];
+      // Two secrets requests fill the secrets window; the third waits a window; the folder listing, sent after it, does not.
+      const secrets = [0, 1, 2].map((i) => c.listSecrets(scope).then(() => done.push(`secrets ${i}`)));
+      const folders = c.listFolders(p.id, "dev", "/").then(() => done.push("folders"));
+      await Promise.all([...secrets, folders]);
+      assert.ok(done.indexOf("folders") < done.indexOf("secrets 2"), done.join(", "));
+      assert.equal(d.throttled(), 0);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it("the client paces under a plan's limit: no 429 at all (assumed: a batch counts as one request, §7)", async () => {
     const pro = await startInfisicalDouble({ plan: { secretsPerMinute: 5 }, rateWindowMs: 1_000 });
     try {
-      // The pacer counts every request, so it stays under the secrets limit with room to spare.
+      // The secrets pacer counts the secrets requests; the rest go under the read and write pacers (here unlimited by the double).
       const c = client({ pacing: { requestsPerMinute: 5, headroom: 1, windowMs: 1_000 } }, pro);
       const p = await c.ensureProject("paced-run", "paced-run");
       await c.ensureEnvironment(p.id, "dev", "dev");

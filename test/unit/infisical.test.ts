@@ -5,6 +5,7 @@ import { infisicalNaming, projectSlug } from "../../src/migration/destinations/i
 import { createMapper } from "../../src/engine";
 import { readMigrations } from "../../src/program/migrationConfig";
 import { tryAgainHintMs } from "../../src/clients/infisical";
+import { InfisicalClient, infisicalCategory } from "../../src/clients/infisical/InfisicalClient";
 
 describe("Infisical naming, checks and stack config", () => {
   it("names: mount mapping, namespace mapping and explicit <project>:<env>:<path> targets, sanitised to Infisical's rules", () => {
@@ -32,10 +33,33 @@ describe("Infisical naming, checks and stack config", () => {
     }
     assert.deepEqual(infisicalDriver.validateSpec({ kind: "infisical", siteUrl: "http://127.0.0.1:8080", project: "Bad" }, "d"), ['[d.project] must be a project slug of 5-36 characters of [a-z0-9-]: "Bad"']);
     assert.deepEqual(infisicalDriver.validateCredentials({ auth: { method: "universal-auth", clientId: "id", clientSecret: "" } }, "d"), ["[d.auth.clientSecret] is required (set it with pulumi config set --secret)"]);
-    assert.deepEqual(pacingOf({ plan: "free" }), { requestsPerMinute: 120 });
-    assert.deepEqual(pacingOf({ plan: "pro" }), { requestsPerMinute: 300 });
+    assert.deepEqual(pacingOf({ plan: "free" }), { requestsPerMinute: 120, readPerMinute: 200, writePerMinute: 90, overallPerMinute: 600 });
+    assert.deepEqual(pacingOf({ plan: "pro" }), { requestsPerMinute: 300, readPerMinute: 350, writePerMinute: 200, overallPerMinute: 600 });
+    assert.deepEqual(pacingOf({ plan: "pro", pacing: { requestsPerMinute: 3000 } }), { requestsPerMinute: 3000 }, "explicit pacing wins");
+    const bad = infisicalDriver.validateSpec({ kind: "infisical", siteUrl: "https://app.infisical.com", pacing: { requestsPerMinute: 300, readPerMinute: 0, writePerMinute: 1.5, overallPerMinute: "600" } }, "d");
+    assert.deepEqual(bad, ["[d.pacing.readPerMinute] must be a whole number from 1 to 100,000", "[d.pacing.writePerMinute] must be a whole number from 1 to 100,000", "[d.pacing.overallPerMinute] must be a whole number from 1 to 100,000"]);
+    assert.deepEqual(infisicalDriver.validateSpec({ kind: "infisical", siteUrl: "https://app.infisical.com", pacing: { requestsPerMinute: 300, readPerMinute: 350, writePerMinute: 200, overallPerMinute: 600 } }, "d"), []);
     assert.equal(pacingOf({ plan: "self-hosted" }), false);
     assert.equal(tryAgainHintMs("Rate limit exceeded. Please try again in 12 seconds"), 12_000);
+  });
+
+  it("pacing: one shared pacer per category on a site (secrets, read, write), and the 600/min overall on Infisical Cloud only", async () => {
+    const registry = (): string[] => [...((process as unknown as Record<symbol, Map<string, unknown> | undefined>)[Symbol.for("vault-migration.pacers")]?.keys() ?? [])];
+    const cloud = new InfisicalClient({ siteUrl: "https://eu.infisical.com", auth: { method: "access-token", accessToken: "t" }, pacing: pacingOf({ plan: "free" }) });
+    const own = new InfisicalClient({ siteUrl: "https://infisical.example.com", auth: { method: "access-token", accessToken: "t" }, pacing: { requestsPerMinute: 1000, writePerMinute: 100, headroom: 0.5 } });
+    try {
+      const eu = registry().filter((k) => k.startsWith("infisical|https://eu.infisical.com|")).sort();
+      assert.deepEqual(eu, ["infisical|https://eu.infisical.com|overall|570|60000", "infisical|https://eu.infisical.com|read|190|60000", "infisical|https://eu.infisical.com|secrets|114|60000", "infisical|https://eu.infisical.com|write|85|60000"]);
+      const self = registry().filter((k) => k.startsWith("infisical|https://infisical.example.com|")).sort();
+      assert.deepEqual(self, ["infisical|https://infisical.example.com|read|500|60000", "infisical|https://infisical.example.com|secrets|500|60000", "infisical|https://infisical.example.com|write|50|60000"], "read defaults to the secrets number; no overall limit off Cloud");
+    } finally {
+      await cloud.close();
+      await own.close();
+    }
+    assert.deepEqual(
+      [infisicalCategory("GET", "v4/secrets"), infisicalCategory("PATCH", "v4/secrets/batch"), infisicalCategory("DELETE", "v4/secrets/K"), infisicalCategory("GET", "v2/folders"), infisicalCategory("POST", "v2/folders"), infisicalCategory("POST", "v1/auth/universal-auth/login"), infisicalCategory("GET", "v1/secret-syncs/hashicorp-vault")],
+      ["secrets", "secrets", "secrets", "read", "write", "write", "read"],
+    );
   });
 
   it("stack config: site from INFISICAL_SITE_URL, the client secret from secret config or env, problems naming where a credential can come from", () => {

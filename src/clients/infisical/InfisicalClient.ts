@@ -15,17 +15,41 @@ export const INFISICAL_CLOUD_EU = "https://eu.infisical.com";
 /** A machine identity's universal-auth credentials, or a ready access token (no renewal). */
 export type InfisicalAuth = { readonly method: "universal-auth"; readonly clientId: string; readonly clientSecret: string } | { readonly method: "access-token"; readonly accessToken: string };
 
-/** Requests per minute the client keeps under (fact sheet §7: secrets endpoints). */
+/**
+ * Requests per window the client keeps under, per Infisical's categories (fact sheet §7): the
+ * secrets endpoints (`/api/v4/secrets…`), other reads (GET), other writes, and all together.
+ */
 export interface InfisicalPacing {
+  /** The secrets endpoints' limit. */
   readonly requestsPerMinute: number;
-  /** Fraction of the limit used. Default 0.95. */
+  /** Other GETs (folders, projects, environments). Default: `requestsPerMinute`. */
+  readonly readPerMinute?: number;
+  /** Other mutations (folders, projects, environments, login). Default: `requestsPerMinute`. */
+  readonly writePerMinute?: number;
+  /** Every request together. Default: 600 on Infisical Cloud (per client IP), none elsewhere. */
+  readonly overallPerMinute?: number;
+  /** Fraction of each limit used. Default 0.95. */
   readonly headroom?: number;
-  /** The limit's window. Default 60,000 ms (a minute). */
+  /** The limits' window. Default 60,000 ms (a minute). */
   readonly windowMs?: number;
 }
 
-/** Cloud plans' secret-request limits per minute (fact sheet §7). */
-export const INFISICAL_PLAN_LIMITS: Readonly<Record<string, number>> = { free: 120, pro: 300 };
+/** Cloud plans' limits per minute (fact sheet §7). */
+export const INFISICAL_PLAN_LIMITS: Readonly<Record<string, Required<Pick<InfisicalPacing, "requestsPerMinute" | "readPerMinute" | "writePerMinute" | "overallPerMinute">>>> = {
+  free: { requestsPerMinute: 120, readPerMinute: 200, writePerMinute: 90, overallPerMinute: 600 },
+  pro: { requestsPerMinute: 300, readPerMinute: 350, writePerMinute: 200, overallPerMinute: 600 },
+};
+
+/** Every Cloud plan's limit on all requests of a client IP (§7). */
+export const INFISICAL_CLOUD_OVERALL_PER_MINUTE = 600;
+
+type Category = "secrets" | "read" | "write";
+
+/** Which of Infisical's limits counts a request. */
+export function infisicalCategory(method: string, path: string): Category {
+  if (/^v\d+\/secrets(\/|$)/.test(path)) return "secrets";
+  return method === "GET" ? "read" : "write";
+}
 
 export interface InfisicalClientOptions {
   /** `https://app.infisical.com`, `https://eu.infisical.com` or a self-hosted site (without `/api`). */
@@ -33,7 +57,7 @@ export interface InfisicalClientOptions {
   readonly auth: InfisicalAuth;
   /** PEM bundle to trust for this site only. */
   readonly caCertPem?: string;
-  /** Pacing of every request; `false`/absent: none (self-hosted without limits). */
+  /** Pacing of every request under its category's limit; `false`/absent: none (self-hosted without limits). */
   readonly pacing?: InfisicalPacing | false;
   readonly timeoutMs?: number;
   readonly retry?: Partial<RetryPolicy>;
@@ -102,7 +126,9 @@ export class InfisicalClient {
   private readonly policy: RetryPolicy;
   private readonly clock: RetryClock;
   private readonly timeoutMs: number;
-  private readonly pacer?: Pacer;
+  /** One shared pacer per category, and one over all requests (Cloud). */
+  private readonly pacers?: Readonly<Record<Category, Pacer>>;
+  private readonly overall?: Pacer;
   private token?: string;
   private refreshAt: number;
   /** When the token's max TTL ends: past it renewal cannot help. */
@@ -120,8 +146,13 @@ export class InfisicalClient {
     this.maxAt = Number.POSITIVE_INFINITY;
     if (options.auth.method === "access-token") this.token = options.auth.accessToken;
     if (options.pacing) {
-      const limit = Math.max(1, Math.floor(options.pacing.requestsPerMinute * (options.pacing.headroom ?? 0.95)));
-      this.pacer = sharedPacer(`infisical|${this.base}|secrets`, limit, options.pacing.windowMs ?? 60_000);
+      const p = options.pacing;
+      const windowMs = p.windowMs ?? 60_000;
+      const pacer = (category: string, perWindow: number): Pacer => sharedPacer(`infisical|${this.base}|${category}`, Math.max(1, Math.floor(perWindow * (p.headroom ?? 0.95))), windowMs);
+      this.pacers = { secrets: pacer("secrets", p.requestsPerMinute), read: pacer("read", p.readPerMinute ?? p.requestsPerMinute), write: pacer("write", p.writePerMinute ?? p.requestsPerMinute) };
+      const cloud = this.base === INFISICAL_CLOUD_US || this.base === INFISICAL_CLOUD_EU;
+      const overall = p.overallPerMinute ?? (cloud ? INFISICAL_CLOUD_OVERALL_PER_MINUTE : undefined);
+      if (overall !== undefined) this.overall = pacer("overall", overall);
     }
   }
 
@@ -180,15 +211,18 @@ export class InfisicalClient {
     let parent = "/";
     for (const name of segments) {
       const existing = await this.listFolders(projectId, environment, parent);
-      if (!existing.includes(name)) {
-        try {
-          await this.call("POST", "v2/folders", { idempotent: true, body: { projectId, environment, name, path: parent } });
-        } catch (e) {
-          // 400 "already exists": a concurrent writer, or our own lost answer.
-          if (!isInfisicalApiError(e, 400) || !(await this.listFolders(projectId, environment, parent)).includes(name)) throw e;
-        }
-      }
+      if (!existing.includes(name)) await this.createFolder(projectId, environment, parent, name);
       parent = parent === "/" ? `/${name}` : `${parent}/${name}`;
+    }
+  }
+
+  /** Creates folder `name` in `parent` (which must exist); one that exists already is fine. */
+  async createFolder(projectId: string, environment: string, parent: string, name: string): Promise<void> {
+    try {
+      await this.call("POST", "v2/folders", { idempotent: true, body: { projectId, environment, name, path: parent } });
+    } catch (e) {
+      // 400 "already exists": a concurrent writer, or our own lost answer.
+      if (!isInfisicalApiError(e, 400) || !(await this.listFolders(projectId, environment, parent)).includes(name)) throw e;
     }
   }
 
@@ -361,8 +395,11 @@ export class InfisicalClient {
             ? { error: e, idempotent, retryable: false }
             : clientErrorOutcome(e, idempotent),
         // The limit is the site's, not this call's: every caller waits the service's time.
+        // A 429 does not say which limit it hit: hold this category and the overall one.
         onRetry: ({ delayMs, hinted }) => {
-          if (hinted) this.pacer?.pauseFor(delayMs);
+          if (!hinted) return;
+          this.pacers?.[infisicalCategory(method, path)].pauseFor(delayMs);
+          this.overall?.pauseFor(delayMs);
         },
       },
     );
@@ -398,7 +435,10 @@ export class InfisicalClient {
       if (opts.allow?.includes(status)) return undefined;
       throw infisicalApiError(method, path, status, text, retryHintMs(status, res.headers, this.clock.now()));
     };
-    return this.pacer ? this.pacer.run(run) : run();
+    if (!this.pacers) return run();
+    // Category first, then overall: a request waiting for its category holds no overall slot.
+    const overall = this.overall;
+    return this.pacers[infisicalCategory(method, path)].run(overall ? () => overall.run(run) : run);
   }
 
   private async ensureToken(): Promise<void> {

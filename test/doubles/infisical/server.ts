@@ -1,6 +1,7 @@
 // A contract double of Infisical's REST API (fact sheet shared/infisical-api.md), on plain HTTP on
 // 127.0.0.1: universal-auth login and renewal, projects, environments, folders, v4 secrets and
-// batches, the error envelope, the 1 MiB body cap and the Cloud plans' secrets rate limits.
+// batches, the error envelope, the 1 MiB body cap and the Cloud plans' rate limits (secrets, read,
+// write, overall).
 // Test infrastructure only: production code never imports it.
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -9,13 +10,23 @@ import { loadInto, persisterFor } from "./persist";
 import { InfisicalStore, doubleError, isDoubleError } from "./store";
 import { VaultSyncs } from "./vaultSyncs";
 
-/** Secrets requests per minute (§7): Free 120, Pro 300; self-hosted: none unless set. */
-export type InfisicalPlan = "free" | "pro" | "self-hosted" | { readonly secretsPerMinute: number };
+/**
+ * Requests per minute (§7): Free secrets 120, read 200, write 90; Pro 300, 350, 200; both 600 over
+ * all requests; self-hosted none. A custom plan limits what it names.
+ */
+export type InfisicalPlan = "free" | "pro" | "self-hosted" | { readonly secretsPerMinute: number; readonly readPerMinute?: number; readonly writePerMinute?: number; readonly overallPerMinute?: number };
+
+type Limited = "secrets" | "read" | "write" | "overall";
+
+const PLANS: Readonly<Record<"free" | "pro", Readonly<Record<Limited, number>>>> = {
+  free: { secrets: 120, read: 200, write: 90, overall: 600 },
+  pro: { secrets: 300, read: 350, write: 200, overall: 600 },
+};
 
 export interface InfisicalDoubleOptions {
   /** Default `self-hosted` (no limit). */
   readonly plan?: InfisicalPlan;
-  /** Scales a plan's limit (the bench's ×10). Default 1. */
+  /** Scales a plan's limits (the bench's ×10). Default 1. */
   readonly rateScale?: number;
   /** Access-token TTL in seconds. Default 2,592,000 (30 days, §1). */
   readonly tokenTtlSeconds?: number;
@@ -53,8 +64,10 @@ export interface InfisicalDouble {
   counters(): Record<string, number>;
   /** Secret writes (keys created, updated or deleted) since start or the last reset. */
   writes(): number;
-  /** 429s answered by the rate limit. */
+  /** 429s answered by the rate limits. */
   throttled(): number;
+  /** 429s by the limit that answered them. */
+  throttledBy(): Partial<Record<Limited, number>>;
   resetCounters(): void;
   stop(): Promise<void>;
 }
@@ -79,9 +92,13 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
   const ttl = options.tokenTtlSeconds ?? 2_592_000;
   const maxTtl = options.tokenMaxTtlSeconds ?? ttl * 4;
   const plan = options.plan ?? "self-hosted";
-  const perMinute = plan === "self-hosted" ? undefined : Math.floor((typeof plan === "string" ? (plan === "free" ? 120 : 300) : plan.secretsPerMinute) * (options.rateScale ?? 1));
-  const window: number[] = [];
+  const base: Partial<Record<Limited, number>> =
+    plan === "self-hosted" ? {} : typeof plan === "string" ? PLANS[plan] : { secrets: plan.secretsPerMinute, read: plan.readPerMinute, write: plan.writePerMinute, overall: plan.overallPerMinute };
+  const perMinute = new Map<Limited, number>();
+  for (const [k, v] of Object.entries(base) as [Limited, number | undefined][]) if (v !== undefined) perMinute.set(k, Math.floor(v * (options.rateScale ?? 1)));
+  const windows = new Map<Limited, number[]>();
   const windowMs = options.rateWindowMs ?? 60_000;
+  let throttledBy: Partial<Record<Limited, number>> = {};
   let counters: Record<string, number> = {};
   let writes = 0;
   let throttled = 0;
@@ -101,16 +118,20 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
     if (!t || Date.now() >= t.expiresAt) throw doubleError(401, "UnauthorizedError", "Token missing or expired");
   };
 
-  /** The secrets limit (§7): a sliding minute over secrets requests. */
-  const rateLimit = (res: ServerResponse): boolean => {
-    if (perMinute === undefined) return false;
+  /** One limit (§7): a sliding minute over the requests it counts; a refused request is not counted. */
+  const rateLimit = (res: ServerResponse, limit: Limited): boolean => {
+    const max = perMinute.get(limit);
+    if (max === undefined) return false;
     const now = Date.now();
+    let window = windows.get(limit);
+    if (!window) windows.set(limit, (window = []));
     while (window.length > 0 && (window[0] as number) <= now - windowMs) window.shift();
-    if (window.length < perMinute) {
+    if (window.length < max) {
       window.push(now);
       return false;
     }
     throttled++;
+    throttledBy[limit] = (throttledBy[limit] ?? 0) + 1;
     const wait = Math.max(1, Math.ceil(((window[0] as number) + windowMs - now) / 1000));
     if (options.retryAfterHeader) res.setHeader("retry-after", String(wait));
     send(res, 429, envelope(429, "RateLimitExceeded", `Rate limit exceeded. Please try again in ${wait} seconds`));
@@ -126,6 +147,9 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       counters[`${method} ${route}`] = (counters[`${method} ${route}`] ?? 0) + 1;
     };
     let m: RegExpExecArray | null;
+    // Every request counts against the overall limit first (as Infisical's global limiter, per
+    // client IP), then an authenticated one against its route's category (below).
+    if (rateLimit(res, "overall")) return;
     if (method === "POST" && path === "/api/v1/auth/universal-auth/login") {
       count("/api/v1/auth/universal-auth/login");
       const secret = identities.get(String(body.clientId ?? ""));
@@ -140,6 +164,7 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       return send(res, 200, issue(t.identity, t.maxAt));
     }
     authed(req);
+    if (rateLimit(res, path.startsWith("/api/v4/secrets") ? "secrets" : method === "GET" ? "read" : "write")) return;
     if (path.startsWith("/api/v1/app-connections/") || path.startsWith("/api/v1/secret-syncs/")) {
       count(path.replace(/\/[0-9a-f-]{36}(?=\/|$)/g, "/{id}"));
       const answer = await vaultSyncs.route(method, path, q, body);
@@ -176,7 +201,6 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
       return send(res, 200, { folders: store.listFolders(q.get("projectId") ?? "", q.get("environment"), q.get("path")) });
     }
     if (path.startsWith("/api/v4/secrets")) {
-      if (rateLimit(res)) return;
       if (path === "/api/v4/secrets" && method === "GET") {
         count("/api/v4/secrets");
         return send(res, 200, { secrets: store.listSecrets(q.get("projectId") ?? "", q.get("environment"), q.get("secretPath"), q.get("recursive") === "true"), imports: [] });
@@ -269,10 +293,12 @@ export async function startInfisicalDouble(options: InfisicalDoubleOptions = {})
     counters: () => ({ ...counters }),
     writes: () => writes,
     throttled: () => throttled,
+    throttledBy: () => ({ ...throttledBy }),
     resetCounters() {
       counters = {};
       writes = 0;
       throttled = 0;
+      throttledBy = {};
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -130,7 +130,7 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
   const location = `${client.siteUrl}/${home}`;
   // Per-run caches, made here (not module-level: the closure serializer re-creates this code).
   const projects = new Map<string, Promise<string>>();
-  const folders = new Map<string, Promise<void>>();
+  const folders = new Map<string, Promise<boolean>>();
 
   const parse = (name: string): InfisicalName => {
     const p = parseInfisicalName(name);
@@ -162,11 +162,40 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
     return made;
   };
 
-  const ensureFolder = (id: string, env: string, path: string): Promise<void> => {
+  // A folder's children as listed once (plus those this run made), so a copy into N sibling
+  // folders lists their parent once and creates each child once instead of walking from `/`.
+  const children = new Map<string, Promise<Set<string>>>();
+
+  const childrenOf = (id: string, env: string, parent: string, fresh: boolean): Promise<Set<string>> => {
+    const k = `${id}/${env}${parent}`;
+    let c = children.get(k);
+    if (!c) {
+      // A folder this run just created has no children yet: no listing needed.
+      c = fresh ? Promise.resolve(new Set<string>()) : client.listFolders(id, env, parent).then((names) => new Set(names));
+      children.set(k, c);
+      c.catch(() => children.delete(k));
+    }
+    return c;
+  };
+
+  /** Ensures `path` through its parents (each ensured once a run); answers whether it was created now. */
+  const ensureFolder = (id: string, env: string, path: string): Promise<boolean> => {
+    if (path === "/") return Promise.resolve(false);
     const k = `${id}/${env}${path}`;
     let f = folders.get(k);
     if (!f) {
-      f = client.ensureFolder(id, env, path);
+      const cut = path.lastIndexOf("/");
+      const parent = cut <= 0 ? "/" : path.slice(0, cut);
+      const name = path.slice(cut + 1);
+      f = (async () => {
+        const parentFresh = await ensureFolder(id, env, parent);
+        const known = await childrenOf(id, env, parent, parentFresh);
+        if (known.has(name)) return false;
+        // The client takes a 400 "already exists" (a concurrent writer) as done.
+        await client.createFolder(id, env, parent, name);
+        known.add(name);
+        return true;
+      })();
       folders.set(k, f);
       f.catch(() => folders.delete(k));
     }

@@ -19,9 +19,9 @@ export interface InfisicalDestinationSpec {
   layout?: "folder" | "json";
   /** A value with edge whitespace, which Infisical trims: `refuse` (default) at preview, or store it `base64`-encoded with its key marked `migration-encoding: base64`. */
   whitespace?: "refuse" | "base64";
-  /** Pacing under the plan's secrets limit: `free` 120/min, `pro` 300/min, `self-hosted` none (default). */
+  /** Pacing under the plan's limits (secrets, read, write per minute; 600/min overall): `free` 120/200/90, `pro` 300/350/200, `self-hosted` none (default). */
   plan?: "free" | "pro" | "self-hosted";
-  /** Explicit pacing (wins over `plan`); `false` turns it off. */
+  /** Explicit pacing (wins over `plan`): `requestsPerMinute` the secrets limit, optional read/write (default the same) and overall (default 600 on Cloud) limits; `false` turns it off. */
   pacing?: InfisicalPacing | false;
   caCertPem?: string;
 }
@@ -32,6 +32,8 @@ export interface InfisicalCredentials {
 
 /** Every key of an Infisical destination spec (README's tables are checked against it). */
 export const INFISICAL_SPEC_KEYS = ["kind", "siteUrl", "projectMapping", "project", "environment", "layout", "whitespace", "plan", "pacing", "caCertPem"];
+
+const PACING_KEYS = ["requestsPerMinute", "readPerMinute", "writePerMinute", "overallPerMinute", "headroom", "windowMs"];
 
 function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): string[] {
   const problems: string[] = [];
@@ -48,10 +50,12 @@ function validateSpec(spec: Readonly<Record<string, unknown>>, prefix: string): 
   if (spec.plan !== undefined && !["free", "pro", "self-hosted"].includes(spec.plan as string)) problems.push(`[${prefix}.plan] must be "free", "pro" or "self-hosted"`);
   if (spec.pacing !== undefined && spec.pacing !== false) {
     const p = spec.pacing as Partial<InfisicalPacing> | null;
-    if (typeof p !== "object" || p === null) problems.push(`[${prefix}.pacing] must be {requestsPerMinute, headroom?} or false`);
+    if (typeof p !== "object" || p === null) problems.push(`[${prefix}.pacing] must be {requestsPerMinute, readPerMinute?, writePerMinute?, overallPerMinute?, headroom?, windowMs?} or false`);
     else {
-      for (const k of Object.keys(p)) if (k !== "requestsPerMinute" && k !== "headroom" && k !== "windowMs") problems.push(`[${prefix}.pacing.${k}] is not a pacing setting (requestsPerMinute, headroom, windowMs)`);
-      if (typeof p.requestsPerMinute !== "number" || !Number.isInteger(p.requestsPerMinute) || p.requestsPerMinute < 1 || p.requestsPerMinute > 100_000) problems.push(`[${prefix}.pacing.requestsPerMinute] must be a whole number from 1 to 100,000`);
+      for (const k of Object.keys(p)) if (!PACING_KEYS.includes(k)) problems.push(`[${prefix}.pacing.${k}] is not a pacing setting (${PACING_KEYS.join(", ")})`);
+      const perWindow = (v: unknown): boolean => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 100_000;
+      if (!perWindow(p.requestsPerMinute)) problems.push(`[${prefix}.pacing.requestsPerMinute] must be a whole number from 1 to 100,000`);
+      for (const k of ["readPerMinute", "writePerMinute", "overallPerMinute"] as const) if (p[k] !== undefined && !perWindow(p[k])) problems.push(`[${prefix}.pacing.${k}] must be a whole number from 1 to 100,000`);
       if (p.windowMs !== undefined && (typeof p.windowMs !== "number" || !Number.isInteger(p.windowMs) || p.windowMs < 1000 || p.windowMs > 600_000)) problems.push(`[${prefix}.pacing.windowMs] must be a whole number of milliseconds from 1,000 to 600,000`);
       if (p.headroom !== undefined && (typeof p.headroom !== "number" || p.headroom < 0.1 || p.headroom > 1)) problems.push(`[${prefix}.pacing.headroom] must be a number from 0.1 to 1`);
     }
@@ -74,8 +78,8 @@ function validateCredentials(c: unknown, prefix: string): string[] {
 /** The pacing a spec asks for: explicit, else the plan's limit, else none. */
 export function pacingOf(spec: Pick<InfisicalDestinationSpec, "plan" | "pacing">): InfisicalPacing | false {
   if (spec.pacing !== undefined) return spec.pacing;
-  const limit = spec.plan ? INFISICAL_PLAN_LIMITS[spec.plan] : undefined;
-  return limit ? { requestsPerMinute: limit } : false;
+  const limits = spec.plan ? INFISICAL_PLAN_LIMITS[spec.plan] : undefined;
+  return limits ? { ...limits } : false;
 }
 
 export const infisicalDriver: DestinationDriver<InfisicalDestinationSpec, InfisicalCredentials> = {
