@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { KeyVaultDeployment } from "./src/components/KeyVaultDeployment";
 import { Migration } from "./src/components/Migration";
 import { MigrationReader } from "./src/components/MigrationReader";
+import type { StackPrerequisite } from "./src/migration/destination";
+import { driverFor } from "./src/migration/destinations";
 import { keyVaultDeploymentArgsFromConfig } from "./src/program/keyVaultDeploymentConfig";
 import { readMigrations } from "./src/program/migrationConfig";
 import { parseSecretKeys, plaintextCredentialProblems } from "./src/program/plaintextCredentials";
@@ -104,6 +106,7 @@ if (keyVaultConfig !== undefined) {
 const fingerprintKeyText = config.get("fingerprintKey") ?? process.env.VAULT_MIGRATION_FINGERPRINT_KEY;
 const scaiVault = fromConfig(() => readScaiVault(config.getObject<unknown>("scaivault"), process.env, (key) => config.get(key), readerCredentials !== undefined));
 const scaiVaultBackends: pulumi.Resource[] = [];
+const stackPrerequisites: Record<StackPrerequisite, pulumi.Resource[]> = { federationBackends: scaiVaultBackends };
 if (scaiVault) {
   if (!fingerprintKeyText) throw new pulumi.RunError("[vault-migration:fingerprintKey] is required for vault-migration:scaivault.secrets: pulumi config set --secret fingerprintKey \"$(openssl rand -base64 32)\"");
   const connection = pulumi.secret({ url: scaiVault.url, token: scaiVault.token, ...(scaiVault.caCertPem ? { caCertPem: scaiVault.caCertPem } : {}) });
@@ -158,8 +161,8 @@ if (migrations.length) {
   const cutovers: Record<string, pulumi.Output<unknown>> = {};
   for (const m of migrations) {
     const fill: Record<string, pulumi.Input<string>> = {};
-    // A copy into ScaiVault waits for the stack's backends: its check at `up` sees their proxy mappings.
-    const dependsOn: pulumi.Resource[] = m.kind === "scaivault" ? [...scaiVaultBackends] : [];
+    // What the destination's driver says a copy into it waits for (ScaiVault: the stack's backends).
+    const dependsOn: pulumi.Resource[] = (driverFor(m.kind).waitsFor ?? []).flatMap((k) => stackPrerequisites[k]);
     for (const [key, output] of Object.entries(m.fromStack ?? {})) {
       const from = stackOutputs[output];
       if (!from) throw new pulumi.RunError(`[vault-migration:migrations] ${m.name}: [destination.${key}] is required (or configure the stack resource that provides ${output})`);

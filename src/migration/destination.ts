@@ -134,6 +134,9 @@ export interface DestinationContext {
  * A destination kind: its naming, spec checks and how to open it. Drivers are plain objects of
  * functions (the closure serializer re-creates them in the provider process).
  */
+/** Groups of stack resources a destination may wait for (see {@link DestinationDriver.waitsFor}). */
+export type StackPrerequisite = "federationBackends";
+
 export interface DestinationDriver<S extends DestinationSpecBase = DestinationSpecBase, C = unknown> {
   readonly kind: S["kind"];
   /** Component name for messages, e.g. `KeyVaultMigration`. */
@@ -147,6 +150,11 @@ export interface DestinationDriver<S extends DestinationSpecBase = DestinationSp
   validateCredentials(credentials: unknown, prefix: string): string[];
   /** Where a spec writes (no credentials), for ids and messages. */
   location(spec: S): string;
+  /**
+   * Stack resources a copy into this destination waits for, by the name the stack program gives
+   * them (ScaiVault: `federationBackends`, whose proxy mappings its check at `up` must see).
+   */
+  readonly waitsFor?: readonly StackPrerequisite[];
   /** Opens the destination; no request is made until a method is called. */
   open(connection: DestinationConnection<S, C>, context: DestinationContext): MigrationDestination;
 }

@@ -104,6 +104,8 @@ export const scaiVaultDriver: DestinationDriver<ScaiVaultDestinationSpec, ScaiVa
   },
   validateSpec,
   validateCredentials,
+  // Its check at `up` must see the proxy mappings of the stack's backends.
+  waitsFor: ["federationBackends"],
   location: (spec) => spec.url.replace(/\/+$/, ""),
   open({ spec, credentials }, { fingerprintKey }) {
     return createScaiVaultDestination({
