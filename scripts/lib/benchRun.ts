@@ -1,0 +1,65 @@
+// What `npm run bench` and its cases share (scripts/bench.ts, scripts/lib/benchVault.ts): timing,
+// the child processes that copy (benchCopy.ts) or run a bare-undici floor (benchFloor.ts), the
+// servers' CPU, and reading an exported state.
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { repoRoot } from "./engine";
+
+export type Target = [string, boolean, string];
+export type Row = (name: string, seconds?: number, value?: string) => void;
+
+export async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, (performance.now() - t0) / 1000];
+}
+
+export interface ChildResult { ms: number; secrets: number; maxRssMb: number; cpuS: number; planMs?: number }
+
+/**
+ * CPU seconds a server process has used so far (Linux /proc; 0 elsewhere). On this 2-core machine
+ * the servers and the copy share the CPU, so where it goes says what a copy costs.
+ */
+export function processCpuS(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function lastJsonLine<T>(script: string, job: object): Promise<T> {
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(__dirname, script), JSON.stringify(job)], { cwd: repoRoot, encoding: "utf8", maxBuffer: 1 << 26 });
+  return JSON.parse(stdout.trim().split("\n").pop() as string) as T;
+}
+
+/** Runs one bare-undici floor (scripts/lib/benchFloor.ts) in a child process. */
+export function floor(job: object): Promise<{ ms: number; secrets: number; cpuS: number }> {
+  return lastJsonLine("benchFloor.ts", job);
+}
+
+/** Runs one copy in a child process (asynchronously: the Key Vault double serves from this process). */
+export function child(job: object): Promise<ChildResult> {
+  return lastJsonLine("benchCopy.ts", job);
+}
+
+/** The serialized migration provider in an exported state: its size and how many times it is stored. */
+export function providerInState(state: string): { bytes: number; copies: number } {
+  const texts = migrationResources(state).flatMap((r) => [r.inputs?.__provider, r.outputs?.__provider]).filter((t): t is string => typeof t === "string");
+  return { bytes: Math.max(0, ...texts.map((t) => t.length)), copies: texts.length };
+}
+
+export interface StateResource { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }
+
+/** Every resource of an exported state. */
+export function stateResources(state: string): StateResource[] {
+  return (JSON.parse(state) as { deployment: { resources?: StateResource[] } }).deployment.resources ?? [];
+}
+
+/** The migration resources (`SecretMigration`) of an exported state. */
+export function migrationResources(state: string): StateResource[] {
+  return stateResources(state).filter((r) => r.type.endsWith(":SecretMigration"));
+}
