@@ -36,6 +36,57 @@ async function lastJsonLine<T>(script: string, job: object): Promise<T> {
   return JSON.parse(stdout.trim().split("\n").pop() as string) as T;
 }
 
+/** Peak RSS in MB of the processes an engine run starts: the dynamic provider's and the engine's own. */
+export interface EnginePeakRss { providerMb: number; engineMb: number }
+
+/**
+ * Runs `fn` (a `pulumi up` of an inline program, whose program runs in this process) while reading,
+ * every second, the peak RSS (`VmHWM`, Linux /proc) of this process's descendants: the dynamic
+ * provider (`dynamic-provider/index.js`) and the engine (`pulumi`). A peak reached in a process's
+ * last second is missed. Zeros where /proc is not.
+ */
+export async function withEnginePeakRss<T>(fn: () => Promise<T>): Promise<[T, EnginePeakRss]> {
+  const peak: EnginePeakRss = { providerMb: 0, engineMb: 0 };
+  const sample = (): void => {
+    let pids: string[];
+    try {
+      pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+    } catch {
+      return;
+    }
+    const parent = new Map<number, number>();
+    for (const pid of pids) {
+      try {
+        parent.set(Number(pid), Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]));
+      } catch {
+        // gone since the listing
+      }
+    }
+    const mine = (pid: number): boolean => {
+      for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
+      return false;
+    };
+    for (const pid of parent.keys()) {
+      if (!mine(pid)) continue;
+      try {
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+        const kind = argv.some((a) => a.endsWith("dynamic-provider/index.js")) ? "providerMb" : argv[0]?.endsWith("/pulumi") ? "engineMb" : undefined;
+        if (!kind) continue;
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+        peak[kind] = Math.max(peak[kind], kb / 1024);
+      } catch {
+        // gone since the listing
+      }
+    }
+  };
+  const timer = setInterval(sample, 1000);
+  try {
+    return [await fn(), peak];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 /** Runs one bare-undici floor (scripts/lib/benchFloor.ts) in a child process. */
 export function floor(job: object): Promise<{ ms: number; secrets: number; cpuS: number }> {
   return lastJsonLine("benchFloor.ts", job);

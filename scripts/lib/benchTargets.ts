@@ -47,8 +47,9 @@ export function vaultTargets(r: Results, n: number, small: number): Target[] {
 }
 
 /**
- * Target 5 (scale) of a run at `n`: its full copy rate and the runner's peak RSS against an
- * earlier run's (the 10,000 one: `--baseline`; "missed: no baseline" without it), and what needs
+ * Target 5 (scale) of a run at `n`: its full copy rate and the peak RSS of the runner and of the
+ * `up`'s provider process against an earlier run's (the 10,000 one: `--baseline`; "missed: no
+ * baseline" without it), and what needs
  * no other run: the state per secret while the plan is in it, the state back to its fixed size
  * after (no plan left, and the baseline's size when there is one), and the preview of one change.
  */
@@ -64,6 +65,7 @@ export function scaleTargets(r: Results, n: number, baseline?: BenchFile): Targe
   return [
     vs("full copy rate (/s)", false, 0.9, r.vaultFullRate, b?.vaultFullRate),
     vs("runner peak RSS (MB)", true, 1.5, r.vaultRssLargeMb, b?.vaultRssLargeMb),
+    vs("provider process peak RSS during pulumi up (MB)", true, 1.5, r.vaultUpProviderRssMb, b?.vaultUpProviderRssMb),
     [`5. scale: state ≤ 300 bytes per secret while pending (after the first up, at ${n})`, r.vaultStatePendingBytesPerSecret <= 300, `${r.vaultStatePendingBytesPerSecret.toFixed(0)} bytes/secret (the plan: ${r.vaultStatePlanBytesPerSecret.toFixed(0)})`],
     [`5. scale: state back to its fixed size after the no-change run`, r.vaultStateAfterPlanEntries === 0 && sameSize, `${afterKb.toFixed(1)} KB, ${r.vaultStateAfterPlanEntries} plan entries left; ${sizeVs}`],
     [`5. scale: pulumi preview --diff of one changed secret among ${n} prints that one line`, r.vaultPreviewOneLine === 1, `${r.vaultPreviewLines} pending line(s)${r.vaultPreviewOneLine === 1 ? ", the changed secret's" : ""}, ${r.vaultPreviewS.toFixed(2)} s`],

@@ -1,7 +1,8 @@
 // The Vault → OpenBao case of `npm run bench` (issue #22 targets 2, 4, 5): a second OpenBao dev
 // server as the destination of the source tree `bench/` (n secrets; `small/` has the small tree).
-// Run by the full bench after the Key Vault cases and alone by `--only vault`. The engine-backed
-// copy comes before the runner's memory measures, so a run stopped for time has the `pulumi up` figures.
+// Run by the full bench after the Key Vault cases and alone by `--only vault`. What target 5 compares
+// (the `pulumi up`, its state and preview, then the runner's memory) comes before the copy floors, so a
+// run at 100,000 stopped for time has those figures first.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { VaultMigration } from "../../src/components/VaultMigration";
@@ -9,7 +10,7 @@ import { plannedLines } from "../../test/support/migration";
 import { startOpenBaoDev, vaultRequest } from "../../test/support/openbao";
 import { testStack } from "../../test/support/pulumi";
 import type { CaseContext } from "./benchDestinations";
-import { child, floor, processCpuS, providerInState, stateResources, timed } from "./benchRun";
+import { child, floor, processCpuS, providerInState, stateResources, timed, withEnginePeakRss } from "./benchRun";
 import { planInState } from "./benchTargets";
 import { repoRoot } from "./engine";
 
@@ -25,19 +26,11 @@ export async function vaultCase(c: CaseContext, o: VaultCaseOptions): Promise<vo
   const bao2 = await startOpenBaoDev();
   try {
     const dest = (prefix: string) => ({ address: bao2.address, token: bao2.rootToken, mount: "secret", prefix });
-    const rawV = await child({ ...base, mode: "raw", prefix: "bench/", dest: dest("raw/") });
-    results.vaultRawRate = rawV.secrets / (rawV.ms / 1000);
-    row(`Vault → OpenBao product-client floor: concurrent read + write, no Pulumi (${rawV.secrets})`, rawV.ms / 1000, `${results.vaultRawRate.toFixed(0)}/s`);
     const cpuNow = (): [number, number] => [processCpuS(bao.pid), processCpuS(bao2.pid)];
     const cpuRow = (what: string, before: [number, number], own: number, n: number): void => {
       const [src, dst] = cpuNow().map((x, i) => x - (before[i] as number));
       row(`  CPU of the ${what}: runner process / source server / destination server`, undefined, `${own.toFixed(1)} / ${(src as number).toFixed(1)} / ${(dst as number).toFixed(1)} s (${((1000 * (own + (src as number) + (dst as number))) / n).toFixed(2)} ms per secret)`);
     };
-    const cpuFloor = cpuNow();
-    const floorV = await floor({ ...base, mode: "copy", prefix: "bench/", dest: dest("floor/") });
-    results.vaultFloorRate = floorV.secrets / (floorV.ms / 1000);
-    row(`Vault → OpenBao raw copy floor: bare undici, list + GET + POST (${floorV.secrets})`, floorV.ms / 1000, `${results.vaultFloorRate.toFixed(0)}/s`);
-    cpuRow("raw copy floor", cpuFloor, floorV.cpuS, floorV.secrets);
 
     const vReport = path.join(repoRoot, ".bench", "report-vault");
     const tv = await testStack("bench-vault", async () => {
@@ -52,13 +45,16 @@ export async function vaultCase(c: CaseContext, o: VaultCaseOptions): Promise<vo
       return { summary: m.summary };
     });
     try {
-      const [, upV] = await timed(() => tv.up());
+      const [[, upV], upRss] = await withEnginePeakRss(() => timed(() => tv.up()));
       const report = JSON.parse(fs.readFileSync(`${vReport}.json`, "utf8")) as { durationMs: number; counts: { created: number } };
       if (report.counts.created !== o.n) throw new Error(`Vault migration created ${report.counts.created} of ${o.n}`);
       results.vaultFullRate = o.n / upV;
       results.vaultCopyRate = o.n / (report.durationMs / 1000);
       row(`Vault → OpenBao full copy: pulumi up of ${o.n}`, upV, `${results.vaultFullRate.toFixed(0)}/s`);
       row("  of which the copy phase (provider: read, markers + CAS write, verification)", report.durationMs / 1000, `${results.vaultCopyRate.toFixed(0)}/s`);
+      results.vaultUpProviderRssMb = upRss.providerMb;
+      results.vaultUpEngineRssMb = upRss.engineMb;
+      row("  peak RSS during it: the dynamic provider process / the engine (sampled each second)", undefined, `${upRss.providerMb.toFixed(0)} MB / ${upRss.engineMb.toFixed(0)} MB`);
       // The state while the plan is in it: the first `up` stores the plan it applied (`__pending`),
       // measured as the Key Vault case measures its state, the exported state over the secrets.
       const state = await tv.exportState();
@@ -101,6 +97,16 @@ export async function vaultCase(c: CaseContext, o: VaultCaseOptions): Promise<vo
     row(`Vault → OpenBao peak RSS of the migration runner at ${o.small} / ${o.n}`, undefined, `${smallV.maxRssMb.toFixed(0)} MB / ${largeV.maxRssMb.toFixed(0)} MB`);
     row(`Vault → OpenBao migration runner without Pulumi (plan + copy) of ${o.n}`, largeV.ms / 1000, `${(largeV.secrets / (largeV.ms / 1000)).toFixed(0)}/s, planning ${((largeV.planMs ?? 0) / 1000).toFixed(2)} s`);
     cpuRow("migration runner", cpuLarge, largeV.cpuS, largeV.secrets);
+
+    // The floors last: targets 2 compare with them; target 5 needs only what comes before.
+    const rawV = await child({ ...base, mode: "raw", prefix: "bench/", dest: dest("raw/") });
+    results.vaultRawRate = rawV.secrets / (rawV.ms / 1000);
+    row(`Vault → OpenBao product-client floor: concurrent read + write, no Pulumi (${rawV.secrets})`, rawV.ms / 1000, `${results.vaultRawRate.toFixed(0)}/s`);
+    const cpuFloor = cpuNow();
+    const floorV = await floor({ ...base, mode: "copy", prefix: "bench/", dest: dest("floor/") });
+    results.vaultFloorRate = floorV.secrets / (floorV.ms / 1000);
+    row(`Vault → OpenBao raw copy floor: bare undici, list + GET + POST (${floorV.secrets})`, floorV.ms / 1000, `${results.vaultFloorRate.toFixed(0)}/s`);
+    cpuRow("raw copy floor", cpuFloor, floorV.cpuS, floorV.secrets);
   } finally {
     await bao2.stop();
   }
