@@ -110,17 +110,20 @@ const writesOf = (d: KeyVaultDouble): number => d.counters().setSecret;
 
 async function main(): Promise<void> {
   const rows: { name: string; seconds?: number; value?: string }[] = [];
+  const results: Record<string, number> = {};
+  // What a run has measured so far, rewritten after each row: a long run stopped part-way keeps it.
+  const progress = path.join(repoRoot, ".bench", "progress.json");
+  fs.mkdirSync(path.dirname(progress), { recursive: true });
   const row = (name: string, seconds?: number, value?: string): void => {
     rows.push({ name, seconds, value });
     console.error(`  ${name}: ${seconds !== undefined ? `${seconds.toFixed(2)} s` : ""} ${value ?? ""}`);
+    fs.writeFileSync(progress, JSON.stringify({ at: new Date().toISOString(), argv: process.argv.slice(2), rows, results }, null, 2));
   };
   if (ONLY === "audit") {
-    const results: Record<string, number> = {};
     return report("results-audit.json", rows, results, await auditCase(AUDIT_MB, row, results));
   }
   const bao = await startOpenBaoDev();
   const v = VaultClient.connect({ address: bao.address, auth: { method: "token", token: bao.rootToken } }, { connections: 64 });
-  const results: Record<string, number> = {};
   const seed = async (prefix: string, n: number): Promise<number> =>
     (await timed(() => pool(n, 64, (i) => v.write(`secret/data/${prefix}/team-${i % 50}/svc-${i}`, { data: { username: `u${i}`, password: `p-${i}-${"x".repeat(24)}` } }, { idempotent: true }).then(() => undefined))))[1];
   const ctx: CaseContext = { bao, seed: (prefix, n) => seed(prefix.replace(/\/$/, ""), n), row, results, fingerprintKey: KEY, parallel: P };
