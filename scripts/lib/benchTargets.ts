@@ -14,9 +14,9 @@ const ratio = (x: number): string => x.toFixed(2);
 export const noChangeBound = (r: Results, floorListings: number): number => r.engineNoop + 1.25 * floorListings;
 
 /**
- * The plan an exported state still carries: the entries and JSON bytes of every `pending` and
- * `__pending` map in any resource's inputs or outputs (the migration resource's `__pending` input,
- * the component's `pending` output). An `up` stores the plan it applied; the next one with nothing
+ * The plan an exported state still carries: the entries and JSON bytes of every `pending`,
+ * `__pending` and `__sourceSettings` map in any resource's inputs or outputs (the migration
+ * resource's `__pending` input and the settings beside it, the component's `pending` output). An `up` stores the plan it applied; the next one with nothing
  * to do stores an empty one, which is how the state gets back to its fixed size.
  */
 export function planInState(resources: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[]): { entries: number; bytes: number } {
@@ -24,7 +24,7 @@ export function planInState(resources: { inputs?: Record<string, unknown>; outpu
   let bytes = 0;
   for (const r of resources) {
     for (const props of [r.inputs, r.outputs]) {
-      for (const key of ["pending", "__pending"]) {
+      for (const key of ["pending", "__pending", "__sourceSettings"]) {
         const map = props?.[key];
         if (!map || typeof map !== "object") continue;
         entries += Object.keys(map).length;

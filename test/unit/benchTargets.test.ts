@@ -64,9 +64,10 @@ describe("bench targets: Vault → OpenBao (issue #22 targets 2, 4, 5)", () => {
     ]);
   });
 
-  it("the plan left in a state: every pending and __pending map, in the migration resource's inputs and the component's outputs", () => {
+  it("the plan left in a state: every pending, __pending and __sourceSettings map, in the migration resource's inputs and the component's outputs", () => {
     const plan = { "secret/a → a": "create v1: new in source", "secret/b → b": "create v1: new in source" };
-    assert.deepEqual(planInState([{ inputs: { __pending: plan, pending: {} } }, { outputs: { pending: plan } }, { inputs: { policy: "x" } }]), { entries: 4, bytes: 2 * JSON.stringify(plan).length + 2 });
+    const settings = { "secret/a → a": "max_versions=3" };
+    assert.deepEqual(planInState([{ inputs: { __pending: plan, pending: {}, __sourceSettings: settings } }, { outputs: { pending: plan } }, { inputs: { policy: "x" } }]), { entries: 5, bytes: 2 * JSON.stringify(plan).length + 2 + JSON.stringify(settings).length });
     assert.deepEqual(planInState([{ inputs: { __pending: {}, pending: {} } }, { outputs: { pending: {} } }]), { entries: 0, bytes: 6 });
   });
 });
