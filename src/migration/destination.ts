@@ -83,6 +83,14 @@ export interface MigrationDestination {
   /** Checks without writing that the value fits (size, shape); a message naming the path, or undefined. */
   validate(write: DestinationWrite): string | undefined;
   /**
+   * Present on a destination whose `validate` refuses no value a KV source can hold and that has no
+   * `notices` (Vault/OpenBao KV stores any key/value map a KV source holds): its checks of the
+   * name alone, `sourcePath` (`mount/path`) for the message. The checks before the first write (a
+   * preview's, and an `up`'s before it writes) then call this and read no value, one source read
+   * per secret less in each; `validate` still runs on every write with its value.
+   */
+  validateWithoutValue?(name: string, sourcePath: string): string | undefined;
+  /**
    * What is worth a warning about a value that is not refused (Infisical: `${…}`, which it may read
    * as a reference), each naming the path and key, never the value. Logged at preview; `write`
    * returns the same as warnings at up.

@@ -154,6 +154,10 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     return { name, markers, enabled: true, handEdited: true };
   }
 
+  function nameProblem(name: string, sourcePath: string): string | undefined {
+    return vaultKvNaming.isValid(name) ? undefined : `${location}: '${name}' (from ${sourcePath}) is not a valid secret path`;
+  }
+
   function appearedError(name: string): Error {
     return destinationError(name, APPEARED_SINCE_PLANNING, appearedMessage(location, name));
   }
@@ -297,10 +301,16 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     inspectUnmarked: async (entry) => entry,
 
     validate(w) {
-      if (!vaultKvNaming.isValid(w.name)) return `${location}: '${w.name}' (from ${fullSourcePath(w.source)}) is not a valid secret path`;
+      const problem = nameProblem(w.name, fullSourcePath(w.source));
+      if (problem) return problem;
+      // A KV source always reads as a map; checked for other sources' sake, at the write only.
       if (typeof w.data !== "object" || w.data === null || Array.isArray(w.data)) return `${location}: secret '${w.name}': the source value is not a key/value map`;
       return undefined;
     },
+
+    // KV stores any key/value map and this destination has no notices: the checks before the
+    // first write need the name only, and read no value.
+    validateWithoutValue: nameProblem,
 
     async write(w) {
       checkName(w.name);
