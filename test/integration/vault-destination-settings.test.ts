@@ -114,6 +114,6 @@ describe("Vault → OpenBao copy: source settings from the plan, not a metadata 
   });
 
   it("no value in the plans or reports", () => {
-    assertNoSecrets(texts.join("\n"), seeded);
+    assertNoSecrets({ "plans and reports": texts.join("\n") }, seeded);
   });
 });
