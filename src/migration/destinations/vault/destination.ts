@@ -42,7 +42,7 @@ export interface VaultDestinationOptions {
   readonly replayVersions?: boolean;
   /** Requests in flight (walk and metadata reads of `entries()`). Default 16. */
   readonly concurrency?: number;
-  /** The source's history (KV v2 sources): asked for settings and older versions when copying them. */
+  /** The source's history (KV v2 sources): asked for older versions when replaying, and for settings a write's plan did not carry. */
   readonly sourceHistory?: SourceHistory;
 }
 
