@@ -42,7 +42,7 @@ export interface VaultDestinationOptions {
   readonly replayVersions?: boolean;
   /** Requests in flight (walk and metadata reads of `entries()`). Default 16. */
   readonly concurrency?: number;
-  /** The source's history (KV v2 sources): asked for settings and older versions when copying them. */
+  /** The source's history (KV v2 sources): asked for older versions when replaying, and for settings a write's plan did not carry. */
   readonly sourceHistory?: SourceHistory;
 }
 
@@ -206,7 +206,11 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     const meta = await readKvMetadata(client, mount, full(w.name));
     const current = meta?.currentVersion ?? 0;
     const path = w.source.path;
-    const details = (copyMetadata || replay) && options.sourceHistory ? await options.sourceHistory.details(path) : undefined;
+    // The settings the plan listed spare a source metadata GET per secret; without them (a plan that
+    // does not know, e.g. drift a refresh found) the source is asked, as is a replay, for its versions.
+    const ask = replay || (copyMetadata && w.sourceSettings === undefined);
+    const details = ask && options.sourceHistory ? await options.sourceHistory.details(path) : undefined;
+    const known = options.sourceHistory ? (ask ? details : w.sourceSettings) : undefined;
     const prev = parseKvMarkers(meta?.customMetadata);
     // Planned as a create: someone else's secret that appeared since planning is not overwritten.
     if (w.expectAbsent && meta && !writtenByMigration(prev.markers, w.migrationId)) throw appearedError(w.name);
@@ -219,7 +223,8 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
       isLiveKvVersion(meta?.versions[String(current)]) &&
       (prev.markers.fingerprint === w.fingerprint || prev.markers.fingerprint === contentFingerprint(key, w.data)) &&
       (!replay || prev.markers.sourceVersion === w.source.currentVersion);
-    const settings = copyMetadata && details ? { maxVersions: details.maxVersions, casRequired: details.casRequired, deleteVersionAfter: details.deleteVersionAfter } : {};
+    // Defaults are sent too: a destination secret set otherwise gets the source's defaults.
+    const settings = copyMetadata && known ? { maxVersions: known.maxVersions, casRequired: known.casRequired, deleteVersionAfter: known.deleteVersionAfter } : {};
     // Older versions are read before anything is written, so the version count is known (one gone
     // from the source since listing is skipped) and the announced dest-version is exact.
     const older: SecretData[] = [];
