@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildReport, encodePlanLine, exclusionLines, reportItem, type ExclusionGroup, type Plan, type PlanItem } from "../engine";
 import type { DestinationSpecBase, MigrationDestination } from "../migration/destination";
 import { driverFor, openDestination } from "../migration/destinations";
-import { encodeNotices, encodePending, type PendingChanges } from "../migration/pendingChanges";
+import { encodeNotices, encodePending, encodeSourceSettings, type PendingChanges, type SourceSettingsMap } from "../migration/pendingChanges";
 import { planRun } from "../migration/planRun";
 import type { MigrationSettings } from "../migration/settings";
 import { VaultSource } from "../migration/vaultSource";
@@ -26,6 +26,8 @@ import { formatWindow, retireLines, type CutoverSummary } from "../engine";
 /** What planning hands the resource (and, with nothing to write at `up`, the report of the run). */
 interface PlannedRun {
   pending: PendingChanges;
+  /** The non-default settings of the pending writes (see `SourceSettingsMap`); undefined when not known. */
+  sourceSettings?: SourceSettingsMap;
   planId: string;
   notices: PendingChanges;
   inSync: number;
@@ -131,7 +133,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       // after its creation) are new work, not the plan already applied.
       const planId = Object.keys(pending).length ? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}` : "";
       const notices = [...plan.skipped, ...plan.orphaned];
-      const planned: PlannedRun = { pending, planId, notices: encodeNotices(notices), inSync: plan.inSync, exclusions: [...plan.exclusions] };
+      const planned: PlannedRun = { pending, sourceSettings: encodeSourceSettings(plan.items), planId, notices: encodeNotices(notices), inSync: plan.inSync, exclusions: [...plan.exclusions] };
       if (i.cutover) planned.cutover = await cutoverOnce(i.cutover, source, plan);
       if (!planId) {
         // A run with nothing to write does not reach the provider: its report and summary come from
@@ -178,6 +180,7 @@ function planAndMigrate(i: PlanAndMigrateInput): { pending: pulumi.Output<Pendin
       destination: { spec: i.spec, credentials: i.credentials },
       fingerprintKey: args.fingerprintKey,
       pending,
+      __sourceSettings: planned.apply((p) => p.sourceSettings),
       planId: planned.apply((p) => p.planId),
       notices: planned.apply((p) => p.notices),
       inSync: planned.apply((p) => p.inSync),

@@ -16,5 +16,6 @@ export * from "./concurrency";
 export * from "./report";
 export * from "./progress";
 export * from "./planlines";
+export * from "./kvSettings";
 export * from "./exclusions";
 export * from "./cutover";

@@ -322,6 +322,8 @@ export async function planMigration(input: PlanInput): Promise<Plan> {
       reason,
       ...(s.kvVersion === 2 && s.currentVersion !== undefined ? { sourceVersion: s.currentVersion } : {}),
       ...(detail ? { detail } : {}),
+      // What a write copies besides the value, known here from the inventory (see kvSettings.ts).
+      ...(s.settings && (action === "create" || action === "update") ? { sourceSettings: s.settings } : {}),
     });
     let entry = await lookup(key);
     // A soft-deleted entry has no versions to inspect: unmarked, it is someone else's.

@@ -4,6 +4,8 @@
  * shaped or fingerprinted.
  */
 
+import type { KvSettings } from "./kvSettings";
+
 /** HashiCorp Vault KV secrets engine version. */
 export type KvVersion = 1 | 2;
 
@@ -39,6 +41,8 @@ export interface SourceSecret extends SourceRef {
    * stamped by version 1 of the markers holds, so such a copy is recognised as in sync.
    */
   readonly legacyFingerprint?: string;
+  /** KV v2: the secret's metadata settings as listed; absent when not known (KV v1 has none). */
+  readonly settings?: KvSettings;
 }
 
 /** The data map of a KV secret. Only ever held in memory, never in plan/report/state. */
@@ -140,4 +144,6 @@ export interface PlanItem {
   readonly sourceVersion?: number;
   /** Extra explanation naming paths or settings only (never values). */
   readonly detail?: string;
+  /** KV v2 creates and updates: the source's settings as planned; absent when the plan does not know them. */
+  readonly sourceSettings?: KvSettings;
 }

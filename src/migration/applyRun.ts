@@ -58,7 +58,7 @@ async function applyOne(item: PlanItem, o: ApplyOptions, ctx: WriteContext): Pro
   const v = await readPlanned(o.source, item);
   if (!v) return { error: new Error(`source ${item.sourcePath}${item.sourceVersion ? ` v${item.sourceVersion}` : ""} is gone since planning; the next run re-plans it`), secrets: [] };
   const secrets = secretStrings(v.data);
-  const write = { ...destinationWrite(item.destinationName, v, ctx), ...(item.action === "create" ? { expectAbsent: true } : {}) };
+  const write = { ...destinationWrite(item.destinationName, v, ctx, item.sourceSettings), ...(item.action === "create" ? { expectAbsent: true } : {}) };
   try {
     const problem = o.destination.validate(write);
     if (problem) return { error: new Error(problem), secrets };

@@ -1,7 +1,7 @@
 // The contracts of a migration destination: the driver a registry lists (spec validation,
 // location, open) and the MigrationDestination it opens. One folder per driver under
 // ./destinations/<kind>/; nothing else in the run code knows which destination it talks to.
-import type { DestinationEntry, DestinationNaming, FingerprintKey, SecretData, SourceSecret } from "../engine";
+import type { DestinationEntry, DestinationNaming, FingerprintKey, KvSettings, SecretData, SourceSecret } from "../engine";
 import type { MigrationSettings } from "./settings";
 import type { MigrationSource } from "./source";
 
@@ -19,6 +19,12 @@ export interface DestinationWrite {
   readonly mappingHash: string;
   /** The migration's identity, written as a marker. */
   readonly migrationId: string;
+  /**
+   * KV v2 sources: the secret's settings as the plan listed them (defaults included), for a
+   * destination that copies them. Absent when the plan does not know: such a destination asks the
+   * source (`SourceHistory.details`) rather than assume defaults.
+   */
+  readonly sourceSettings?: KvSettings;
   /**
    * The plan found nothing of anyone else's under this name (a create). A secret not written by
    * this migration that appeared there since planning is refused, not overwritten: the next run
@@ -82,6 +88,14 @@ export interface MigrationDestination {
   prepare?(): Promise<void>;
   /** Checks without writing that the value fits (size, shape); a message naming the path, or undefined. */
   validate(write: DestinationWrite): string | undefined;
+  /**
+   * Present on a destination whose `validate` refuses no value a KV source can hold and that has no
+   * `notices` (Vault/OpenBao KV stores any key/value map a KV source holds): its checks of the
+   * name alone, `sourcePath` (`mount/path`) for the message. The checks before the first write (a
+   * preview's, and an `up`'s before it writes) then call this and read no value, one source read
+   * per secret less in each; `validate` still runs on every write with its value.
+   */
+  validateWithoutValue?(name: string, sourcePath: string): string | undefined;
   /**
    * What is worth a warning about a value that is not refused (Infisical: `${…}`, which it may read
    * as a reference), each naming the path and key, never the value. Logged at preview; `write`

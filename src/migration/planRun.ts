@@ -83,7 +83,7 @@ export async function planRun(
 /**
  * The value checks of a plan, shared by preview (planning) and `up` (before the first write): reads
  * each create/update value (its pinned version) and asks the destination's `validate` (size, shape,
- * name). Streaming: at most `concurrency` values are in memory at once, and none is kept; only the
+ * name), or, where the destination has `validateWithoutValue`, asks that and reads nothing. Streaming: at most `concurrency` values are in memory at once, and none is kept; only the
  * problems (paths, names, sizes; never a value) are returned. A source gone since planning is no
  * problem here (the copy reports it); a failed read throws.
  */
@@ -109,6 +109,15 @@ export async function valueChecks(
   if (writes.length > 0) await destination.prepare?.();
   const refusals: { item: PlanItem; problem: string }[] = [];
   const notices: string[] = [];
+  const byName = destination.validateWithoutValue?.bind(destination);
+  if (byName) {
+    // Nothing to learn from the values: checked by name, none read.
+    for (const item of writes) {
+      const problem = byName(item.destinationName, item.sourcePath);
+      if (problem) refusals.push({ item, problem });
+    }
+    return { refusals, notices };
+  }
   for await (const r of mapConcurrent(writes, concurrency, async (item) => {
     const v = await readPlanned(source, item);
     if (!v) return undefined;

@@ -1,7 +1,7 @@
 // The one constructor of a DestinationWrite: planning's value checks, the copy and the
 // re-verification all build what they hand a destination here, so nothing the source said about
 // a secret (its version, custom_metadata, updated time) is lost between plan and apply.
-import { fingerprint, fullSourcePath, type FingerprintKey, type Markers, type PlanItem } from "../engine";
+import { fingerprint, fullSourcePath, type FingerprintKey, type KvSettings, type Markers, type PlanItem } from "../engine";
 import type { DestinationWrite } from "./destination";
 import type { MigrationSource, SourceValue } from "./source";
 
@@ -13,8 +13,16 @@ export interface WriteContext {
 }
 
 /** The write of one planned secret, from the value just read. */
-export function destinationWrite(name: string, value: SourceValue, ctx: WriteContext): DestinationWrite {
-  return { name, source: value.secret, data: value.data, fingerprint: fingerprint(ctx.fingerprintKey, fullSourcePath(value.secret), value.data), mappingHash: ctx.mappingHash, migrationId: ctx.migrationId };
+export function destinationWrite(name: string, value: SourceValue, ctx: WriteContext, sourceSettings?: KvSettings): DestinationWrite {
+  return {
+    name,
+    source: value.secret,
+    data: value.data,
+    fingerprint: fingerprint(ctx.fingerprintKey, fullSourcePath(value.secret), value.data),
+    mappingHash: ctx.mappingHash,
+    migrationId: ctx.migrationId,
+    ...(sourceSettings ? { sourceSettings } : {}),
+  };
 }
 
 /**

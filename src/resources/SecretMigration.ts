@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { VaultAuth, VaultEndpoint } from "../clients/vault/connection";
 import type { ExclusionGroup } from "../engine";
 import type { DestinationConnection, DestinationSpecBase } from "../migration/destination";
-import { planInputs, type PendingChanges } from "../migration/pendingChanges";
+import { planInputs, type PendingChanges, type SourceSettingsMap } from "../migration/pendingChanges";
 import type { MigrationSettings } from "../migration/settings";
 import { loadByReference, moduleReference } from "./byReference";
 import { splitCa, type CaBundles } from "./caBundles";
@@ -27,6 +27,8 @@ export interface SecretMigrationProps {
   pending: PendingChanges;
   /** The plan during an `up`, when `pending` is empty (see `planInputs`). */
   __pending?: PendingChanges;
+  /** Non-default KV v2 settings of the plan's writes, hidden like `__pending` (see `SourceSettingsMap`); absent = not known. */
+  __sourceSettings?: SourceSettingsMap;
   /** Unique per non-empty plan (see the planning component). */
   planId?: string;
   /** Skipped and orphaned secrets with their reasons, for the report; never a change by themselves. */
@@ -111,6 +113,8 @@ export interface SecretMigrationArgs {
   destination: { spec: pulumi.Input<DestinationConnection["spec"]>; credentials: pulumi.Input<Readonly<Record<string, unknown>>> };
   fingerprintKey: pulumi.Input<string>;
   pending: pulumi.Input<PendingChanges>;
+  /** Passed under its hidden key: the engine's diff display ignores `__` keys. */
+  __sourceSettings?: pulumi.Input<SourceSettingsMap | undefined>;
   planId?: pulumi.Input<string>;
   notices?: pulumi.Input<PendingChanges>;
   inSync?: pulumi.Input<number>;

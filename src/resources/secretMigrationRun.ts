@@ -5,7 +5,7 @@ import { encodePlanKey, ownsCopy, redactedError, type MigrationReport } from "..
 import { applyRun } from "../migration/applyRun";
 import type { MigrationDestination } from "../migration/destination";
 import { destinationLocation, openDestination } from "../migration/destinations";
-import { decodePending, encodePending, planOf, type PendingChanges } from "../migration/pendingChanges";
+import { decodePending, encodePending, planOf, withSourceSettings, type PendingChanges } from "../migration/pendingChanges";
 import { DEFAULT_PROGRESS_INTERVAL_MS, withDefaults, settingsMappingHash, type MigrationSettings } from "../migration/settings";
 import type { MigrationSource } from "../migration/source";
 import { VaultSource } from "../migration/vaultSource";
@@ -52,7 +52,9 @@ export function summaryOf(report: MigrationReport, previousWriteAt?: string): Mi
  */
 async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChanges = {}, previousWriteAt?: string): Promise<MigrationSummary> {
   return withRun(p, async (source, settings, dest) => {
-    const items = decodePending({ ...drift, ...planOf(p) }, source.mount);
+    const plan = planOf(p);
+    // The plan's items carry the settings it listed; the drift a refresh found does not (see withSourceSettings).
+    const items = withSourceSettings(decodePending({ ...drift, ...plan }, source.mount), plan, p.__sourceSettings);
     const report = await applyRun({
       items,
       source,
@@ -84,7 +86,7 @@ async function applyPendingChanges(p: SecretMigrationProps, drift: PendingChange
 }
 
 // The outputs keep no plan (the state holds it only while pending).
-const outputsOf = ({ __pending, ...p }: SecretMigrationProps, summary: MigrationSummary): SecretMigrationProps => ({ ...p, pending: {}, summary, drift: {}, appliedPlan: planIdentityHash({ ...p, __pending }) });
+const outputsOf = ({ __pending, __sourceSettings: _settings, ...p }: SecretMigrationProps, summary: MigrationSummary): SecretMigrationProps => ({ ...p, pending: {}, summary, drift: {}, appliedPlan: planIdentityHash({ ...p, __pending }) });
 
 /** When a run last wrote; state written before `lastWriteAt` existed kept `lastRunAt`, the time of its last applied run. */
 export function lastWriteOf(summary: MigrationSummary | undefined): string | undefined {

@@ -62,6 +62,12 @@ export interface ConformanceOptions {
   readonly sourceKvVersions?: readonly KvVersion[];
   /** custom_metadata the destination cannot carry whole. Default: 70 keys, one of them 200 characters long. */
   readonly overLimitMetadata?: Readonly<Record<string, string>>;
+  /**
+   * The destination checks names alone before the first write (`validateWithoutValue`), so its
+   * preview and `up` read no value before copying. Default false; the `value-checks` case checks
+   * the destination declares exactly this.
+   */
+  readonly checksByName?: boolean;
 }
 
 /** Everything the destination and the run returned or threw, and every value seeded, for the leak scan. */
@@ -160,6 +166,24 @@ function observed(d: MigrationDestination, sink: LeakSink, changes: Changes): Mi
       if (m !== undefined) sink.text("validate", m);
       return m;
     },
+    ...(d.validateWithoutValue
+      ? {
+          validateWithoutValue: (name: string, sourcePath: string) => {
+            const m = (d.validateWithoutValue as NonNullable<MigrationDestination["validateWithoutValue"]>)(name, sourcePath);
+            if (m !== undefined) sink.text("validateWithoutValue", m);
+            return m;
+          },
+        }
+      : {}),
+    ...(d.notices
+      ? {
+          notices: (w: DestinationWrite) => {
+            const list = (d.notices as NonNullable<MigrationDestination["notices"]>)(w);
+            for (const x of list) sink.text("notices", x);
+            return list;
+          },
+        }
+      : {}),
     write: (w) =>
       guard(`write '${w.name}'`, async () => {
         changes.write++;
@@ -668,6 +692,39 @@ export const CONFORMANCE_CASES: readonly ConformanceCase[] = [
       const problem = h.destination.validate(bad);
       assert.ok(problem, "validate refuses an empty name");
       await assert.rejects(h.destination.write(bad), (e: unknown) => e instanceof Error && e.message.includes(h.destination.location.split(" ")[0] ?? ""), "write refuses it with an Error naming the destination");
+    },
+  },
+  {
+    id: "value-checks",
+    title:
+      "value checks: the preview's checks read each pending value once, or none when the destination checks names alone (as declared: validateWithoutValue, agreeing with validate, no notices); up's checks and copy then read each at most twice, once when by name",
+    kvVersions: [2],
+    async run(h) {
+      const byName = h.options.checksByName === true;
+      assert.equal(typeof h.destination.validateWithoutValue === "function", byName, `the destination ${byName ? "checks" : "does not check"} names alone, as declared`);
+      const apps = `${h.base}/apps`;
+      for (const n of ["a", "b", "c"]) h.source.put(`${apps}/${n}`, data(h, n));
+      const before = h.source.counters.valueReads;
+      const plan = await h.plan();
+      assert.deepEqual(plan.problems, []);
+      assert.equal(h.source.counters.valueReads - before, byName ? 0 : 3, "values read by the preview's checks");
+      if (byName) {
+        assert.equal(h.destination.notices, undefined, "no notices: they would need the values");
+        const check = h.destination.validateWithoutValue as NonNullable<MigrationDestination["validateWithoutValue"]>;
+        for (const n of ["a", "b", "c"]) {
+          const w = await h.writeOf(`${apps}/${n}`);
+          assert.equal(check(w.name, fullSourcePath(w.source)), h.destination.validate(w), "agrees with validate");
+        }
+        const w = await h.writeOf(`${apps}/a`);
+        const problem = check("", fullSourcePath(w.source));
+        assert.ok(problem?.includes(fullSourcePath(w.source)), "an invalid name is refused, naming the source path");
+        assert.equal(h.destination.validate({ ...w, name: "" }) !== undefined, true, "as validate refuses it");
+      }
+      const atApply = h.source.counters.valueReads;
+      const report = await h.apply(plan);
+      assert.equal(report.counts.created, 3, JSON.stringify(report.items));
+      assert.equal(h.source.counters.valueReads - atApply, byName ? 3 : 6, "values read by up's checks and the copy");
+      for (const n of ["a", "b", "c"]) await h.assertHolds(`${apps}/${n}`);
     },
   },
   {

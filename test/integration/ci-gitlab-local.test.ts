@@ -11,8 +11,9 @@
 //   - deploy: copies, and a second deploy converges with no write;
 //   - drift: a value edited by hand fails the job, and its Markdown names the secret;
 //   - no seeded value, token or ID token in any job log, artifact or note;
-//   - a sharded migration: once `npm run shard` wrote the example's shard stacks, the matrix expands
-//     to one deploy job per shard stack, and the --check job fails when they are stale.
+//   - a sharded migration: once `npm run shard` wrote the example's shard stacks, the matrices expand
+//     to one preview (merge request), deploy (push) and drift (schedule) job per shard stack, and
+//     the --check job fails when they are stale.
 import * as assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:crypto";
@@ -358,7 +359,7 @@ describe("ci/examples/gitlab/.gitlab-ci.yml run by gitlab-ci-local (OpenBao jwt 
     assertNoSecrets(texts, seeded);
   });
 
-  it("a sharded migration: the shard jobs appear once the shard stacks exist, the matrix is one deploy job per shard stack, and --check fails on stale files", async () => {
+  it("a sharded migration: the shard jobs appear once the shard stacks exist, the matrices are one preview, deploy and drift job per shard stack, and --check fails on stale files", async () => {
     git("checkout", "-q", "main");
     const shard = (...args: string[]): string => execFileSync(process.execPath, ["--import", "tsx", "scripts/shard.ts", "stacks/apps.shards.yaml", ...args], { cwd: work, env, encoding: "utf8" });
     shard();
@@ -367,7 +368,9 @@ describe("ci/examples/gitlab/.gitlab-ci.yml run by gitlab-ci-local (OpenBao jwt 
     git("add", "-A");
     git("commit", "-q", "-m", "Shard the apps migration");
     assert.deepEqual(await jobsOf(pipeline.push), ["migration:deploy", "migration:shards:check", ...stacks.map((s) => `migration:deploy-shard: [${s}]`)]);
-    assert.deepEqual(await jobsOf(pipeline.mergeRequest), ["migration:preview", "migration:shards:check"]);
+    assert.deepEqual(await jobsOf(pipeline.mergeRequest), ["migration:preview", "migration:shards:check", ...stacks.map((s) => `migration:preview-shard: [${s}]`)]);
+    assert.deepEqual(await jobsOf(pipeline.schedule), ["migration:drift", "migration:shards:check", ...stacks.map((s) => `migration:drift-shard: [${s}]`)]);
+    assert.deepEqual(await jobsOf(pipeline.forkMergeRequest), ["migration:shards:check"], "a fork's merge request runs no shard preview (the check needs no credential)");
     // The check job for real: current now; after a shard is added to the description without
     // running the generator, it fails naming the missing stack file.
     const current = await job("migration:shards:check", pipeline.push, claimsFor.deploy);

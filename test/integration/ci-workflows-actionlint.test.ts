@@ -17,7 +17,7 @@ describe("CI examples (ci/examples): actionlint", function () {
     const bin = out.trim().split("\n").pop()!;
     assert.match(execFileSync(bin, ["-version"], { encoding: "utf8" }), /^v?1\.7\.12\b/);
     const files = fs.readdirSync(githubDir).filter((f) => f.endsWith(".yml")).sort().map((f) => path.join(githubDir, f));
-    assert.deepEqual(files.map((f) => path.basename(f)), ["migration-deploy-shards.yml", "migration-deploy.yml", "migration-drift.yml", "migration-preview.yml"]);
+    assert.deepEqual(files.map((f) => path.basename(f)), ["migration-deploy-shards.yml", "migration-deploy.yml", "migration-drift-shards.yml", "migration-drift.yml", "migration-preview-shards.yml", "migration-preview.yml"]);
     const result = await new Promise<{ code: number; output: string }>((resolve) =>
       execFile(bin, ["-no-color", ...files], { cwd: repoRoot }, (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr })),
     );

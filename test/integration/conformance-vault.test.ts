@@ -44,6 +44,7 @@ describe("Vault/OpenBao destination (real OpenBao)", function () {
       },
       {
         capabilities: kv === 2 ? { softDelete: true, versions: true, checkAndSet: true, metadata: true, expiry: false } : { softDelete: false, versions: false, checkAndSet: false, metadata: false, expiry: false },
+        checksByName: true,
       },
     );
   }

@@ -65,6 +65,31 @@ describe("Infisical destination: layouts, fidelity, mappings (double)", function
     assert.deepEqual(listed, ["kv-vault/production/apps/db"], "one entry, not two");
   });
 
+  it("a create lists one folder (the appeared check), an update also the other layout's (a copy moving between one key and several), and the move still leaves nothing behind", async () => {
+    const d = open({ mount: "lay" });
+    const src = new FakeSource({ mount: "lay", kvVersion: 2 });
+    const lists = (): number => inf.counters()["GET /api/v4/secrets"] ?? 0;
+    src.put("apps/one", { url: "u-1" });
+    src.put("apps/two", { user: "u-2", pass: "p-2" });
+    for (const path of ["apps/one", "apps/two"]) {
+      const w = { ...(await writeOf(d, src, path)), expectAbsent: true };
+      inf.resetCounters();
+      await d.write(w);
+      assert.equal(lists(), 1, `${path}: a create lists only the folder it writes to`);
+    }
+    // Updates that move each copy to the other layout: the old layout's keys are found and removed.
+    src.put("apps/one", { user: "u-3", pass: "p-3" });
+    src.put("apps/two", { url: "u-4" });
+    for (const path of ["apps/one", "apps/two"]) {
+      inf.resetCounters();
+      await d.write(await writeOf(d, src, path));
+      assert.equal(lists(), path === "apps/one" ? 2 : 1, `${path}: an update also lists the other layout's folder`);
+    }
+    assert.deepEqual(keysIn("lay-vault", "production", "/apps"), ["two"], "one moved to a folder, two to a key");
+    assert.deepEqual(keysIn("lay-vault", "production", "/apps/one"), ["pass", "user"]);
+    assert.deepEqual(keysIn("lay-vault", "production", "/apps/two"), [], "no folder keys left behind");
+  });
+
   it("json layout keeps a multi-key secret whole; ${…} is copied as written and reported, naming the key and no value", async () => {
     const d = open({ layout: "json" });
     const src = new FakeSource({ mount: "kv", kvVersion: 2 });

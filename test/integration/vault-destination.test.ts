@@ -3,6 +3,9 @@
 // namespace to namespace, no writes on a re-run, check-and-set conflicts, no value in state/output.
 import * as assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { VaultMigrationArgs } from "../../src/components/VaultMigration";
 import { applyRun } from "../../src/migration/applyRun";
 import { createVaultDestination } from "../../src/migration/destinations/vault/destination";
@@ -47,8 +50,17 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
     return out;
   };
 
+  // The source's audit log: which source reads a run makes (issue #22: no settings GET per copy).
+  const audit = join(tmpdir(), `vault-dest-audit-${process.pid}-${randomBytes(4).toString("hex")}.log`);
+  const auditLines = (): string[] => readFileSync(audit, "utf8").split("\n").filter((l) => l.trim() !== "");
+  const metadataReads = (lines: readonly string[], path: string): number =>
+    lines.filter((l) => {
+      const e = JSON.parse(l) as { type?: string; request?: { operation?: string; path?: string } };
+      return e.type === "request" && e.request?.operation === "read" && e.request.path === path;
+    }).length;
+
   before(async () => {
-    [a, b] = await Promise.all([startOpenBaoDev({ namespaces: ["team-a"] }), startOpenBaoDev({ namespaces: ["team-a", "team-b"] })]);
+    [a, b] = await Promise.all([startOpenBaoDev({ namespaces: ["team-a"], auditLog: audit }), startOpenBaoDev({ namespaces: ["team-a", "team-b"] })]);
     // app/db: two versions, custom_metadata (one key spoofing a reserved marker key), settings.
     await vaultRequest(a, "POST", "secret/data/app/db", { data: { user: "app", password: val("db-v1") } });
     await vaultRequest(a, "POST", "secret/data/app/db", { data: { user: "app", password: val("db-v2") } });
@@ -67,6 +79,7 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
   after(async () => {
     for (const t of stacks) await t.remove();
     await Promise.all([a?.stop(), b?.stop()]);
+    rmSync(audit, { force: true });
   });
 
   describe("one stack, six migrations: v2→v2 with metadata, replay, v1→v2, v2→v1, namespace→namespace across servers and within one", () => {
@@ -87,8 +100,15 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
     });
 
     it("copies everything with markers and metadata", async () => {
+      const seen = auditLines().length;
       const up = await t.up();
       assert.deepEqual(changes(up.summary.resourceChanges), { create: 13 }); // stack + 6 × (component, run)
+      // The source's settings came with the plan (state's hidden __sourceSettings): app/db's metadata
+      // is read by the inventories of v2v2 and v2v1 only, not again by v2v2's write; a replay still
+      // reads hist/x's at its write, for the live versions.
+      const during = auditLines().slice(seen);
+      assert.equal(metadataReads(during, "secret/metadata/app/db"), 2, "app/db: two plans, no write-time read");
+      assert.equal(metadataReads(during, "secret/metadata/hist/x"), 2, "hist/x: its plan and its replay");
       // v2 → v2: data, copied custom_metadata (reserved keys win), settings, markers.
       const d = await data(b, "kv2/data/copy/app/db");
       assert.deepEqual(d, await data(a, "secret/data/app/db"));

@@ -15,7 +15,7 @@ const githubDir = path.join(repoRoot, "ci", "examples", "github");
 describe("CI examples (ci/examples)", () => {
   it("the GitHub workflows use OIDC credentials, the ci scripts and one deploy per stack", () => {
     const read = (f: string): string => fs.readFileSync(path.join(githubDir, f), "utf8");
-    for (const f of ["migration-preview.yml", "migration-deploy.yml", "migration-drift.yml", "migration-deploy-shards.yml"]) {
+    for (const f of ["migration-preview.yml", "migration-deploy.yml", "migration-drift.yml", "migration-deploy-shards.yml", "migration-preview-shards.yml", "migration-drift-shards.yml"]) {
       const y = read(f);
       assert.match(y, /id-token: write/, f);
       assert.match(y, /hashicorp\/vault-action@v3[\s\S]*method: jwt/, f);
@@ -29,12 +29,32 @@ describe("CI examples (ci/examples)", () => {
     assert.match(read("migration-drift.yml"), /schedule:[\s\S]*npm run --silent ci:drift/);
   });
 
+  /** The matrix of a sharded workflow: the generator's --list after its --check, fail-fast off. */
+  const assertShardMatrix = (y: string, f: string): void => {
+    assert.match(y, /run: npm run --silent shard -- "\$SHARDS" --check\n/, f);
+    assert.match(y, /id: list\n\s+run: echo "stacks=\$\(npm run --silent shard -- "\$SHARDS" --list\)" >> "\$GITHUB_OUTPUT"/, f);
+    assert.match(y, /outputs:\n\s+stacks: \$\{\{ steps\.list\.outputs\.stacks \}\}/, f);
+    assert.match(y, /needs: shards\n[\s\S]*fail-fast: false[\s\S]*matrix:\n\s+stack: \$\{\{ fromJSON\(needs\.shards\.outputs\.stacks\) \}\}/, f);
+    const shardsFile = /^\s+SHARDS: (\S+)/m.exec(y)?.[1];
+    assert.ok(shardsFile && fs.existsSync(path.join(repoRoot, shardsFile)), `${f}: the workflow's description ${shardsFile} is in the repository`);
+  };
+
+  it("the sharded preview and drift: the same matrix, each shard's command on its own stack, its own comment or issue and concurrency group", () => {
+    const preview = code(fs.readFileSync(path.join(githubDir, "migration-preview-shards.yml"), "utf8"));
+    assertShardMatrix(preview, "migration-preview-shards.yml");
+    assert.match(preview, /STACK: \$\{\{ matrix\.stack \}\}[\s\S]*npm run --silent ci:preview -- --stack "\$STACK"/);
+    assert.match(preview, /header: migration-preview-\$\{\{ matrix\.stack \}\}/);
+    assert.match(preview, /concurrency:\n\s+group: migration-preview-\$\{\{ matrix\.stack \}\}-\$\{\{ github\.event\.pull_request\.number \}\}/);
+    const drift = code(fs.readFileSync(path.join(githubDir, "migration-drift-shards.yml"), "utf8"));
+    assertShardMatrix(drift, "migration-drift-shards.yml");
+    assert.match(drift, /STACK: \$\{\{ matrix\.stack \}\}[\s\S]*npm run --silent ci:drift -- --stack "\$STACK"/);
+    assert.match(drift, /uses: actions\/github-script@v7\n\s+env:\n\s+STACK: \$\{\{ matrix\.stack \}\}/, "the issue names the shard's stack");
+    assert.match(drift, /concurrency:\n\s+group: migration-\$\{\{ matrix\.stack \}\}-drift\n/);
+  });
+
   it("the sharded deploy: the matrix is the generator's --list after its --check, one job per shard stack, each its own concurrency group, in the deploy environment", () => {
     const y = code(fs.readFileSync(path.join(githubDir, "migration-deploy-shards.yml"), "utf8"));
-    assert.match(y, /run: npm run --silent shard -- "\$SHARDS" --check\n/);
-    assert.match(y, /id: list\n\s+run: echo "stacks=\$\(npm run --silent shard -- "\$SHARDS" --list\)" >> "\$GITHUB_OUTPUT"/);
-    assert.match(y, /outputs:\n\s+stacks: \$\{\{ steps\.list\.outputs\.stacks \}\}/);
-    assert.match(y, /needs: shards\n[\s\S]*fail-fast: false[\s\S]*matrix:\n\s+stack: \$\{\{ fromJSON\(needs\.shards\.outputs\.stacks\) \}\}/);
+    assertShardMatrix(y, "migration-deploy-shards.yml");
     assert.match(y, /concurrency:\n\s+group: migration-\$\{\{ matrix\.stack \}\}\n\s+cancel-in-progress: false/);
     assert.match(y, /environment:\n\s+name: migration-prod\b/);
     assert.match(y, /STACK: \$\{\{ matrix\.stack \}\}[\s\S]*npm run --silent ci:up -- --stack "\$STACK"/);
@@ -54,6 +74,15 @@ describe("CI examples (ci/examples)", () => {
     assert.match(job, /needs: \[migration:shards:check\]/);
     assert.match(job, /VAULT_AUTH_ROLE: vault-migration-deploy\b/);
     assert.match(gitlabJobs(y).get("migration:shards:check") ?? "", /npm run --silent shard -- "\$SHARDS" --check/);
+    // The preview and drift shards: the same matrix, each the job it extends (its identity, script
+    // and resource_group) on its shard's stack.
+    for (const [name, base] of [["migration:preview-shard", "migration:preview"], ["migration:drift-shard", "migration:drift"]] as const) {
+      const shardJob = gitlabJobs(y).get(name) ?? "";
+      assert.deepEqual(/matrix:\n\s+- STACK: \[([^\]]*)\]/.exec(shardJob)?.[1]?.split(",").map((s) => s.trim()), listed, `${name}: the same matrix`);
+      assert.match(shardJob, new RegExp(`extends: ${base}\\n`), name);
+      assert.match(shardJob, /needs: \[migration:shards:check\]/, name);
+      assert.doesNotMatch(shardJob, /VAULT_AUTH_ROLE|AZURE_CLIENT_ID|environment:|script:/, `${name}: nothing of its own but the matrix and rules`);
+    }
   });
 
   it("the GitLab example has preview, deploy and drift jobs with resource_group and id_tokens", () => {
@@ -144,6 +173,14 @@ describe("CI examples (ci/examples): what a pull request can reach", () => {
       assert.notEqual(variant, y, `${what}: the variant differs from the file`);
       assert.ok(previewProblems(variant).includes(problem), `${what} is caught (${previewProblems(variant).join(", ")})`);
     }
+  });
+
+  it("the sharded GitHub preview and drift: the same read-only and drift identities as the single-stack ones", () => {
+    assert.deepEqual(previewProblems(gh("migration-preview-shards.yml")), []);
+    assert.deepEqual(driftProblems(gh("migration-drift-shards.yml")), []);
+    const y = gh("migration-preview-shards.yml");
+    assert.ok(previewProblems(y.replace("role: vault-migration-preview", "role: vault-migration-deploy")).includes("deploy identity"));
+    assert.ok(previewProblems(y.replace(/^  preview:\n/m, "  preview:\n    environment: migration-prod\n")).includes("deploy environment"));
   });
 
   it("the GitHub drift job says what it reads and has its own identity, not the deploy's", () => {

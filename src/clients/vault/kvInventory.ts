@@ -1,5 +1,6 @@
 import { mapConcurrent } from "../../engine/concurrency";
 import { contentFingerprint, fingerprint, type FingerprintKey } from "../../engine/fingerprint";
+import { DEFAULT_KV_SETTINGS, isDefaultKvSettings } from "../../engine/kvSettings";
 import { fullSourcePath } from "../../engine/mapping";
 import type { KvVersion, SecretData, SourceSecret } from "../../engine/types";
 import { encodeApiPath, normalizeMount } from "./kvMounts";
@@ -151,6 +152,8 @@ async function inspectV2(client: VaultClient, mount: string, path: string): Prom
     currentVersion: meta.currentVersion,
     state: kvVersionState(current),
     customMetadata: meta.customMetadata,
+    // Kept for the write (copyMetadata), which then needs no metadata GET of its own; defaults share one object.
+    settings: isDefaultKvSettings(meta) ? DEFAULT_KV_SETTINGS : { maxVersions: meta.maxVersions, casRequired: meta.casRequired, deleteVersionAfter: meta.deleteVersionAfter },
     // The current version's write time, not the metadata's `updated_time` (which a custom_metadata
     // edit moves): a read of that version gives the same time, so plan and copy agree on expiries.
     ...(current?.createdTime ? { updatedTime: current.createdTime } : {}),

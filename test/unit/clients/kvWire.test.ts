@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import { inventoryKv, readKvMetadata, readKvSecret } from "../../../src/clients/vault/kv";
 import { kvMetadataFromWire, kvV2DataFromWire, kvVersionState } from "../../../src/clients/vault/kvWire";
+import { DEFAULT_KV_SETTINGS } from "../../../src/engine/kvSettings";
 import type { SourceSecret } from "../../../src/engine/types";
 import { fixture, fixtureData, mockVault } from "./support";
 
@@ -122,12 +123,14 @@ describe("clients/vault KV v2 wire mapping (recorded OpenBao answers)", () => {
         const w = wire(name) as unknown as { current_version: number; versions: Record<string, { created_time: string }> };
         return (w.versions[String(w.current_version)] as { created_time: string }).created_time;
       };
+      // The settings too, for the write (copyMetadata): defaults as one shared object.
+      assert.equal(found.find((s) => s.path === "plain")?.settings, DEFAULT_KV_SETTINGS);
       assert.deepEqual(found, [
-        { mount: "kv2", path: "apps/web/db", kvVersion: 2, currentVersion: 3, state: "live", customMetadata: { expires: "2030-01-01T00:00:00Z", owner: "team-web" }, updatedTime: updated("kv2-metadata-db") },
-        { mount: "kv2", path: "gone", kvVersion: 2, currentVersion: 1, state: "deleted", customMetadata: {}, updatedTime: updated("kv2-metadata-gone") },
-        { mount: "kv2", path: "plain", kvVersion: 2, currentVersion: 1, state: "live", customMetadata: {}, updatedTime: updated("kv2-metadata-plain") },
-        { mount: "kv2", path: "scheduled", kvVersion: 2, currentVersion: 1, state: "live", customMetadata: {}, updatedTime: updated("kv2-metadata-scheduled") },
-        { mount: "kv2", path: "shredded", kvVersion: 2, currentVersion: 1, state: "destroyed", customMetadata: {}, updatedTime: updated("kv2-metadata-shredded") },
+        { mount: "kv2", path: "apps/web/db", kvVersion: 2, currentVersion: 3, state: "live", customMetadata: { expires: "2030-01-01T00:00:00Z", owner: "team-web" }, updatedTime: updated("kv2-metadata-db"), settings: { maxVersions: 5, casRequired: false, deleteVersionAfter: "0s" } },
+        { mount: "kv2", path: "gone", kvVersion: 2, currentVersion: 1, state: "deleted", customMetadata: {}, updatedTime: updated("kv2-metadata-gone"), settings: DEFAULT_KV_SETTINGS },
+        { mount: "kv2", path: "plain", kvVersion: 2, currentVersion: 1, state: "live", customMetadata: {}, updatedTime: updated("kv2-metadata-plain"), settings: DEFAULT_KV_SETTINGS },
+        { mount: "kv2", path: "scheduled", kvVersion: 2, currentVersion: 1, state: "live", customMetadata: {}, updatedTime: updated("kv2-metadata-scheduled"), settings: { maxVersions: 0, casRequired: true, deleteVersionAfter: "87600h0m0s" } },
+        { mount: "kv2", path: "shredded", kvVersion: 2, currentVersion: 1, state: "destroyed", customMetadata: {}, updatedTime: updated("kv2-metadata-shredded"), settings: DEFAULT_KV_SETTINGS },
       ]);
       agent.assertNoPendingInterceptors();
     });

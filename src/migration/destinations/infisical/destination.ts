@@ -276,11 +276,15 @@ export function createInfisicalDestination(options: InfisicalDestinationOptions)
       const metadataOf = (k: string) => (shaped.encoded.includes(k) ? encodedMetadata : encoded.metadata);
       await client.upsertSecrets(scope, Object.entries(shaped.values).map(([secretKey, secretValue]) => ({ secretKey, secretValue, secretMetadata: metadataOf(secretKey) })));
       await client.deleteSecrets(scope, stale);
-      // A secret that changed between one key and several: our copy in the other layout goes.
-      const other = shaped.layout === "folder" ? { projectId: id, environment: p.environment, secretPath: folderPath(p.folders) } : { projectId: id, environment: p.environment, secretPath: folderPath([...p.folders, p.leaf]) };
-      const otherLayout: InfisicalLayout = shaped.layout === "folder" ? "key" : "folder";
-      const leftovers = (await listFolder(other)).filter((s) => mine(s, otherLayout) && (otherLayout === "folder" || s.secretKey === p.leaf)).map((s) => s.secretKey);
-      await client.deleteSecrets(other, leftovers);
+      // A secret that changed between one key and several: our copy in the other layout goes. Not
+      // for a create: the plan found nothing under this name, so no copy of ours in either layout
+      // (one listing a secret less, under Infisical's secrets rate limit).
+      if (!w.expectAbsent) {
+        const other = shaped.layout === "folder" ? { projectId: id, environment: p.environment, secretPath: folderPath(p.folders) } : { projectId: id, environment: p.environment, secretPath: folderPath([...p.folders, p.leaf]) };
+        const otherLayout: InfisicalLayout = shaped.layout === "folder" ? "key" : "folder";
+        const leftovers = (await listFolder(other)).filter((s) => mine(s, otherLayout) && (otherLayout === "folder" || s.secretKey === p.leaf)).map((s) => s.secretKey);
+        await client.deleteSecrets(other, leftovers);
+      }
       return { warnings: [...encoded.warnings.map((x) => `${location}: secret '${w.name}': ${x.message}`), ...shapedNotices(location, w.name, shaped)] };
     },
 

@@ -42,7 +42,7 @@ export interface VaultDestinationOptions {
   readonly replayVersions?: boolean;
   /** Requests in flight (walk and metadata reads of `entries()`). Default 16. */
   readonly concurrency?: number;
-  /** The source's history (KV v2 sources): asked for settings and older versions when copying them. */
+  /** The source's history (KV v2 sources): asked for older versions when replaying, and for settings a write's plan did not carry. */
   readonly sourceHistory?: SourceHistory;
 }
 
@@ -154,6 +154,10 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     return { name, markers, enabled: true, handEdited: true };
   }
 
+  function nameProblem(name: string, sourcePath: string): string | undefined {
+    return vaultKvNaming.isValid(name) ? undefined : `${location}: '${name}' (from ${sourcePath}) is not a valid secret path`;
+  }
+
   function appearedError(name: string): Error {
     return destinationError(name, APPEARED_SINCE_PLANNING, appearedMessage(location, name));
   }
@@ -202,7 +206,11 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     const meta = await readKvMetadata(client, mount, full(w.name));
     const current = meta?.currentVersion ?? 0;
     const path = w.source.path;
-    const details = (copyMetadata || replay) && options.sourceHistory ? await options.sourceHistory.details(path) : undefined;
+    // The settings the plan listed spare a source metadata GET per secret; without them (a plan that
+    // does not know, e.g. drift a refresh found) the source is asked, as is a replay, for its versions.
+    const ask = replay || (copyMetadata && w.sourceSettings === undefined);
+    const details = ask && options.sourceHistory ? await options.sourceHistory.details(path) : undefined;
+    const known = options.sourceHistory ? (ask ? details : w.sourceSettings) : undefined;
     const prev = parseKvMarkers(meta?.customMetadata);
     // Planned as a create: someone else's secret that appeared since planning is not overwritten.
     if (w.expectAbsent && meta && !writtenByMigration(prev.markers, w.migrationId)) throw appearedError(w.name);
@@ -215,7 +223,8 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
       isLiveKvVersion(meta?.versions[String(current)]) &&
       (prev.markers.fingerprint === w.fingerprint || prev.markers.fingerprint === contentFingerprint(key, w.data)) &&
       (!replay || prev.markers.sourceVersion === w.source.currentVersion);
-    const settings = copyMetadata && details ? { maxVersions: details.maxVersions, casRequired: details.casRequired, deleteVersionAfter: details.deleteVersionAfter } : {};
+    // Defaults are sent too: a destination secret set otherwise gets the source's defaults.
+    const settings = copyMetadata && known ? { maxVersions: known.maxVersions, casRequired: known.casRequired, deleteVersionAfter: known.deleteVersionAfter } : {};
     // Older versions are read before anything is written, so the version count is known (one gone
     // from the source since listing is skipped) and the announced dest-version is exact.
     const older: SecretData[] = [];
@@ -297,10 +306,16 @@ export function createVaultDestination(options: VaultDestinationOptions): Migrat
     inspectUnmarked: async (entry) => entry,
 
     validate(w) {
-      if (!vaultKvNaming.isValid(w.name)) return `${location}: '${w.name}' (from ${fullSourcePath(w.source)}) is not a valid secret path`;
+      const problem = nameProblem(w.name, fullSourcePath(w.source));
+      if (problem) return problem;
+      // A KV source always reads as a map; checked for other sources' sake, at the write only.
       if (typeof w.data !== "object" || w.data === null || Array.isArray(w.data)) return `${location}: secret '${w.name}': the source value is not a key/value map`;
       return undefined;
     },
+
+    // KV stores any key/value map and this destination has no notices: the checks before the
+    // first write need the name only, and read no value.
+    validateWithoutValue: nameProblem,
 
     async write(w) {
       checkName(w.name);
