@@ -5,8 +5,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { InfisicalMigration } from "../../src/components/InfisicalMigration";
+import { KeyVaultMigration } from "../../src/components/KeyVaultMigration";
 import { ScaiVaultMigration } from "../../src/components/ScaiVaultMigration";
 import { startInfisicalDouble } from "../../test/doubles/infisical";
+import { startKeyVaultDouble } from "../../test/doubles/keyvault";
 import { startScaiVaultDouble } from "../../test/doubles/scaivault";
 import type { OpenBaoServer } from "../../test/support/openbao";
 import { testStack } from "../../test/support/pulumi";
@@ -173,5 +175,56 @@ export async function infisicalCase(c: CaseContext, n: number): Promise<Target[]
   } finally {
     await t.remove();
     await inf.stop();
+  }
+}
+
+/**
+ * Target 7, Key Vault under its limits: `n` secrets into a double enforcing the service's own limits
+ * (300 writes and 4,000 other requests per `windowS` seconds, per vault; 10 s is Key Vault's), with
+ * the destination's pacing set to the same. At a window shorter than the service's the pacer's
+ * margin (a slot is held from the send until one window after the answer) weighs ten times more
+ * than against the real service, so the default is the real window.
+ */
+export async function keyVaultLimitsCase(c: CaseContext, n: number, windowS: number): Promise<Target[]> {
+  const limits = { writeLimit: 300, otherLimit: 4000, windowMs: windowS * 1000 };
+  c.row(`Key Vault limits: seed ${n} two-key KV v2 secrets`, await c.seed("kvlimited/", n));
+  const kv = await startKeyVaultDouble({ throttling: limits, deleteDelayMs: 200, recoverDelayMs: 200 });
+  const token = kv.issueToken();
+  const report = path.join(repoRoot, ".bench", "report-limited");
+  const t = await testStack("bench-kv-limits", async () => {
+    const m = new KeyVaultMigration("bench-limited", {
+      source: { connection: { address: c.bao.address, auth: { method: "token", token: c.bao.rootToken } }, mount: "secret", prefix: "kvlimited/", kvVersion: 2 },
+      destination: { vaultUrl: kv.vaultUrl, caCertPem: kv.caCertPem, disableChallengeResourceVerification: true, pacing: limits },
+      credential: { type: "accessToken", token },
+      fingerprintKey: c.fingerprintKey,
+      concurrency: c.parallel,
+      reportPath: report,
+      logLimit: 20,
+    });
+    return { summary: m.summary };
+  });
+  try {
+    const sum = (x: Record<string, number>): number => Object.values(x).reduce((a, b) => a + b, 0);
+    const before = sum(kv.counters());
+    await t.up();
+    const requests = sum(kv.counters()) - before;
+    const r = readReport(report);
+    const allowed = limits.writeLimit / windowS;
+    c.results.limitedRateFraction = r.counts.created / (r.durationMs / 1000) / allowed;
+    c.results.limited429Fraction = kv.throttledCount() / Math.max(1, requests);
+    c.results.limitedFailed = r.counts.failed;
+    c.row(
+      `limits on (300 writes + 4,000 others per ${windowS} s${windowS === 10 ? ", Key Vault's own" : ""}): ${r.counts.created} created, ${r.counts.failed} failed`,
+      r.durationMs / 1000,
+      `${(c.results.limitedRateFraction * 100).toFixed(0)}% of the allowed write rate (${allowed.toFixed(0)}/s), ${kv.throttledCount()} x 429 of ${requests} requests`,
+    );
+    return [
+      ["7. limits on: ≥ 0.9 of the allowed write rate", c.results.limitedRateFraction >= 0.9, ratio(c.results.limitedRateFraction)],
+      ["7. limits on: no failed secret", r.counts.failed === 0, `${r.counts.failed}`],
+      ["7. limits on: 429s under 1% of requests", c.results.limited429Fraction < 0.01, `${(c.results.limited429Fraction * 100).toFixed(2)}%`],
+    ];
+  } finally {
+    await t.remove();
+    await kv.stop();
   }
 }
