@@ -268,7 +268,10 @@ export class Migration extends pulumi.ComponentResource {
     warnInsecureTransport("destination", args.destination.spec, this);
     const { pending, summary, drift, cutover: cutoverOut } = planAndMigrate({ label, name, args, settings, cutover, spec, credentials, parent: this });
     Object.assign(this, { pending, summary, drift, cutover: cutoverOut });
-    this.registerOutputs({ pending, summary, drift, ...(cutoverOut ? { cutover: cutoverOut } : {}) });
+    // `pending` stays a property for the program, not a registered output: the migration
+    // resource's inputs already hold the plan, and a second copy in the component's state would
+    // double what every state write of a large plan costs.
+    this.registerOutputs({ summary, drift, ...(cutoverOut ? { cutover: cutoverOut } : {}) });
   }
 }
 

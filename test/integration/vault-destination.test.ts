@@ -103,6 +103,13 @@ describe("Vault/OpenBao as a migration destination (two real OpenBao servers)", 
       const seen = auditLines().length;
       const up = await t.up();
       assert.deepEqual(changes(up.summary.resourceChanges), { create: 13 }); // stack + 6 × (component, run)
+      // The state holds the plan once, in the migration resources' inputs: not again in the components'.
+      const resources = (JSON.parse(await t.exportState()) as { deployment: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } }).deployment.resources;
+      const components = resources.filter((r) => r.type === "vault-migration:migration:VaultMigration");
+      assert.equal(components.length, 6);
+      for (const c of components) assert.ok(!("pending" in (c.outputs ?? {})), `no plan in a component's outputs: ${Object.keys(c.outputs ?? {}).join(", ")}`);
+      const planned = resources.filter((r) => r.type.endsWith(":SecretMigration")).map((r) => Object.keys((r.inputs?.__pending ?? {}) as object).length);
+      assert.equal(planned.reduce((x, y) => x + y, 0), 9, `the plan applied, in the migration resources' inputs: ${planned.join(", ")}`);
       // The source's settings came with the plan (state's hidden __sourceSettings): app/db's metadata
       // is read by the inventories of v2v2 and v2v1 only, not again by v2v2's write; a replay still
       // reads hist/x's at its write, for the live versions.
