@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { InfisicalMigration, type InfisicalMigrationArgs } from "../../src/components/InfisicalMigration";
 import { engineBinDir, engineEnv, repoRoot } from "../../scripts/lib/engine";
-import { wrapStack, type TestStack } from "./pulumi";
+import { wrapStack, writeProgramProject, type TestStack } from "./pulumi";
 
 /** Migrations of one program, arguments as plain JSON (the credentials made secrets by the program). */
 export type InfisicalMigrationParams = { name: string; args: InfisicalMigrationArgs }[];
@@ -32,8 +32,7 @@ export async function infisicalMigrationStack(name: string, params: () => Infisi
   const workDir = path.join(dir, "work");
   fs.mkdirSync(workDir, { recursive: true });
   const e = engineEnv({ backendDir: path.join(dir, "backend"), pulumiHome: path.join(repoRoot, ".state", "test", "home"), passphrase: "test-passphrase" });
-  fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), `name: vmtest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.js\nbackend:\n  url: ${e.PULUMI_BACKEND_URL}\n`);
-  fs.writeFileSync(path.join(workDir, "index.js"), `module.exports = require(${JSON.stringify(path.join(repoRoot, "test", "support", "infisicalMigrationProgram.ts"))}).programFromFile(${JSON.stringify(path.join(workDir, "params.json"))});\n`);
+  writeProgramProject(workDir, e.PULUMI_BACKEND_URL, "test/support/infisicalMigrationProgram.ts");
   const writeInput = (): void => fs.writeFileSync(path.join(workDir, "params.json"), JSON.stringify(params()), { mode: 0o600 });
   writeInput();
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });

@@ -22,7 +22,7 @@ const doubles = (): typeof import("../doubles/keyvault") => require("../doubles/
 const openbao = (): typeof import("./openbao") => require("./openbao") as typeof import("./openbao");
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { engineBinDir, engineEnv } from "../../scripts/lib/engine";
-import { wrapStack, type TestStack } from "./pulumi";
+import { wrapStack, writeProgramProject, type TestStack } from "./pulumi";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -190,8 +190,7 @@ export async function migrationStack(env: MigrationEnv, name: string, params: Mi
   const workDir = path.join(dir, "work");
   fs.mkdirSync(workDir, { recursive: true });
   const e = engineEnv({ backendDir: path.join(dir, "backend"), pulumiHome: path.join(repoRoot, ".state", "test", "home"), passphrase: "test-passphrase" });
-  fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), `name: vmtest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.js\nbackend:\n  url: ${e.PULUMI_BACKEND_URL}\n`);
-  fs.writeFileSync(path.join(workDir, "index.js"), `module.exports = require(${JSON.stringify(path.join(repoRoot, "test", "support", "migration.ts"))}).programFromFile(${JSON.stringify(path.join(workDir, "params.json"))});\n`);
+  writeProgramProject(workDir, e.PULUMI_BACKEND_URL, "test/support/migration.ts");
   const writeInput = (): void => {
     const report = params.report ? reportBase(env, params.report) : undefined;
     if (report && !env.reports.includes(report)) env.reports.push(report);

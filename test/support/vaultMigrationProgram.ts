@@ -9,7 +9,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { ScaiVaultMigration, type ScaiVaultMigrationArgs } from "../../src/components/ScaiVaultMigration";
 import { VaultMigration, type VaultMigrationArgs } from "../../src/components/VaultMigration";
 import { engineBinDir, engineEnv, repoRoot } from "../../scripts/lib/engine";
-import { wrapStack, type TestStack } from "./pulumi";
+import { wrapStack, writeProgramProject, type TestStack } from "./pulumi";
 
 /** Migrations of one program, arguments as plain JSON (connections with their tokens, the key as a string). */
 export type VaultMigrationParams = ({ name: string; kind?: "vault"; args: VaultMigrationArgs } | { name: string; kind: "scaivault"; args: ScaiVaultMigrationArgs })[];
@@ -32,8 +32,7 @@ export async function vaultMigrationStack(name: string, params: () => VaultMigra
   const workDir = path.join(dir, "work");
   fs.mkdirSync(workDir, { recursive: true });
   const e = engineEnv({ backendDir: path.join(dir, "backend"), pulumiHome: path.join(repoRoot, ".state", "test", "home"), passphrase: "test-passphrase" });
-  fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), `name: vmtest\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.js\nbackend:\n  url: ${e.PULUMI_BACKEND_URL}\n`);
-  fs.writeFileSync(path.join(workDir, "index.js"), `module.exports = require(${JSON.stringify(path.join(repoRoot, "test", "support", "vaultMigrationProgram.ts"))}).programFromFile(${JSON.stringify(path.join(workDir, "params.json"))});\n`);
+  writeProgramProject(workDir, e.PULUMI_BACKEND_URL, "test/support/vaultMigrationProgram.ts");
   const writeInput = (): void => fs.writeFileSync(path.join(workDir, "params.json"), JSON.stringify(params()), { mode: 0o600 });
   writeInput();
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(engineBinDir()), skipVersionCheck: true });
