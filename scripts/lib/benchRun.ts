@@ -37,16 +37,17 @@ async function lastJsonLine<T>(script: string, job: object): Promise<T> {
 }
 
 /** Peak RSS in MB of the processes an engine run starts: the dynamic provider's and the engine's own. */
-export interface EnginePeakRss { providerMb: number; engineMb: number }
+export interface EnginePeakRss { providerMb: number; engineMb: number; programMb: number }
 
 /**
- * Runs `fn` (a `pulumi up` of an inline program, whose program runs in this process) while reading,
- * every second, the peak RSS (`VmHWM`, Linux /proc) of this process's descendants: the dynamic
- * provider (`dynamic-provider/index.js`) and the engine (`pulumi`). A peak reached in a process's
- * last second is missed. Zeros where /proc is not.
+ * Runs `fn` (a `pulumi up`) while reading, every second, the peak RSS (`VmHWM`, Linux /proc) of this
+ * process's descendants: the dynamic provider (`dynamic-provider/index.js`), the engine (`pulumi`)
+ * and the program the language host runs (`@pulumi/pulumi/cmd/run`: the planning; 0 for an inline
+ * program, which runs in this process). A peak reached in a process's last second is missed.
+ * Zeros where /proc is not.
  */
 export async function withEnginePeakRss<T>(fn: () => Promise<T>): Promise<[T, EnginePeakRss]> {
-  const peak: EnginePeakRss = { providerMb: 0, engineMb: 0 };
+  const peak: EnginePeakRss = { providerMb: 0, engineMb: 0, programMb: 0 };
   const sample = (): void => {
     let pids: string[];
     try {
@@ -70,7 +71,13 @@ export async function withEnginePeakRss<T>(fn: () => Promise<T>): Promise<[T, En
       if (!mine(pid)) continue;
       try {
         const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-        const kind = argv.some((a) => a.endsWith("dynamic-provider/index.js")) ? "providerMb" : argv[0]?.endsWith("/pulumi") ? "engineMb" : undefined;
+        const kind = argv.some((a) => a.endsWith("dynamic-provider/index.js"))
+          ? "providerMb"
+          : argv[0]?.endsWith("/pulumi")
+            ? "engineMb"
+            : argv.some((a) => /[\\/]@pulumi[\\/]pulumi[\\/]cmd[\\/]run(?:[\\/]index\.js)?$/.test(a))
+              ? "programMb"
+              : undefined;
         if (!kind) continue;
         const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
         peak[kind] = Math.max(peak[kind], kb / 1024);

@@ -66,6 +66,8 @@ export function scaleTargets(r: Results, n: number, baseline?: BenchFile): Targe
     vs("full copy rate (/s)", false, 0.9, r.vaultFullRate, b?.vaultFullRate),
     vs("runner peak RSS (MB)", true, 1.5, r.vaultRssLargeMb, b?.vaultRssLargeMb),
     vs("provider process peak RSS during pulumi up (MB)", true, 1.5, r.vaultUpProviderRssMb, b?.vaultUpProviderRssMb),
+    vs("program process (planning) peak RSS during pulumi up (MB)", true, 1.5, r.vaultUpProgramRssMb, b?.vaultUpProgramRssMb),
+    vs("engine peak RSS during pulumi up (MB)", true, 1.5, r.vaultUpEngineRssMb, b?.vaultUpEngineRssMb),
     [`5. scale: state ≤ 300 bytes per secret while pending (after the first up, at ${n})`, r.vaultStatePendingBytesPerSecret <= 300, `${r.vaultStatePendingBytesPerSecret.toFixed(0)} bytes/secret, ${(r.vaultStatePendingBytesPerSecret - r.vaultStateAfterBytes / n).toFixed(0)} past the fixed size (the plan, unindented: ${r.vaultStatePlanBytesPerSecret.toFixed(0)})`],
     [`5. scale: state back to its fixed size after the no-change run`, r.vaultStateAfterPlanEntries === 0 && sameSize, `${afterKb.toFixed(1)} KB, ${r.vaultStateAfterPlanEntries} plan entries left; ${sizeVs}`],
     [`5. scale: pulumi preview --diff of one changed secret among ${n} prints that one line`, r.vaultPreviewOneLine === 1, `${r.vaultPreviewLines} pending line(s)${r.vaultPreviewOneLine === 1 ? ", the changed secret's" : ""}, ${r.vaultPreviewS.toFixed(2)} s`],

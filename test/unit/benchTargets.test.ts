@@ -6,6 +6,8 @@ const run = (over: Results = {}): Results => ({
   vaultFullRate: 180,
   vaultRssLargeMb: 300,
   vaultUpProviderRssMb: 400,
+  vaultUpProgramRssMb: 350,
+  vaultUpEngineRssMb: 250,
   vaultStatePendingBytesPerSecret: 250,
   vaultStatePlanBytesPerSecret: 180,
   vaultStateAfterBytes: 34_000,
@@ -24,7 +26,7 @@ const byName = (targets: [string, boolean, string][], part: string): [string, bo
 describe("bench targets: Vault → OpenBao (issue #22 targets 2, 4, 5)", () => {
   it("target 5 without a baseline: the rate and RSS comparisons are missed for want of one; the rest is measured", () => {
     const t = scaleTargets(run(), 100_000);
-    for (const part of ["full copy rate", "runner peak RSS", "provider process peak RSS"]) assert.deepEqual(byName(t, part).slice(1), [false, "missed: no baseline"]);
+    for (const part of ["full copy rate", "runner peak RSS", "provider process peak RSS", "program process (planning) peak RSS", "engine peak RSS"]) assert.deepEqual(byName(t, part).slice(1), [false, "missed: no baseline"]);
     assert.equal(byName(t, "300 bytes per secret")[1], true);
     assert.match(byName(t, "fixed size")[2], /no baseline to compare/);
     assert.equal(byName(t, "fixed size")[1], true);
@@ -32,12 +34,14 @@ describe("bench targets: Vault → OpenBao (issue #22 targets 2, 4, 5)", () => {
   });
 
   it("target 5 against a 10,000 baseline: ratios of this run's figures to the baseline's, met or missed at 0.9 (rate) and 1.5 (RSS)", () => {
-    const baseline = { secrets: 10_000, small: 1_000, results: run({ vaultFullRate: 200, vaultRssLargeMb: 190, vaultUpProviderRssMb: 300 }) };
+    const baseline = { secrets: 10_000, small: 1_000, results: run({ vaultFullRate: 200, vaultRssLargeMb: 190, vaultUpProviderRssMb: 300, vaultUpProgramRssMb: 200, vaultUpEngineRssMb: 100 }) };
     const t = scaleTargets(run(), 100_000, baseline);
     assert.deepEqual(byName(t, "full copy rate").slice(1), [true, "0.90 (180 vs 200)"]);
     assert.match(byName(t, "full copy rate")[0], /at 100000 ≥ 0\.9 × at 10000/);
     assert.deepEqual(byName(t, "runner peak RSS").slice(1), [false, "1.58 (300 vs 190)"]);
     assert.deepEqual(byName(t, "provider process peak RSS").slice(1), [true, "1.33 (400 vs 300)"]);
+    assert.deepEqual(byName(t, "program process (planning) peak RSS").slice(1), [false, "1.75 (350 vs 200)"]);
+    assert.deepEqual(byName(t, "engine peak RSS").slice(1), [false, "2.50 (250 vs 100)"]);
     assert.equal(scaleTargets(run({ vaultFullRate: 179 }), 100_000, baseline).find(([n]) => n.includes("full copy rate"))?.[1], false);
   });
 
