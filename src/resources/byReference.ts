@@ -49,8 +49,16 @@ export function loadByReference<T>(reference: string): T {
   const registered = Symbol.for("vault-migration.tsxRegistered");
   const proc = process as unknown as Record<symbol, boolean | undefined>;
   if (file.endsWith(".ts") && !proc[registered]) {
-    // tsx's hook compiles `.ts` under node_modules too (the package may sit there), with the
-    // tsconfig.json it finds from the working directory up.
+    // Compiled with this package's own tsconfig.json (its class-field semantics, its module
+    // kind), not one found from the working directory up, which is the program's and may differ
+    // or be missing. tsx's hook compiles `.ts` under node_modules too (the package may sit there).
+    for (let d = path.dirname(file); ; d = path.dirname(d)) {
+      if (fs.existsSync(path.join(d, "package.json"))) {
+        if (fs.existsSync(path.join(d, "tsconfig.json")) && process.env.TSX_TSCONFIG_PATH === undefined) process.env.TSX_TSCONFIG_PATH = path.join(d, "tsconfig.json");
+        break;
+      }
+      if (path.dirname(d) === d) break;
+    }
     const tsx = require(require.resolve("tsx/cjs/api", { paths: [path.dirname(file), process.cwd()] })) as { register(): () => void };
     tsx.register();
     proc[registered] = true;

@@ -26,23 +26,43 @@ describe("ProviderByReference: methods the referenced class lacks", () => {
 
 describe("loadByReference in a provider process", () => {
   const repoRoot = path.resolve(__dirname, "..", "..");
+  let dir: string;
+  before(() => {
+    // loadByReference arrives in the provider process as JavaScript in the state: a JavaScript
+    // copy of its module stands for it.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "byref-"));
+    const js = ts.transpileModule(fs.readFileSync(path.join(repoRoot, "src/resources/byReference.ts"), "utf8"), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    fs.writeFileSync(path.join(dir, "byReference.js"), js);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Loads SourceRetirement.ts by reference in a fresh process with no loader, as the dynamic-provider host is, from `cwd`. */
+  const loadIn = (cwd: string): { provider: string; tsNode: boolean } => {
+    const script = [
+      `const { loadByReference } = require(${JSON.stringify(path.join(dir, "byReference.js"))});`,
+      `const m = loadByReference("src/resources/SourceRetirement.ts");`,
+      `const loaded = Object.keys(require.cache);`,
+      `console.log(JSON.stringify({ provider: typeof m.SourceRetirementProvider, tsNode: loaded.some((f) => /[\\\\/]node_modules[\\\\/]ts-node[\\\\/]/.test(f)) }));`,
+    ].join("\n");
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: "" };
+    delete env.TSX_TSCONFIG_PATH;
+    const out = execFileSync(process.execPath, ["-e", script], { cwd, encoding: "utf8", env });
+    return JSON.parse(out.trim().split("\n").pop() as string) as { provider: string; tsNode: boolean };
+  };
+
   it("compiles the referenced TypeScript with tsx's hook, not ts-node (about 1 s and 140 MB more per provider process start)", () => {
-    // A fresh process with no loader, as the dynamic-provider host is: loadByReference arrives
-    // there as JavaScript in the state, so it is taken here from a JavaScript copy of its module.
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "byref-"));
+    assert.deepEqual(loadIn(repoRoot), { provider: "function", tsNode: false });
+  });
+
+  it("compiles it with the package's own tsconfig.json, whatever tsconfig the program's directory has", () => {
+    // The provider process starts in the program's directory, whose tsconfig here maps an import of the package's modules elsewhere.
+    const program = fs.mkdtempSync(path.join(repoRoot, ".state", "byref-program-"));
     try {
-      const js = ts.transpileModule(fs.readFileSync(path.join(repoRoot, "src/resources/byReference.ts"), "utf8"), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-      fs.writeFileSync(path.join(dir, "byReference.js"), js);
-      const script = [
-        `const { loadByReference } = require(${JSON.stringify(path.join(dir, "byReference.js"))});`,
-        `const m = loadByReference("src/resources/SourceRetirement.ts");`,
-        `const loaded = Object.keys(require.cache);`,
-        `console.log(JSON.stringify({ provider: typeof m.SourceRetirementProvider, tsNode: loaded.some((f) => /[\\\\/]node_modules[\\\\/]ts-node[\\\\/]/.test(f)) }));`,
-      ].join("\n");
-      const out = execFileSync(process.execPath, ["-e", script], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "" } });
-      assert.deepEqual(JSON.parse(out.trim().split("\n").pop() as string), { provider: "function", tsNode: false });
+      fs.writeFileSync(path.join(program, "tsconfig.json"), JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@pulumi/pulumi": ["./not-pulumi.js"] } } }));
+      fs.writeFileSync(path.join(program, "not-pulumi.js"), `throw new Error("compiled with the program's tsconfig");\n`);
+      assert.deepEqual(loadIn(program), { provider: "function", tsNode: false });
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(program, { recursive: true, force: true });
     }
   });
 });
