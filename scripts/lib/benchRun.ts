@@ -42,13 +42,16 @@ export interface EnginePeakRss { providerMb: number; engineMb: number; programMb
 /**
  * Runs `fn` (a `pulumi up`) while reading, every second, the peak RSS (`VmHWM`, Linux /proc) of this
  * process's descendants: the dynamic provider (`dynamic-provider/index.js`), the engine (`pulumi`)
- * and the program the language host runs (`@pulumi/pulumi/cmd/run`: the planning; 0 for an inline
- * program, which runs in this process). A peak reached in a process's last second is missed.
- * Zeros where /proc is not.
+ * and the program the language host runs (`@pulumi/pulumi/cmd/run`: the planning), or for an inline
+ * program (Automation API, as the bench's stacks are), this process's own RSS while it runs it. A
+ * peak reached in a process's last second is missed. Zeros where /proc is not.
  */
 export async function withEnginePeakRss<T>(fn: () => Promise<T>): Promise<[T, EnginePeakRss]> {
   const peak: EnginePeakRss = { providerMb: 0, engineMb: 0, programMb: 0 };
+  let hosted = false;
+  let own = 0;
   const sample = (): void => {
+    own = Math.max(own, process.memoryUsage().rss / 1024 / 1024);
     let pids: string[];
     try {
       pids = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
@@ -81,6 +84,7 @@ export async function withEnginePeakRss<T>(fn: () => Promise<T>): Promise<[T, En
         if (!kind) continue;
         const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
         peak[kind] = Math.max(peak[kind], kb / 1024);
+        if (kind === "programMb") hosted = true;
       } catch {
         // gone since the listing
       }
@@ -88,7 +92,8 @@ export async function withEnginePeakRss<T>(fn: () => Promise<T>): Promise<[T, En
   };
   const timer = setInterval(sample, 1000);
   try {
-    return [await fn(), peak];
+    const result = await fn();
+    return [result, hosted ? peak : { ...peak, programMb: own }];
   } finally {
     clearInterval(timer);
   }

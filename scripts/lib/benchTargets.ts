@@ -55,8 +55,12 @@ export function vaultTargets(r: Results, n: number, small: number): Target[] {
  */
 export function scaleTargets(r: Results, n: number, baseline?: BenchFile): Target[] {
   const b = baseline?.results;
-  const vs = (what: string, atMost: boolean, bound: number, mine: number, theirs: number | undefined): Target =>
-    theirs === undefined
+  // A figure of 0 (or none) was not measured: never met, whatever the other run's.
+  const measured = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x) && x > 0;
+  const vs = (what: string, atMost: boolean, bound: number, mine: number | undefined, theirs: number | undefined): Target =>
+    !measured(mine)
+      ? [`5. scale: ${what} at ${n} vs the baseline run`, false, "missed: not measured in this run"]
+      : !measured(theirs)
       ? [`5. scale: ${what} at ${n} vs the baseline run`, false, "missed: no baseline"]
       : [`5. scale: ${what} at ${n} ${atMost ? "≤" : "≥"} ${bound} × at ${baseline?.secrets}`, atMost ? mine <= bound * theirs : mine >= bound * theirs, `${ratio(mine / theirs)} (${mine.toFixed(0)} vs ${theirs.toFixed(0)})`];
   const afterKb = r.vaultStateAfterBytes / 1024;

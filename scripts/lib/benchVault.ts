@@ -55,7 +55,7 @@ export async function vaultCase(c: CaseContext, o: VaultCaseOptions): Promise<vo
       results.vaultUpProviderRssMb = upRss.providerMb;
       results.vaultUpEngineRssMb = upRss.engineMb;
       results.vaultUpProgramRssMb = upRss.programMb;
-      row("  peak RSS during it: the dynamic provider process / the program (planning) / the engine (sampled each second)", undefined, `${upRss.providerMb.toFixed(0)} MB / ${upRss.programMb.toFixed(0)} MB / ${upRss.engineMb.toFixed(0)} MB`);
+      row("  peak RSS during it: the dynamic provider process / the program (planning; inline: the bench process) / the engine (sampled each second)", undefined, `${upRss.providerMb.toFixed(0)} MB / ${upRss.programMb.toFixed(0)} MB / ${upRss.engineMb.toFixed(0)} MB`);
       // The state while the plan is in it: the first `up` stores the plan it applied (`__pending`),
       // measured as the Key Vault case measures its state, the exported state over the secrets.
       const state = await tv.exportState();

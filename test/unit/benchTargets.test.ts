@@ -45,6 +45,12 @@ describe("bench targets: Vault → OpenBao (issue #22 targets 2, 4, 5)", () => {
     assert.equal(scaleTargets(run({ vaultFullRate: 179 }), 100_000, baseline).find(([n]) => n.includes("full copy rate"))?.[1], false);
   });
 
+  it("target 5's comparisons: a figure of 0 is one not measured, in this run or the baseline, and never met", () => {
+    const baseline = { secrets: 10_000, small: 1_000, results: run({ vaultUpProgramRssMb: 0 }) };
+    assert.deepEqual(byName(scaleTargets(run({ vaultUpProgramRssMb: 0 }), 100_000, baseline), "program process").slice(1), [false, "missed: not measured in this run"]);
+    assert.deepEqual(byName(scaleTargets(run(), 100_000, baseline), "program process").slice(1), [false, "missed: no baseline"]);
+  });
+
   it("target 5's state: missed over 300 bytes a secret, with plan entries left, or past 1.1 × the baseline's fixed size", () => {
     const baseline = { secrets: 10_000, small: 1_000, results: run() };
     assert.equal(byName(scaleTargets(run({ vaultStatePendingBytesPerSecret: 301 }), 100_000), "300 bytes")[1], false);
