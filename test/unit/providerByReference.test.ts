@@ -56,6 +56,8 @@ describe("loadByReference in a provider process", () => {
 
   it("compiles it with the package's own tsconfig.json, whatever tsconfig the program's directory has", () => {
     // The provider process starts in the program's directory, whose tsconfig here maps an import of the package's modules elsewhere.
+    // Under the checkout, so the provider process finds its node_modules/@pulumi/pulumi from there.
+    fs.mkdirSync(path.join(repoRoot, ".state"), { recursive: true });
     const program = fs.mkdtempSync(path.join(repoRoot, ".state", "byref-program-"));
     try {
       fs.writeFileSync(path.join(program, "tsconfig.json"), JSON.stringify({ compilerOptions: { baseUrl: ".", paths: { "@pulumi/pulumi": ["./not-pulumi.js"] } } }));
