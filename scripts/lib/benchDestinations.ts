@@ -25,6 +25,16 @@ export interface CaseContext {
   parallel: number;
 }
 
+/** The bench's KV v2 tree under `secret/<prefix>` of `server`, as a migration's source (or a Vault destination's location), root token. */
+export function kvTree(server: OpenBaoServer, prefix: string): { connection: { address: string; auth: { method: "token"; token: string } }; mount: string; prefix: string; kvVersion: 2 } {
+  return { connection: { address: server.address, auth: { method: "token", token: server.rootToken } }, mount: "secret", prefix, kvVersion: 2 };
+}
+
+/** What every bench migration sets besides its source and destination: the run's key, the bench's concurrency, a report at `reportPath`. */
+export function runArgs(c: CaseContext, reportPath: string): { fingerprintKey: string; concurrency: number; reportPath: string; logLimit: number } {
+  return { fingerprintKey: c.fingerprintKey, concurrency: c.parallel, reportPath, logLimit: 20 };
+}
+
 interface RunReport { durationMs: number; counts: { created: number; updated: number; failed: number; pending?: number } }
 const readReport = (base: string): RunReport => JSON.parse(fs.readFileSync(`${base}.json`, "utf8")) as RunReport;
 const ratio = (x: number): string => x.toFixed(2);
@@ -42,7 +52,7 @@ export async function scaiVaultCase(c: CaseContext, n: number, budgetS: number):
   const stack = async (name: string, url: string, token: string, maxDuration?: number) =>
     testStack(name, async () => {
       const m = new ScaiVaultMigration("bench-sv", {
-        source: { connection: { address: c.bao.address, auth: { method: "token", token: c.bao.rootToken } }, mount: "secret", prefix: "sv/", kvVersion: 2 },
+        source: kvTree(c.bao, "sv/"),
         destination: { url, pacing: { writeLimit: limits.write, readLimit: limits.read, deleteLimit: limits.delete, listLimit: limits.list, federationLimit: limits.federation } },
         token,
         fingerprintKey: c.fingerprintKey,
@@ -137,7 +147,7 @@ export async function infisicalCase(c: CaseContext, n: number): Promise<Target[]
   const report = path.join(repoRoot, ".bench", "report-infisical");
   const t = await testStack("bench-infisical", async () => {
     const m = new InfisicalMigration("bench-inf", {
-      source: { connection: { address: c.bao.address, auth: { method: "token", token: c.bao.rootToken } }, mount: "secret", prefix: "inf/", kvVersion: 2 },
+      source: kvTree(c.bao, "inf/"),
       // Pro's four limits ×10, as the double enforces them.
       destination: { siteUrl: inf.siteUrl, projectMapping: "mount", pacing: { requestsPerMinute: perMinute, readPerMinute: 3500, writePerMinute: 2000, overallPerMinute: 6000 } },
       auth: { method: "universal-auth", ...identity },
@@ -193,13 +203,10 @@ export async function keyVaultLimitsCase(c: CaseContext, n: number, windowS: num
   const report = path.join(repoRoot, ".bench", "report-limited");
   const t = await testStack("bench-kv-limits", async () => {
     const m = new KeyVaultMigration("bench-limited", {
-      source: { connection: { address: c.bao.address, auth: { method: "token", token: c.bao.rootToken } }, mount: "secret", prefix: "kvlimited/", kvVersion: 2 },
+      source: kvTree(c.bao, "kvlimited/"),
       destination: { vaultUrl: kv.vaultUrl, caCertPem: kv.caCertPem, disableChallengeResourceVerification: true, pacing: limits },
       credential: { type: "accessToken", token },
-      fingerprintKey: c.fingerprintKey,
-      concurrency: c.parallel,
-      reportPath: report,
-      logLimit: 20,
+      ...runArgs(c, report),
     });
     return { summary: m.summary };
   });

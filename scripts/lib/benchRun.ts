@@ -36,7 +36,7 @@ async function lastJsonLine<T>(script: string, job: object): Promise<T> {
   return JSON.parse(stdout.trim().split("\n").pop() as string) as T;
 }
 
-/** Peak RSS in MB of the processes an engine run starts: the dynamic provider's and the engine's own. */
+/** Peak RSS in MB during an engine run: the dynamic provider's, the engine's, and the program's (see {@link withEnginePeakRss}). */
 export interface EnginePeakRss { providerMb: number; engineMb: number; programMb: number }
 
 /**

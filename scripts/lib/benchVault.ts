@@ -9,7 +9,7 @@ import { VaultMigration } from "../../src/components/VaultMigration";
 import { plannedLines } from "../../test/support/migration";
 import { startOpenBaoDev, vaultRequest } from "../../test/support/openbao";
 import { testStack } from "../../test/support/pulumi";
-import type { CaseContext } from "./benchDestinations";
+import { kvTree, runArgs, type CaseContext } from "./benchDestinations";
 import { child, floor, processCpuS, providerInState, stateResources, timed, withEnginePeakRss } from "./benchRun";
 import { planInState } from "./benchTargets";
 import { repoRoot } from "./engine";
@@ -35,12 +35,9 @@ export async function vaultCase(c: CaseContext, o: VaultCaseOptions): Promise<vo
     const vReport = path.join(repoRoot, ".bench", "report-vault");
     const tv = await testStack("bench-vault", async () => {
       const m = new VaultMigration("bench-vault", {
-        source: { connection: { address: bao.address, auth: { method: "token", token: bao.rootToken } }, mount: "secret", prefix: "bench/", kvVersion: 2 },
-        destination: { connection: { address: bao2.address, auth: { method: "token", token: bao2.rootToken } }, mount: "secret", prefix: "migrated/", kvVersion: 2 },
-        fingerprintKey: c.fingerprintKey,
-        concurrency: c.parallel,
-        reportPath: vReport,
-        logLimit: 20,
+        source: kvTree(bao, "bench/"),
+        destination: kvTree(bao2, "migrated/"),
+        ...runArgs(c, vReport),
       });
       return { summary: m.summary };
     });
