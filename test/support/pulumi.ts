@@ -49,10 +49,6 @@ export async function testStack(name: string, program: PulumiFn): Promise<TestSt
 }
 
 /**
- * The {@link TestStack} operations over a stack of the real engine. `beforeEach` runs before every
- * engine operation (programs that read their parameters from a file rewrite it there).
- */
-/**
  * The project of a stack program run through the real CLI and language host from `workDir`:
  * Pulumi.yaml, an `index.js` exporting `programFromFile(params.json)` of `entry` (a module of this
  * repository), and a tsconfig.json extending the repository's, so the language host's ts-node
@@ -64,6 +60,10 @@ export function writeProgramProject(workDir: string, backendUrl: string, entry: 
   fs.writeFileSync(path.join(workDir, "index.js"), `module.exports = require(${JSON.stringify(path.join(repoRoot, entry))}).programFromFile(${JSON.stringify(path.join(workDir, "params.json"))});\n`);
 }
 
+/**
+ * The {@link TestStack} operations over a stack of the real engine. `beforeEach` runs before every
+ * engine operation (programs that read their parameters from a file rewrite it there).
+ */
 export function wrapStack(stack: Stack, o: { workDir: string; env: Record<string, string>; dir: string; beforeEach?: () => void }): TestStack {
   const output: string[] = [];
   const onOutput = (s: string): void => void output.push(s);
